@@ -1,0 +1,20 @@
+# syntax=docker/dockerfile:1
+FROM node:20-bookworm-slim AS build
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY . .
+RUN npm run build && npm prune --omit=dev
+
+FROM node:20-bookworm-slim
+ENV NODE_ENV=production
+WORKDIR /app
+COPY --from=build /app/node_modules ./node_modules
+COPY --from=build /app/dist ./dist
+COPY --from=build /app/package.json ./package.json
+COPY templates ./templates
+RUN mkdir -p uploads invoices mail-outbox && chown -R node:node /app
+USER node
+EXPOSE 3000
+# The API by default; the worker runs the same image with `node dist/worker.js`.
+CMD ["node", "dist/main.js"]

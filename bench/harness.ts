@@ -1,0 +1,111 @@
+import autocannon from 'autocannon';
+import { ChildProcess, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+export const ROOT = join(__dirname, '..');
+
+export interface BenchResult {
+  scenario: string;
+  connections: number;
+  durationSeconds: number;
+  requestsPerSecond: number;
+  p50: number;
+  p97_5: number;
+  p99: number;
+  non2xx: number;
+  errors: number;
+}
+
+export interface LoadOptions {
+  url: string;
+  connections?: number;
+  durationSeconds?: number;
+  method?: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+  headers?: Record<string, string>;
+  body?: string;
+  /** Per-request body or headers, e.g. a distinct user per connection. */
+  requests?: autocannon.Request[];
+}
+
+/** Runs autocannon against a URL after a short warm-up; returns its medians and tails. */
+export async function load(scenario: string, options: LoadOptions): Promise<BenchResult> {
+  const base = {
+    url: options.url,
+    connections: options.connections ?? 32,
+    method: options.method ?? 'GET',
+    headers: options.headers,
+    body: options.body,
+    requests: options.requests,
+  };
+  await autocannon({ ...base, duration: 2 });
+  const result = await autocannon({ ...base, duration: options.durationSeconds ?? 10 });
+  return {
+    scenario,
+    connections: base.connections,
+    durationSeconds: result.duration,
+    requestsPerSecond: Math.round(result.requests.average),
+    p50: result.latency.p50,
+    p97_5: result.latency.p97_5,
+    p99: result.latency.p99,
+    non2xx: result.non2xx,
+    errors: result.errors + result.timeouts,
+  };
+}
+
+export function printResults(results: BenchResult[]): void {
+  const header = '| scenario | conns | req/s | p50 ms | p97.5 ms | p99 ms | non-2xx | errors |';
+  const rows = results.map(
+    (r) =>
+      `| ${r.scenario} | ${r.connections} | ${r.requestsPerSecond} | ${r.p50} | ${r.p97_5} | ${r.p99} | ${r.non2xx} | ${r.errors} |`,
+  );
+  process.stdout.write(['', header, '|---|---|---|---|---|---|---|---|', ...rows, ''].join('\n'));
+}
+
+export interface RunningApi {
+  process: ChildProcess;
+  baseUrl: string;
+  startupMs: number;
+  rssMb(): number;
+  stop(): Promise<void>;
+}
+
+/** Starts the built API (`dist/main.js`) and waits until /health/ready answers 200. */
+export async function startBuiltApi(
+  env: Record<string, string>,
+  port: number,
+): Promise<RunningApi> {
+  const started = Date.now();
+  const child = spawn(process.execPath, [join(ROOT, 'dist', 'main.js')], {
+    cwd: ROOT,
+    env: { ...process.env, ...env, PORT: String(port) },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  const baseUrl = `http://127.0.0.1:${port}`;
+  for (let i = 0; i < 600; i++) {
+    if (child.exitCode !== null) throw new Error(`API exited with ${child.exitCode}`);
+    try {
+      const res = await fetch(`${baseUrl}/health/ready`);
+      if (res.status === 200) break;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const startupMs = Date.now() - started;
+  return {
+    process: child,
+    baseUrl,
+    startupMs,
+    rssMb: () => {
+      const status = readFileSync(`/proc/${child.pid}/status`, 'utf8');
+      const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
+      return Math.round(kb / 1024);
+    },
+    stop: () =>
+      new Promise<void>((resolve) => {
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+      }),
+  };
+}

@@ -1,0 +1,54 @@
+import { execSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { loadDatabaseConfig } from '../src/config/database.config';
+import { ensureDatabase, runMigrations } from '../src/database/ensure-database';
+import { BenchResult, load, printResults, ROOT, startBuiltApi } from './harness';
+
+/**
+ * `npm run bench [-- scenario ...]`: builds the API, starts it as in production against the
+ * `shop_bench` database, and loads it with autocannon at 32 connections from this machine.
+ */
+const SCENARIOS: Record<string, (baseUrl: string) => Promise<BenchResult>> = {
+  health: (baseUrl) => load('GET /health', { url: `${baseUrl}/health` }),
+  ready: (baseUrl) => load('GET /health/ready', { url: `${baseUrl}/health/ready` }),
+};
+
+async function main(): Promise<void> {
+  const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));
+  const names = wanted.length ? wanted : Object.keys(SCENARIOS);
+  const unknown = names.filter((n) => !SCENARIOS[n]);
+  if (unknown.length) throw new Error(`Unknown scenario(s): ${unknown.join(', ')}`);
+
+  const env = {
+    NODE_ENV: 'production',
+    DATABASE_URL: process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/shop_bench',
+    REDIS_PREFIX: 'shopbench',
+    JWT_ACCESS_SECRET: randomBytes(32).toString('hex'),
+    LOG_LEVEL: 'warn',
+    RUN_WORKERS: 'false',
+    AUTH_RATE_LIMIT: '1000000',
+  };
+  const database = loadDatabaseConfig({ DATABASE_URL: env.DATABASE_URL });
+  await ensureDatabase(database);
+  await runMigrations(database);
+  execSync('npm run build', { cwd: ROOT, stdio: 'inherit' });
+
+  const api = await startBuiltApi(env, Number(process.env.BENCH_PORT ?? 3999));
+  const results: BenchResult[] = [];
+  try {
+    process.stdout.write(`API ready in ${api.startupMs} ms, RSS ${api.rssMb()} MB\n`);
+    for (const name of names) {
+      process.stdout.write(`running ${name}...\n`);
+      results.push(await SCENARIOS[name](api.baseUrl));
+    }
+    process.stdout.write(`API RSS after the run: ${api.rssMb()} MB\n`);
+  } finally {
+    await api.stop();
+  }
+  printResults(results);
+}
+
+main().catch((error: Error) => {
+  process.stderr.write(`${error.stack ?? error.message}\n`);
+  process.exit(1);
+});

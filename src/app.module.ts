@@ -1,0 +1,27 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { CoreModule } from './core.module';
+import { HealthModule } from './modules/health/health.module';
+import { MetricsModule } from './modules/metrics/metrics.module';
+import { UsersModule } from './modules/users/users.module';
+import { ProcessorsModule } from './worker.module';
+
+export interface AppModuleOptions {
+  /** Run the queue processors inside the API process too (one-process local runs). */
+  runWorkers: boolean;
+}
+
+@Module({})
+export class AppModule {
+  static forRoot(options: AppModuleOptions): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        CoreModule,
+        MetricsModule,
+        HealthModule,
+        UsersModule,
+        ...(options.runWorkers ? [ProcessorsModule] : []),
+      ],
+    };
+  }
+}

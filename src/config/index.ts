@@ -1,0 +1,40 @@
+import { appConfig } from './app.config';
+import { authConfig } from './auth.config';
+import { databaseConfig } from './database.config';
+import { mailConfig } from './mail.config';
+import { queueConfig } from './queue.config';
+import { redisConfig } from './redis.config';
+import { storageConfig } from './storage.config';
+import { storeConfig } from './store.config';
+
+export { AppConfig } from './app.config';
+export { AuthConfig } from './auth.config';
+export { DatabaseConfig } from './database.config';
+export { MailConfig } from './mail.config';
+export { QueueConfig } from './queue.config';
+export { RedisConfig } from './redis.config';
+export { StorageConfig } from './storage.config';
+export { StoreConfig } from './store.config';
+
+/** Every config namespace, loaded (and so validated) when ConfigModule starts. */
+export const allConfigs = [
+  appConfig,
+  authConfig,
+  databaseConfig,
+  mailConfig,
+  queueConfig,
+  redisConfig,
+  storageConfig,
+  storeConfig,
+];
+
+export {
+  appConfig,
+  authConfig,
+  databaseConfig,
+  mailConfig,
+  queueConfig,
+  redisConfig,
+  storageConfig,
+  storeConfig,
+};

@@ -1,0 +1,62 @@
+import { Module, RequestMethod } from '@nestjs/common';
+import { ConfigModule } from '@nestjs/config';
+import { EventEmitterModule } from '@nestjs/event-emitter';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { LoggerModule } from 'nestjs-pino';
+import { allConfigs, appConfig, AppConfig, databaseConfig, DatabaseConfig } from './config';
+import { typeormOptions } from './database/typeorm-options';
+import { QueueRootModule } from './modules/queues/queue-root.module';
+import { RedisModule } from './redis/redis.module';
+
+/** Secrets and personal data that must never reach a log line. */
+export const REDACTED_PATHS = [
+  'req.headers.authorization',
+  'req.headers.cookie',
+  'req.headers["x-cart-id"]',
+  'res.headers["set-cookie"]',
+  '*.password',
+  '*.currentPassword',
+  '*.newPassword',
+  '*.passwordHash',
+  '*.token',
+  '*.accessToken',
+  '*.refreshToken',
+];
+
+/** What every process (API, worker, CLI) shares: config, logs, database, Redis, queues. */
+@Module({
+  imports: [
+    ConfigModule.forRoot({ isGlobal: true, ignoreEnvFile: true, load: allConfigs, cache: true }),
+    LoggerModule.forRootAsync({
+      inject: [appConfig.KEY],
+      useFactory: (app: AppConfig) => ({
+        forRoutes: [{ path: '{*path}', method: RequestMethod.ALL }],
+        pinoHttp: {
+          level: app.logLevel,
+          redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
+          // The id comes from Fastify (see requestIdFor), which stores it on the raw request.
+          customAttributeKeys: { reqId: 'requestId' },
+          autoLogging: {
+            ignore: (req) => req.url === '/health' || req.url === '/metrics',
+          },
+          serializers: {
+            req: (req: { id: string; method: string; url: string }) => ({
+              id: req.id,
+              method: req.method,
+              url: req.url?.split('?')[0],
+            }),
+          },
+        },
+      }),
+    }),
+    TypeOrmModule.forRootAsync({
+      inject: [databaseConfig.KEY],
+      useFactory: (db: DatabaseConfig) => ({ ...typeormOptions(db), retryAttempts: 2 }),
+    }),
+    EventEmitterModule.forRoot(),
+    RedisModule,
+    QueueRootModule,
+  ],
+  exports: [QueueRootModule],
+})
+export class CoreModule {}

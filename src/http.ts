@@ -1,0 +1,70 @@
+import fastifyHelmet from '@fastify/helmet';
+import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
+import { Logger as PinoLogger } from 'nestjs-pino';
+import { AppConfig } from './config';
+import { ProblemDetailsFilter } from './common/http/problem-details.filter';
+import { REQUEST_ID_HEADER, requestIdFor } from './common/http/request-id';
+import { createValidationPipe } from './common/http/validation.pipe';
+import { MetricsService } from './modules/metrics/metrics.service';
+import { setupSwagger } from './swagger';
+
+export const API_PREFIX = 'api/v1';
+/** Operations routes live outside the API prefix. */
+export const UNPREFIXED_ROUTES = ['health', 'health/ready', 'metrics'];
+
+export function createFastifyAdapter(config: AppConfig): FastifyAdapter {
+  return new FastifyAdapter({
+    bodyLimit: config.bodyLimit,
+    genReqId: requestIdFor,
+    requestIdHeader: false,
+    trustProxy: config.trustProxy,
+    forceCloseConnections: 'idle',
+    return503OnClosing: true,
+    logger: false,
+  });
+}
+
+/** Everything an API instance needs beyond its modules; shared by main.ts and the tests. */
+export async function configureApi(app: NestFastifyApplication, config: AppConfig): Promise<void> {
+  app.useLogger(app.get(PinoLogger));
+  app.flushLogs();
+  app.setGlobalPrefix(API_PREFIX, { exclude: UNPREFIXED_ROUTES });
+  app.useGlobalPipes(createValidationPipe());
+  app.useGlobalFilters(new ProblemDetailsFilter());
+  app.enableCors({
+    origin: config.corsOrigins,
+    credentials: true,
+    exposedHeaders: ['X-Request-Id', 'X-Cart-Id', 'Retry-After'],
+  });
+
+  const fastify = app.getHttpAdapter().getInstance();
+  await fastify.register(fastifyHelmet, {
+    // Swagger UI at /docs runs an inline bootstrap script and inline styles.
+    contentSecurityPolicy: {
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'", "'unsafe-inline'"],
+        styleSrc: ["'self'", "'unsafe-inline'"],
+        imgSrc: ["'self'", 'data:'],
+      },
+    },
+  });
+
+  const metrics = app.get(MetricsService);
+  fastify.addHook('onRequest', (request, reply, done) => {
+    void reply.header(REQUEST_ID_HEADER, request.id);
+    done();
+  });
+  fastify.addHook('onResponse', (request, reply, done) => {
+    metrics.observeHttp(
+      request.method,
+      request.routeOptions.url ?? 'unmatched',
+      reply.statusCode,
+      reply.elapsedTime / 1000,
+    );
+    done();
+  });
+
+  setupSwagger(app);
+  app.enableShutdownHooks();
+}

@@ -1,0 +1,2 @@
+export const ROLES = ['customer', 'merchant', 'admin'] as const;
+export type Role = (typeof ROLES)[number];

@@ -1,0 +1,12 @@
+import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { User } from './entities/user.entity';
+import { PasswordHasher } from './password-hasher';
+import { UsersService } from './users.service';
+
+@Module({
+  imports: [TypeOrmModule.forFeature([User])],
+  providers: [UsersService, PasswordHasher],
+  exports: [UsersService, PasswordHasher, TypeOrmModule],
+})
+export class UsersModule {}

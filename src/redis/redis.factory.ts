@@ -1,0 +1,57 @@
+import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
+import Redis, { RedisOptions } from 'ioredis';
+import { redisConfig, RedisConfig } from '../config';
+
+export type BullClientType = 'client' | 'subscriber' | 'bclient';
+
+/**
+ * The one place that opens Redis connections. Every connection it makes is closed when the
+ * application shuts down.
+ */
+@Injectable()
+export class RedisFactory implements OnApplicationShutdown {
+  private readonly logger = new Logger(RedisFactory.name);
+  private readonly connections = new Set<Redis>();
+
+  constructor(@Inject(redisConfig.KEY) readonly config: RedisConfig) {}
+
+  /** A connection whose keys are all under `<REDIS_PREFIX>:`. */
+  create(name: string, options: RedisOptions = {}): Redis {
+    return this.track(
+      new Redis(this.config.url, {
+        connectionName: `${this.config.prefix}:${name}`,
+        keyPrefix: `${this.config.prefix}:`,
+        maxRetriesPerRequest: 3,
+        ...options,
+      }),
+      name,
+    );
+  }
+
+  /** Bull refuses `keyPrefix`; it takes its own `prefix` instead (see the Bull root config). */
+  createForBull(type: BullClientType): Redis {
+    const blocking = type !== 'client';
+    return this.track(
+      new Redis(this.config.url, {
+        connectionName: `${this.config.prefix}:bull:${type}`,
+        maxRetriesPerRequest: blocking ? null : 3,
+        enableReadyCheck: !blocking,
+      }),
+      `bull:${type}`,
+    );
+  }
+
+  private track(connection: Redis, name: string): Redis {
+    connection.on('error', (error: Error) =>
+      this.logger.warn(`Redis connection "${name}": ${error.message}`),
+    );
+    connection.once('end', () => this.connections.delete(connection));
+    this.connections.add(connection);
+    return connection;
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    const open = [...this.connections].filter((c) => c.status !== 'end');
+    await Promise.all(open.map((c) => c.quit().catch(() => c.disconnect())));
+  }
+}
