@@ -2,6 +2,7 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { CoreModule } from './core.module';
 import { HealthModule } from './modules/health/health.module';
 import { MetricsModule } from './modules/metrics/metrics.module';
+import { AuthModule } from './modules/auth/auth.module';
 import { UsersModule } from './modules/users/users.module';
 import { ProcessorsModule } from './worker.module';
 
@@ -20,6 +21,7 @@ export class AppModule {
         MetricsModule,
         HealthModule,
         UsersModule,
+        AuthModule,
         ...(options.runWorkers ? [ProcessorsModule] : []),
       ],
     };

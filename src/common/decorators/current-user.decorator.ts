@@ -1,0 +1,19 @@
+import { createParamDecorator, ExecutionContext } from '@nestjs/common';
+import type { Role } from '../../modules/users/role';
+
+/** Who is calling: set by the JWT guard from the token and the user's current state. */
+export interface Actor {
+  id: string;
+  email: string;
+  roles: Role[];
+}
+
+export function isAdmin(actor: Actor | undefined): boolean {
+  return actor?.roles.includes('admin') ?? false;
+}
+
+/** The signed-in caller; `undefined` on a public route called anonymously. */
+export const CurrentUser = createParamDecorator(
+  (_data: unknown, context: ExecutionContext): Actor | undefined =>
+    context.switchToHttp().getRequest<{ user?: Actor }>().user,
+);

@@ -1,0 +1,7 @@
+import { SetMetadata } from '@nestjs/common';
+import type { Role } from '../../modules/users/role';
+
+export const ROLES_KEY = 'roles';
+
+/** The caller needs at least one of these roles (checked by the global RolesGuard). */
+export const Roles = (...roles: Role[]) => SetMetadata(ROLES_KEY, roles);

@@ -1,0 +1,42 @@
+import { ExecutionContext, Injectable } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import { AuthGuard } from '@nestjs/passport';
+import { IS_PUBLIC } from '../../../common/decorators/public.decorator';
+import { UnauthorizedError } from '../../../common/errors/domain-errors';
+
+/**
+ * Global guard: every route needs a valid bearer token unless marked `@Public()`. A public
+ * route called with a token still authenticates it (guest-or-user routes such as the cart),
+ * and a bad token there is a 401 too rather than a silent downgrade to anonymous.
+ */
+@Injectable()
+export class JwtAuthGuard extends AuthGuard('jwt') {
+  constructor(private readonly reflector: Reflector) {
+    super();
+  }
+
+  override canActivate(context: ExecutionContext) {
+    const isPublic = this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, [
+      context.getHandler(),
+      context.getClass(),
+    ]);
+    if (isPublic) {
+      const request = context.switchToHttp().getRequest<{ headers: Record<string, unknown> }>();
+      if (!request.headers.authorization) return true;
+    }
+    return super.canActivate(context);
+  }
+
+  override handleRequest<T>(error: unknown, user: T | false, info: unknown): T {
+    if (error instanceof Error) throw error;
+    if (!user) {
+      const reason = info instanceof Error ? info.message : undefined;
+      throw new UnauthorizedError(
+        reason === 'jwt expired'
+          ? 'The access token has expired; refresh it.'
+          : 'A valid bearer access token is required.',
+      );
+    }
+    return user;
+  }
+}

@@ -1,0 +1,43 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ROLES, Role } from '../role';
+import type { PostalAddress, User } from '../entities/user.entity';
+
+export class AddressResponse implements PostalAddress {
+  @ApiProperty({ example: '1 Main Street' }) line1!: string;
+  @ApiPropertyOptional() line2?: string;
+  @ApiProperty({ example: 'Berlin' }) city!: string;
+  @ApiProperty({ example: '10115' }) postalCode!: string;
+  @ApiProperty({ example: 'DE', description: 'ISO 3166-1 alpha-2' }) country!: string;
+  @ApiPropertyOptional() state?: string;
+}
+
+export class UserResponse {
+  @ApiProperty({ format: 'uuid' }) id!: string;
+  @ApiProperty({ example: 'ada@example.com' }) email!: string;
+  @ApiProperty({ example: 'Ada Lovelace' }) name!: string;
+  @ApiProperty({ enum: ROLES, isArray: true }) roles!: Role[];
+  @ApiProperty() emailVerified!: boolean;
+  @ApiProperty({ type: String, nullable: true, example: '/uploads/avatars/1f0c….webp' })
+  avatarUrl!: string | null;
+  @ApiProperty({ type: String, nullable: true }) phone!: string | null;
+  @ApiProperty({ type: AddressResponse, nullable: true }) address!: AddressResponse | null;
+  @ApiProperty() active!: boolean;
+  @ApiProperty({ format: 'date-time' }) createdAt!: string;
+}
+
+export const AVATAR_URL_PREFIX = '/uploads/avatars/';
+
+export function toUserResponse(user: User): UserResponse {
+  return {
+    id: user.id,
+    email: user.email,
+    name: user.name,
+    roles: user.roles,
+    emailVerified: user.emailVerifiedAt !== null,
+    avatarUrl: user.avatarFile ? AVATAR_URL_PREFIX + user.avatarFile : null,
+    phone: user.phone,
+    address: user.address,
+    active: user.active,
+    createdAt: user.createdAt.toISOString(),
+  };
+}
