@@ -1,4 +1,5 @@
 import { DynamicModule, Module } from '@nestjs/common';
+import { UploadsModule } from './common/uploads/uploads.module';
 import { CoreModule } from './core.module';
 import { HealthModule } from './modules/health/health.module';
 import { MetricsModule } from './modules/metrics/metrics.module';
@@ -18,6 +19,7 @@ export class AppModule {
       module: AppModule,
       imports: [
         CoreModule,
+        UploadsModule,
         MetricsModule,
         HealthModule,
         UsersModule,

@@ -1,7 +1,11 @@
 import fastifyHelmet from '@fastify/helmet';
+import fastifyMultipart from '@fastify/multipart';
+import fastifyStatic from '@fastify/static';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
+import { mkdir } from 'node:fs/promises';
 import { Logger as PinoLogger } from 'nestjs-pino';
-import { AppConfig } from './config';
+import { AppConfig, storageConfig, StorageConfig } from './config';
+import { MAX_UPLOAD_BYTES, UPLOADS_URL_PREFIX } from './common/uploads/image-storage.service';
 import { ProblemDetailsFilter } from './common/http/problem-details.filter';
 import { REQUEST_ID_HEADER, requestIdFor } from './common/http/request-id';
 import { createValidationPipe } from './common/http/validation.pipe';
@@ -48,6 +52,22 @@ export async function configureApi(app: NestFastifyApplication, config: AppConfi
         imgSrc: ["'self'", 'data:'],
       },
     },
+  });
+
+  await fastify.register(fastifyMultipart, {
+    limits: { fileSize: MAX_UPLOAD_BYTES, files: 1, fields: 10, parts: 11 },
+  });
+  // Uploaded images (avatars, product images) under server-generated names.
+  const storage = app.get<StorageConfig>(storageConfig.KEY);
+  await mkdir(storage.uploadDir, { recursive: true });
+  await fastify.register(fastifyStatic, {
+    root: storage.uploadDir,
+    prefix: UPLOADS_URL_PREFIX,
+    decorateReply: false,
+    index: false,
+    dotfiles: 'deny',
+    maxAge: '7d',
+    immutable: true,
   });
 
   const metrics = app.get(MetricsService);

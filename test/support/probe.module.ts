@@ -1,7 +1,9 @@
-import { Body, Controller, Get, Module, Post } from '@nestjs/common';
+import { Body, Controller, Get, Module, Post, Req } from '@nestjs/common';
+import type { FastifyRequest } from 'fastify';
 import { Type } from 'class-transformer';
 import { IsInt, IsOptional, IsString, Length, Min, ValidateNested } from 'class-validator';
 import { Public } from '../../src/common/decorators/public.decorator';
+import { ImageStorage, StoredImage } from '../../src/common/uploads/image-storage.service';
 
 class ProbeAddress {
   @IsString()
@@ -28,6 +30,13 @@ export class ProbeBody {
 @Public()
 @Controller('__probe')
 class ProbeController {
+  constructor(private readonly images: ImageStorage) {}
+
+  @Post('image')
+  upload(@Req() request: FastifyRequest): Promise<StoredImage> {
+    return this.images.saveFromRequest(request, 'products', 1024);
+  }
+
   @Post('echo')
   echo(@Body() body: ProbeBody): ProbeBody {
     return body;

@@ -18,6 +18,7 @@ export interface Problem {
 
 interface FastifyLikeError {
   statusCode?: number;
+  status?: number;
   code?: string;
   message?: string;
 }
@@ -129,17 +130,18 @@ export function toProblem(error: unknown): Problem {
       detail: Array.isArray(message) ? message.join('; ') : String(message),
     };
   }
-  const fastify = error as FastifyLikeError;
-  if (fastify && typeof fastify === 'object' && typeof fastify.code === 'string') {
-    const known = FASTIFY_ERRORS[fastify.code];
-    if (known) return toKnownProblem(known);
-    const status = fastify.statusCode;
-    if (status && status >= 400 && status < 500) {
+  const known = error as FastifyLikeError;
+  if (known && typeof known === 'object') {
+    const byCode = typeof known.code === 'string' ? FASTIFY_ERRORS[known.code] : undefined;
+    if (byCode) return toKnownProblem(byCode);
+    // Client errors raised by Fastify plugins (e.g. @fastify/static refusing a path).
+    const status = known.statusCode ?? known.status;
+    if (typeof status === 'number' && status >= 400 && status < 500) {
       return {
         type: TYPE_BASE + slugForStatus(status),
         title: STATUS_CODES[status] ?? 'Error',
         status,
-        detail: fastify.message ?? STATUS_CODES[status] ?? 'Bad request',
+        detail: STATUS_CODES[status] ?? 'Bad request',
       };
     }
   }
