@@ -134,6 +134,17 @@ describe('auth: e-mail verification and password reset', () => {
     expect(again.statusCode).toBe(400);
   });
 
+  it('lets only one of two simultaneous resets with the same token through', async () => {
+    const user = await createUser(app);
+    const token = await forgot(user.email);
+    const results = await Promise.all(
+      ['first racing passphrase', 'second racing passphrase'].map((password) =>
+        post('/auth/password/reset', { token, password }),
+      ),
+    );
+    expect(results.map((r) => r.statusCode).sort()).toEqual([204, 400]);
+  });
+
   it('refuses a weak new password without spending the token', async () => {
     const user = await createUser(app);
     const token = await forgot(user.email);

@@ -1,8 +1,10 @@
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import IORedis from 'ioredis';
-import { authConfig } from '../src/config';
+import { authConfig, redisConfig } from '../src/config';
+import { loadRedisConfig } from '../src/config/redis.config';
 import { loadAuthConfig } from '../src/config/auth.config';
 import { REDIS, Redis } from '../src/redis/redis.module';
+import { TcpProxy } from './support/tcp-proxy';
 import { createTestApp } from './support/test-app';
 import { TokenService } from '../src/modules/auth/token.service';
 import { UsersService } from '../src/modules/users/users.service';
@@ -135,5 +137,48 @@ describe('rate limits on the auth routes', () => {
       const res = await app.inject({ method: 'GET', url: '/api/v1/users/me', headers: user.auth });
       expect(res.statusCode).toBe(200);
     }
+  });
+});
+
+describe('rate limits while Redis is unreachable', () => {
+  const redis = loadRedisConfig();
+  const redisUrl = new URL(redis.url);
+  let proxy: TcpProxy;
+  let app: NestFastifyApplication;
+
+  beforeAll(async () => {
+    proxy = await new TcpProxy(redisUrl.hostname, Number(redisUrl.port || 6379)).start();
+    const url = new URL(redis.url);
+    url.hostname = '127.0.0.1';
+    url.port = String(proxy.port);
+    app = await createTestApp({
+      overrides: [[redisConfig.KEY, { ...redis, url: url.toString() }]],
+    });
+  });
+  afterAll(async () => {
+    await app.close();
+    await proxy.stop();
+  });
+
+  it('answers 503 (fails closed), not 500, and recovers when Redis returns', async () => {
+    const login = () =>
+      app.inject({
+        method: 'POST',
+        url: '/api/v1/auth/login',
+        payload: { email: uniqueEmail('down'), password: 'some password' },
+        remoteAddress: '10.78.0.1',
+      });
+    expect((await login()).statusCode).toBe(401);
+    await proxy.cut();
+    const down = await login();
+    expect(down.statusCode).toBe(503);
+    expect(down.headers['content-type']).toContain('application/problem+json');
+    await proxy.restore();
+    let back = await login();
+    for (let i = 0; i < 40 && back.statusCode !== 401; i++) {
+      await new Promise((r) => setTimeout(r, 250));
+      back = await login();
+    }
+    expect(back.statusCode).toBe(401);
   });
 });

@@ -1,14 +1,16 @@
 import { applyDecorators, ExecutionContext, Injectable, UseGuards } from '@nestjs/common';
-import { ApiTooManyRequestsResponse } from '@nestjs/swagger';
+import { ApiServiceUnavailableResponse, ApiTooManyRequestsResponse } from '@nestjs/swagger';
 import { ThrottlerStorageRedisService } from '@nest-lab/throttler-storage-redis';
 import {
   SkipThrottle,
   ThrottlerGuard,
   ThrottlerLimitDetail,
   ThrottlerModuleOptions,
+  ThrottlerStorage,
 } from '@nestjs/throttler';
+import type { ThrottlerStorageRecord } from '@nestjs/throttler/dist/throttler-storage-record.interface';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { TooManyRequestsError } from '../../common/errors/domain-errors';
+import { ServiceUnavailableError, TooManyRequestsError } from '../../common/errors/domain-errors';
 import type { AuthConfig } from '../../config';
 import type { RedisFactory } from '../../redis/redis.factory';
 
@@ -18,6 +20,26 @@ const WINDOW_MS = 60_000;
 function emailTracker(request: FastifyRequest): string {
   const email = (request.body as { email?: unknown } | undefined)?.email;
   return typeof email === 'string' ? `email:${email.trim().toLowerCase()}` : `ip:${request.ip}`;
+}
+
+/**
+ * Fails closed: while Redis cannot count, the limited routes answer 503 instead of running
+ * unlimited (or failing with a 500).
+ */
+class FailClosedStorage implements ThrottlerStorage {
+  constructor(private readonly inner: ThrottlerStorage) {}
+
+  async increment(
+    ...args: Parameters<ThrottlerStorage['increment']>
+  ): Promise<ThrottlerStorageRecord> {
+    try {
+      return await this.inner.increment(...args);
+    } catch {
+      throw new ServiceUnavailableError(
+        'Sign-in is briefly unavailable (rate-limit store unreachable); try again shortly.',
+      );
+    }
+  }
 }
 
 /**
@@ -38,7 +60,9 @@ export function authThrottlerOptions(
         getTracker: (request) => emailTracker(request as FastifyRequest),
       },
     ],
-    storage: new ThrottlerStorageRedisService(redisFactory.create('throttler')),
+    storage: new FailClosedStorage(
+      new ThrottlerStorageRedisService(redisFactory.create('throttler')),
+    ),
   };
 }
 
@@ -64,5 +88,6 @@ export function AuthRateLimit(options: { perEmail: boolean }) {
       description: `Rate limited (AUTH_RATE_LIMIT per minute per IP${options.perEmail ? ' and per e-mail' : ''})`,
       headers: { 'Retry-After': { description: 'Seconds to wait', schema: { type: 'integer' } } },
     }),
+    ApiServiceUnavailableResponse({ description: 'The rate-limit store (Redis) is unreachable' }),
   );
 }
