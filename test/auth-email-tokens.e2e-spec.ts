@@ -92,6 +92,24 @@ describe('auth: e-mail verification and password reset', () => {
     expect(await verifiedAt(userId)).toBeNull();
   });
 
+  it('resends the verification link, voiding the old one, and sends none once verified', async () => {
+    const { userId, token: old, session } = await register();
+    const auth = { authorization: `Bearer ${session.accessToken}` };
+    const spy = jest.spyOn(notifier, 'emailVerification');
+    spy.mockClear();
+    const res = await post('/auth/verify-email/resend', {}, auth);
+    expect(res.statusCode).toBe(202);
+    expect(spy).toHaveBeenCalledWith(userId, expect.any(String));
+    const fresh = spy.mock.calls[0][1];
+    expect((await post('/auth/verify-email', { token: old })).statusCode).toBe(400);
+    expect((await post('/auth/verify-email', { token: fresh })).statusCode).toBe(204);
+
+    spy.mockClear();
+    expect((await post('/auth/verify-email/resend', {}, auth)).statusCode).toBe(202);
+    expect(spy).not.toHaveBeenCalled();
+    expect((await post('/auth/verify-email/resend', {})).statusCode).toBe(401);
+  });
+
   it('does not accept a verification token as a reset token', async () => {
     const { token } = await register();
     const res = await post('/auth/password/reset', { token, password: 'another long passphrase' });

@@ -73,6 +73,7 @@ const ROUTES: Record<string, RouteCase> = {
     request: (ctx) => json({ refreshToken: ctx.caller?.refreshToken ?? OPAQUE }),
   },
   'POST /auth/verify-email': { access: PUBLIC, request: () => json({ token: OPAQUE }) },
+  'POST /auth/verify-email/resend': { access: SIGNED_IN },
   'POST /auth/password/forgot': {
     access: PUBLIC,
     request: async (ctx) => json({ email: (await ctx.target()).email }),

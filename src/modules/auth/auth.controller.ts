@@ -113,6 +113,20 @@ export class AuthController {
     await this.auth.verifyEmail(body.token);
   }
 
+  @AuthRateLimit({ perEmail: false })
+  @Post('verify-email/resend')
+  @HttpCode(202)
+  @ApiBearerAuth()
+  @ApiOperation({
+    summary: 'E-mail a new verification link',
+    description: 'The previous link stops working. Nothing is sent once the e-mail is verified.',
+  })
+  @ApiAcceptedResponse({ description: 'A new link is on its way (unless already verified)' })
+  @ApiUnauthorizedResponse({ description: 'No valid access token' })
+  async resendVerification(@CurrentUser() actor: Actor): Promise<void> {
+    await this.auth.resendVerification(actor);
+  }
+
   @Public()
   @AuthRateLimit({ perEmail: true })
   @Post('password/forgot')

@@ -6,6 +6,7 @@ import {
   ConflictError,
   UnauthorizedError,
 } from '../../common/errors/domain-errors';
+import type { Actor } from '../../common/decorators/current-user.decorator';
 import { User } from '../users/entities/user.entity';
 import { PasswordHasher } from '../users/password-hasher';
 import { toUserResponse } from '../users/dto/user.response';
@@ -56,6 +57,14 @@ export class AuthService {
     const token = await this.userTokens.issue(user.id, 'verify-email');
     await this.notifier.emailVerification(user.id, token);
     return this.startSession(user, guestCartId);
+  }
+
+  /** A new verification link (the previous one stops working); nothing once verified. */
+  async resendVerification(actor: Actor): Promise<void> {
+    const user = await this.users.findOneBy({ id: actor.id });
+    if (!user || user.emailVerifiedAt) return;
+    const token = await this.userTokens.issue(user.id, 'verify-email');
+    await this.notifier.emailVerification(user.id, token);
   }
 
   /** Marks the e-mail verified; the token works once. */
