@@ -152,6 +152,16 @@ describe('auth: e-mail verification and password reset', () => {
     expect(again.statusCode).toBe(400);
   });
 
+  it('counts a completed reset as proof of the e-mail address', async () => {
+    const { userId, email } = await register();
+    const token = await forgot(email);
+    expect(
+      (await post('/auth/password/reset', { token, password: 'a brand new passphrase' }))
+        .statusCode,
+    ).toBe(204);
+    expect(await verifiedAt(userId)).not.toBeNull();
+  });
+
   it('lets only one of two simultaneous resets with the same token through', async () => {
     const user = await createUser(app);
     const token = await forgot(user.email);

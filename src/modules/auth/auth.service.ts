@@ -14,7 +14,6 @@ import { normalizeEmail } from '../users/users.service';
 import { AccountNotifier } from './account-notifier';
 import { RegisterDto, ResetPasswordDto, SessionResponse, TokenPairResponse } from './dto/auth.dto';
 import { GuestCartHandover } from './guest-cart-handover';
-import { hashOpaqueToken } from './opaque-token';
 import { assertAcceptablePassword } from './password-policy';
 import { TokenService } from './token.service';
 import { UserTokenService } from './user-token.service';
@@ -92,15 +91,10 @@ export class AuthService {
   async resetPassword(input: ResetPasswordDto): Promise<void> {
     const invalid = () => new BadRequestError('The reset link is invalid or has expired.');
     // Checked before the token is spent, so that a weak password does not waste the link.
-    const hash = hashOpaqueToken(input.token);
-    const pending: { email: string }[] = await this.db.query(
-      `SELECT u.email FROM user_tokens t JOIN users u ON u.id = t.user_id
-        WHERE t.token_hash = $1 AND t.purpose = 'reset-password'
-          AND t.used_at IS NULL AND t.expires_at > now()`,
-      [hash],
-    );
-    if (pending.length !== 1) throw invalid();
-    assertAcceptablePassword(input.password, pending[0].email);
+    const pendingFor = await this.userTokens.peek(input.token, 'reset-password');
+    const owner = pendingFor && (await this.users.findOneBy({ id: pendingFor }));
+    if (!owner) throw invalid();
+    assertAcceptablePassword(input.password, owner.email);
     const passwordHash = await this.hasher.hash(input.password);
     await this.db.transaction(async (manager) => {
       const userId = await this.userTokens.consume(input.token, 'reset-password', manager);
@@ -108,7 +102,8 @@ export class AuthService {
       const changed = await manager.update(
         User,
         { id: userId, active: true, deletedAt: IsNull() },
-        { passwordHash },
+        // The link reached the inbox, so the address is proven too.
+        { passwordHash, emailVerifiedAt: () => 'COALESCE(email_verified_at, now())' },
       );
       if (!changed.affected) throw invalid();
       await this.tokens.revokeAllOf(userId, manager);

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, EntityManager } from 'typeorm';
+import { DataSource, EntityManager, IsNull, MoreThan } from 'typeorm';
 import { authConfig, AuthConfig } from '../../config';
 import { UserToken, UserTokenPurpose } from './entities/user-token.entity';
 import { hashOpaqueToken, newOpaqueToken } from './opaque-token';
@@ -38,6 +38,20 @@ export class UserTokenService {
       });
     });
     return token;
+  }
+
+  /** The user id of a token that would be accepted now, without spending it. */
+  async peek(token: string, purpose: UserTokenPurpose): Promise<string | undefined> {
+    const row = await this.db.manager.findOne(UserToken, {
+      where: {
+        tokenHash: hashOpaqueToken(token),
+        purpose,
+        usedAt: IsNull(),
+        expiresAt: MoreThan(new Date()),
+      },
+      select: { userId: true },
+    });
+    return row?.userId;
   }
 
   /**
