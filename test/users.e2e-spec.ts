@@ -179,6 +179,16 @@ describe('users: own account and admin', () => {
       expect((await call('GET', '/users/me', user)).json().avatarUrl).toBeNull();
     });
 
+    it('accepts an image just under 2 MB (above the JSON body limit)', async () => {
+      const user = await createUser(app);
+      const res = await upload(
+        user,
+        Buffer.concat([TINY_PNG, Buffer.alloc(2 * 1024 * 1024 - 1024)]),
+      );
+      expect(res.statusCode).toBe(200);
+      expect(res.json().avatarUrl).toMatch(/\.png$/);
+    });
+
     it('refuses an image over 2 MB with 413 and stores nothing', async () => {
       const user = await createUser(app);
       const before = storedAvatars().length;
