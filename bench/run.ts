@@ -11,6 +11,24 @@ import { BenchResult, load, printResults, ROOT, startBuiltApi } from './harness'
 const SCENARIOS: Record<string, (baseUrl: string) => Promise<BenchResult>> = {
   health: (baseUrl) => load('GET /health', { url: `${baseUrl}/health` }),
   ready: (baseUrl) => load('GET /health/ready', { url: `${baseUrl}/health/ready` }),
+  login: async (baseUrl) => {
+    const account = { email: 'bench-login@shop.local', password: 'correct horse battery staple' };
+    // Created through the API on the first run; a 409 on later runs is fine.
+    const created = await fetch(`${baseUrl}/api/v1/auth/register`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ ...account, name: 'Bench Login' }),
+    });
+    if (created.status !== 201 && created.status !== 409) {
+      throw new Error(`could not create the bench account: ${created.status}`);
+    }
+    return load('POST /auth/login (argon2id verify)', {
+      url: `${baseUrl}/api/v1/auth/login`,
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(account),
+    });
+  },
 };
 
 async function main(): Promise<void> {

@@ -4,6 +4,7 @@ import { CoreModule } from './core.module';
 import { HealthModule } from './modules/health/health.module';
 import { MetricsModule } from './modules/metrics/metrics.module';
 import { AuthModule } from './modules/auth/auth.module';
+import { UserAccountsModule } from './modules/users/user-accounts.module';
 import { UsersModule } from './modules/users/users.module';
 import { ProcessorsModule } from './worker.module';
 
@@ -24,6 +25,7 @@ export class AppModule {
         HealthModule,
         UsersModule,
         AuthModule,
+        UserAccountsModule,
         ...(options.runWorkers ? [ProcessorsModule] : []),
       ],
     };

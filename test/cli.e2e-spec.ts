@@ -54,6 +54,17 @@ describe('the operator CLI', () => {
     expect(await rolesOf(email)).toBeUndefined();
   });
 
+  it('applies the password policy (a password made of the e-mail is refused)', async () => {
+    const email = `operator-${Date.now()}@example.com`;
+    await expect(
+      cli('user:create', '--email', email, '--password', `${email}-x`, '--role', 'admin'),
+    ).rejects.toMatchObject({
+      code: 1,
+      stderr: expect.stringContaining('must not contain your e-mail'),
+    });
+    expect(await rolesOf(email)).toBeUndefined();
+  });
+
   it('refuses an unknown role', async () => {
     await expect(
       cli(

@@ -27,4 +27,24 @@ describe('the OpenAPI document', () => {
     const committed = readFileSync(join(__dirname, '..', 'openapi.json'), 'utf8');
     expect(serializeOpenApi(served)).toBe(committed);
   });
+
+  it('describes every API operation, its body errors and its problem answers', () => {
+    const gaps: string[] = [];
+    const paths = served.paths as Record<string, Record<string, Record<string, unknown>>>;
+    for (const [path, item] of Object.entries(paths)) {
+      if (!path.startsWith('/api/v1/')) continue;
+      for (const [method, op] of Object.entries(item)) {
+        const where = `${method.toUpperCase()} ${path}`;
+        const responses = op.responses as Record<string, { content?: object }>;
+        if (!(op.summary as string | undefined)?.length) gaps.push(`${where}: no summary`);
+        if (op.requestBody && !responses['400']) gaps.push(`${where}: body without a 400`);
+        if (!Object.keys(responses).some((s) => Number(s) < 300)) gaps.push(`${where}: no 2xx`);
+        for (const [status, answer] of Object.entries(responses)) {
+          if (Number(status) >= 400 && !answer.content)
+            gaps.push(`${where}: ${status} without a body`);
+        }
+      }
+    }
+    expect(gaps).toEqual([]);
+  });
 });

@@ -1,6 +1,8 @@
 import { Logger } from '@nestjs/common';
 import { isEmail } from 'class-validator';
 import { Command, CommandRunner, Option } from 'nest-commander';
+import { ValidationFailedError } from '../common/errors/domain-errors';
+import { assertAcceptablePassword } from '../modules/auth/password-policy';
 import { ROLES, Role } from '../modules/users/role';
 import { UsersService } from '../modules/users/users.service';
 
@@ -28,6 +30,15 @@ export class UserCreateCommand extends CommandRunner {
     if (!options.email || !isEmail(options.email)) throw new Error('--email must be an e-mail');
     if (options.password !== undefined && options.password.length < MIN_PASSWORD) {
       throw new Error(`--password must be at least ${MIN_PASSWORD} characters`);
+    }
+    if (options.password !== undefined) {
+      // The same policy as register and reset.
+      try {
+        assertAcceptablePassword(options.password, options.email);
+      } catch (error) {
+        if (!(error instanceof ValidationFailedError)) throw error;
+        throw new Error(`--password ${error.errors.map((e) => e.message).join('; ')}`);
+      }
     }
     const { user, created } = await this.users.createOrGrant({
       email: options.email,

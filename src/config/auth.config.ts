@@ -15,6 +15,14 @@ class AuthEnv {
   @IsString()
   REFRESH_TOKEN_TTL: string = '30d';
 
+  /** Lifetime of the e-mailed verification link. */
+  @IsString()
+  EMAIL_VERIFICATION_TTL: string = '48h';
+
+  /** Lifetime of the e-mailed password-reset link. */
+  @IsString()
+  PASSWORD_RESET_TTL: string = '1h';
+
   /** Requests per minute per IP (and per e-mail on login and forgot) on the auth routes. */
   @IsInt()
   @Min(1)
@@ -26,6 +34,8 @@ export interface AuthConfig {
   accessSecret: string;
   accessTtlSeconds: number;
   refreshTtlSeconds: number;
+  emailVerificationTtlSeconds: number;
+  passwordResetTtlSeconds: number;
   rateLimitPerMinute: number;
 }
 
@@ -36,6 +46,12 @@ export function loadAuthConfig(source: NodeJS.ProcessEnv = process.env): AuthCon
   const refreshTtlSeconds = parseDurationSeconds(raw.REFRESH_TOKEN_TTL);
   if (!accessTtlSeconds) problems.push('JWT_ACCESS_TTL: must be a duration such as 900, 15m or 1h');
   if (!refreshTtlSeconds) problems.push('REFRESH_TOKEN_TTL: must be a duration such as 30d');
+  const emailVerificationTtlSeconds = parseDurationSeconds(raw.EMAIL_VERIFICATION_TTL);
+  const passwordResetTtlSeconds = parseDurationSeconds(raw.PASSWORD_RESET_TTL);
+  if (!emailVerificationTtlSeconds) {
+    problems.push('EMAIL_VERIFICATION_TTL: must be a duration such as 48h');
+  }
+  if (!passwordResetTtlSeconds) problems.push('PASSWORD_RESET_TTL: must be a duration such as 1h');
   if (nodeEnv(source) === 'production') {
     if (raw.JWT_ACCESS_SECRET === DEV_JWT_SECRET || raw.JWT_ACCESS_SECRET.length < 32) {
       problems.push(
@@ -48,6 +64,8 @@ export function loadAuthConfig(source: NodeJS.ProcessEnv = process.env): AuthCon
     accessSecret: raw.JWT_ACCESS_SECRET,
     accessTtlSeconds: accessTtlSeconds!,
     refreshTtlSeconds: refreshTtlSeconds!,
+    emailVerificationTtlSeconds: emailVerificationTtlSeconds!,
+    passwordResetTtlSeconds: passwordResetTtlSeconds!,
     rateLimitPerMinute: raw.AUTH_RATE_LIMIT,
   };
 }

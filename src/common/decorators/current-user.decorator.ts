@@ -6,6 +6,8 @@ export interface Actor {
   id: string;
   email: string;
   roles: Role[];
+  /** The session (refresh-token family) the access token belongs to. */
+  sessionId?: string;
 }
 
 export function isAdmin(actor: Actor | undefined): boolean {

@@ -82,6 +82,19 @@ export class UnprocessableError extends DomainError {
   readonly title = 'The current state does not allow this';
 }
 
+export class TooManyRequestsError extends DomainError {
+  readonly status = 429;
+  readonly type = 'too-many-requests';
+  readonly title = 'Too many requests';
+  constructor(
+    detail: string,
+    /** Seconds until the caller may try again (also sent as `Retry-After`). */
+    readonly retryAfterSeconds: number,
+  ) {
+    super(detail, { retryAfter: retryAfterSeconds });
+  }
+}
+
 export class ServiceUnavailableError extends DomainError {
   readonly status = 503;
   readonly type = 'service-unavailable';

@@ -2,6 +2,7 @@ import { Body, Controller, Headers, HttpCode, Post, Req, UseGuards } from '@nest
 import {
   ApiBadRequestResponse,
   ApiBearerAuth,
+  ApiAcceptedResponse,
   ApiBody,
   ApiConflictResponse,
   ApiCreatedResponse,
@@ -16,10 +17,14 @@ import { Actor, CurrentUser } from '../../common/decorators/current-user.decorat
 import { Public } from '../../common/decorators/public.decorator';
 import { User } from '../users/entities/user.entity';
 import { AuthService } from './auth.service';
+import { AuthRateLimit } from './auth-rate-limit';
 import {
+  EmailTokenDto,
+  ForgotPasswordDto,
   LoginDto,
   RefreshDto,
   RegisterDto,
+  ResetPasswordDto,
   SessionResponse,
   TokenPairResponse,
 } from './dto/auth.dto';
@@ -37,8 +42,12 @@ export class AuthController {
   constructor(private readonly auth: AuthService) {}
 
   @Public()
+  @AuthRateLimit({ perEmail: false })
   @Post('register')
-  @ApiOperation({ summary: 'Create a customer account and sign in' })
+  @ApiOperation({
+    summary: 'Create a customer account and sign in',
+    description: 'A verification link is e-mailed (see `POST /auth/verify-email`).',
+  })
   @ApiHeader(CART_HEADER)
   @ApiCreatedResponse({ type: SessionResponse })
   @ApiBadRequestResponse({ description: 'Invalid fields or a weak password' })
@@ -51,13 +60,16 @@ export class AuthController {
   }
 
   @Public()
+  // Guards listed lower run first: the rate limit comes before the password check.
   @UseGuards(LocalAuthGuard)
+  @AuthRateLimit({ perEmail: true })
   @Post('login')
   @HttpCode(200)
   @ApiOperation({ summary: 'Sign in with e-mail and password' })
   @ApiHeader(CART_HEADER)
   @ApiBody({ type: LoginDto })
   @ApiOkResponse({ type: SessionResponse })
+  @ApiBadRequestResponse({ description: 'Malformed e-mail or missing password' })
   @ApiUnauthorizedResponse({ description: 'Unknown e-mail or wrong password (same answer)' })
   login(
     @Req() request: { user: User },
@@ -74,6 +86,7 @@ export class AuthController {
     description: 'The token presented is spent. Presenting a spent token signs out its family.',
   })
   @ApiOkResponse({ type: TokenPairResponse })
+  @ApiBadRequestResponse({ description: 'Malformed body' })
   @ApiUnauthorizedResponse({ description: 'Invalid, expired or reused refresh token' })
   refresh(@Body() body: RefreshDto): Promise<TokenPairResponse> {
     return this.auth.refresh(body.refreshToken);
@@ -83,9 +96,62 @@ export class AuthController {
   @HttpCode(204)
   @ApiBearerAuth()
   @ApiOperation({ summary: 'Revoke the refresh token presented' })
-  @ApiNoContentResponse()
-  @ApiUnauthorizedResponse()
+  @ApiNoContentResponse({ description: 'Signed out (also when the token was already revoked)' })
+  @ApiBadRequestResponse({ description: 'Malformed body' })
+  @ApiUnauthorizedResponse({ description: 'No valid access token' })
   async logout(@CurrentUser() actor: Actor, @Body() body: RefreshDto): Promise<void> {
     await this.auth.logout(actor.id, body.refreshToken);
+  }
+
+  @Public()
+  @Post('verify-email')
+  @HttpCode(204)
+  @ApiOperation({ summary: 'Confirm the e-mail address with the token from the e-mail' })
+  @ApiNoContentResponse({ description: 'The e-mail is verified' })
+  @ApiBadRequestResponse({ description: 'Malformed, unknown, used or expired token' })
+  async verifyEmail(@Body() body: EmailTokenDto): Promise<void> {
+    await this.auth.verifyEmail(body.token);
+  }
+
+  @AuthRateLimit({ perEmail: false })
+  @Post('verify-email/resend')
+  @HttpCode(202)
+  @ApiBearerAuth()
+  @ApiOperation({
+    summary: 'E-mail a new verification link',
+    description: 'The previous link stops working. Nothing is sent once the e-mail is verified.',
+  })
+  @ApiAcceptedResponse({ description: 'A new link is on its way (unless already verified)' })
+  @ApiUnauthorizedResponse({ description: 'No valid access token' })
+  async resendVerification(@CurrentUser() actor: Actor): Promise<void> {
+    await this.auth.resendVerification(actor);
+  }
+
+  @Public()
+  @AuthRateLimit({ perEmail: true })
+  @Post('password/forgot')
+  @HttpCode(202)
+  @ApiOperation({
+    summary: 'E-mail a password-reset link',
+    description: 'Answers 202 whether or not an account has this e-mail.',
+  })
+  @ApiAcceptedResponse({ description: 'A link is on its way if the account exists' })
+  @ApiBadRequestResponse({ description: 'Malformed e-mail' })
+  async forgotPassword(@Body() body: ForgotPasswordDto): Promise<void> {
+    await this.auth.forgotPassword(body.email);
+  }
+
+  @Public()
+  @AuthRateLimit({ perEmail: false })
+  @Post('password/reset')
+  @HttpCode(204)
+  @ApiOperation({
+    summary: 'Set a new password with the token from the reset e-mail',
+    description: 'The token works once; every session of the account is signed out.',
+  })
+  @ApiNoContentResponse({ description: 'Password changed' })
+  @ApiBadRequestResponse({ description: 'Weak password, or unknown, used or expired token' })
+  async resetPassword(@Body() body: ResetPasswordDto): Promise<void> {
+    await this.auth.resetPassword(body);
   }
 }

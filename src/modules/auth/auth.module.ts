@@ -2,9 +2,13 @@ import { Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { JwtModule } from '@nestjs/jwt';
 import { PassportModule } from '@nestjs/passport';
+import { ThrottlerModule } from '@nestjs/throttler';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { authConfig, AuthConfig } from '../../config';
+import { RedisFactory } from '../../redis/redis.factory';
 import { UsersModule } from '../users/users.module';
+import { AccountNotifier } from './account-notifier';
+import { authThrottlerOptions, AuthThrottlerGuard } from './auth-rate-limit';
 import { AuthController } from './auth.controller';
 import { AuthService } from './auth.service';
 import { RefreshToken } from './entities/refresh-token.entity';
@@ -13,14 +17,20 @@ import { GuestCartHandover, NoGuestCartHandover } from './guest-cart-handover';
 import { JwtAuthGuard } from './guards/jwt-auth.guard';
 import { RolesGuard } from './guards/roles.guard';
 import { JwtStrategy } from './strategies/jwt.strategy';
+import { LoggingAccountNotifier } from './logging-account-notifier';
 import { LocalStrategy } from './strategies/local.strategy';
 import { TokenService } from './token.service';
+import { UserTokenService } from './user-token.service';
 
 @Module({
   imports: [
     UsersModule,
     PassportModule,
     TypeOrmModule.forFeature([RefreshToken, UserToken]),
+    ThrottlerModule.forRootAsync({
+      inject: [authConfig.KEY, RedisFactory],
+      useFactory: authThrottlerOptions,
+    }),
     JwtModule.registerAsync({
       inject: [authConfig.KEY],
       useFactory: (config: AuthConfig) => ({
@@ -34,12 +44,16 @@ import { TokenService } from './token.service';
   providers: [
     AuthService,
     TokenService,
+    UserTokenService,
+    AuthThrottlerGuard,
     JwtStrategy,
     LocalStrategy,
     { provide: GuestCartHandover, useClass: NoGuestCartHandover },
+    // Replaced by the mail module's implementation once it exists.
+    { provide: AccountNotifier, useClass: LoggingAccountNotifier },
     { provide: APP_GUARD, useClass: JwtAuthGuard },
     { provide: APP_GUARD, useClass: RolesGuard },
   ],
-  exports: [AuthService, TokenService],
+  exports: [AuthService, TokenService, UserTokenService],
 })
 export class AuthModule {}

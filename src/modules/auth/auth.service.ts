@@ -1,15 +1,22 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
-import { DataSource, Repository } from 'typeorm';
-import { ConflictError, UnauthorizedError } from '../../common/errors/domain-errors';
+import { DataSource, IsNull, Repository } from 'typeorm';
+import {
+  BadRequestError,
+  ConflictError,
+  UnauthorizedError,
+} from '../../common/errors/domain-errors';
+import type { Actor } from '../../common/decorators/current-user.decorator';
 import { User } from '../users/entities/user.entity';
 import { PasswordHasher } from '../users/password-hasher';
 import { toUserResponse } from '../users/dto/user.response';
 import { normalizeEmail } from '../users/users.service';
-import { RegisterDto, SessionResponse, TokenPairResponse } from './dto/auth.dto';
+import { AccountNotifier } from './account-notifier';
+import { RegisterDto, ResetPasswordDto, SessionResponse, TokenPairResponse } from './dto/auth.dto';
 import { GuestCartHandover } from './guest-cart-handover';
 import { assertAcceptablePassword } from './password-policy';
 import { TokenService } from './token.service';
+import { UserTokenService } from './user-token.service';
 
 const UNIQUE_VIOLATION = '23505';
 
@@ -24,6 +31,8 @@ export class AuthService {
     private readonly hasher: PasswordHasher,
     private readonly tokens: TokenService,
     private readonly cartHandover: GuestCartHandover,
+    private readonly userTokens: UserTokenService,
+    private readonly notifier: AccountNotifier,
   ) {}
 
   async register(input: RegisterDto, guestCartId?: string): Promise<SessionResponse> {
@@ -44,7 +53,61 @@ export class AuthService {
       }
       throw error;
     }
+    const token = await this.userTokens.issue(user.id, 'verify-email');
+    await this.notifier.emailVerification(user.id, token);
     return this.startSession(user, guestCartId);
+  }
+
+  /** A new verification link (the previous one stops working); nothing once verified. */
+  async resendVerification(actor: Actor): Promise<void> {
+    const user = await this.users.findOneBy({ id: actor.id });
+    if (!user || user.emailVerifiedAt) return;
+    const token = await this.userTokens.issue(user.id, 'verify-email');
+    await this.notifier.emailVerification(user.id, token);
+  }
+
+  /** Marks the e-mail verified; the token works once. */
+  async verifyEmail(token: string): Promise<void> {
+    const userId = await this.userTokens.consume(token, 'verify-email');
+    if (!userId) throw new BadRequestError('The verification link is invalid or has expired.');
+    await this.db.query(
+      `UPDATE users SET email_verified_at = COALESCE(email_verified_at, now()) WHERE id = $1`,
+      [userId],
+    );
+  }
+
+  /**
+   * Sends a reset link when the e-mail belongs to an active account. The caller answers the
+   * same whatever happens here, so that the route does not reveal which e-mails exist.
+   */
+  async forgotPassword(email: string): Promise<void> {
+    const user = await this.users.findOneBy({ email: normalizeEmail(email) });
+    if (!user || !user.active || user.deletedAt) return;
+    const token = await this.userTokens.issue(user.id, 'reset-password');
+    await this.notifier.passwordReset(user.id, token);
+  }
+
+  /** Sets a new password with a reset token (once) and signs the user out everywhere. */
+  async resetPassword(input: ResetPasswordDto): Promise<void> {
+    const invalid = () => new BadRequestError('The reset link is invalid or has expired.');
+    // Checked before the token is spent, so that a weak password does not waste the link.
+    const pendingFor = await this.userTokens.peek(input.token, 'reset-password');
+    const owner = pendingFor && (await this.users.findOneBy({ id: pendingFor }));
+    if (!owner) throw invalid();
+    assertAcceptablePassword(input.password, owner.email);
+    const passwordHash = await this.hasher.hash(input.password);
+    await this.db.transaction(async (manager) => {
+      const userId = await this.userTokens.consume(input.token, 'reset-password', manager);
+      if (!userId) throw invalid();
+      const changed = await manager.update(
+        User,
+        { id: userId, active: true, deletedAt: IsNull() },
+        // The link reached the inbox, so the address is proven too.
+        { passwordHash, emailVerifiedAt: () => 'COALESCE(email_verified_at, now())' },
+      );
+      if (!changed.affected) throw invalid();
+      await this.tokens.revokeAllOf(userId, manager);
+    });
   }
 
   /** The user with these credentials, or one 401 whatever was wrong. */

@@ -13,6 +13,8 @@ import { hashOpaqueToken, newOpaqueToken } from './opaque-token';
 export interface AccessTokenPayload {
   sub: string;
   roles: string[];
+  /** The refresh-token family (session) this access token was issued with. */
+  sid?: string;
 }
 
 /** Issues access tokens (JWT) and rotating refresh tokens (opaque, stored hashed). */
@@ -30,7 +32,7 @@ export class TokenService {
     familyId: string = randomUUID(),
     manager: EntityManager = this.db.manager,
   ): Promise<TokenPairResponse> {
-    const payload: AccessTokenPayload = { sub: user.id, roles: user.roles };
+    const payload: AccessTokenPayload = { sub: user.id, roles: user.roles, sid: familyId };
     const accessToken = await this.jwt.signAsync(payload);
     const { token, hash } = newOpaqueToken();
     await manager.insert(RefreshToken, {
@@ -83,10 +85,16 @@ export class TokenService {
     );
   }
 
-  async revokeAllOf(userId: string, manager: EntityManager = this.db.manager): Promise<void> {
+  /** Signs the user out everywhere, except the session `keepFamilyId` when given. */
+  async revokeAllOf(
+    userId: string,
+    manager: EntityManager = this.db.manager,
+    keepFamilyId?: string,
+  ): Promise<void> {
     await manager.query(
-      `UPDATE refresh_tokens SET revoked_at = now() WHERE user_id = $1 AND revoked_at IS NULL`,
-      [userId],
+      `UPDATE refresh_tokens SET revoked_at = now()
+        WHERE user_id = $1 AND revoked_at IS NULL AND family_id IS DISTINCT FROM $2`,
+      [userId, keepFamilyId ?? null],
     );
   }
 }

@@ -64,3 +64,29 @@ export class TokenPairResponse {
 export class SessionResponse extends TokenPairResponse {
   @ApiProperty({ type: UserResponse }) user!: UserResponse;
 }
+
+export class EmailTokenDto {
+  @ApiProperty({ description: 'The token from the link in the e-mail' })
+  @IsString()
+  @Length(20, 200)
+  token!: string;
+}
+
+export class ForgotPasswordDto {
+  @ApiProperty({ example: 'customer@shop.local' })
+  @Transform(trimmed)
+  @IsEmail()
+  @MaxLength(254)
+  email!: string;
+}
+
+export class ResetPasswordDto extends EmailTokenDto {
+  @ApiProperty({
+    minLength: PASSWORD_MIN,
+    maxLength: PASSWORD_MAX,
+    example: 'a new long passphrase',
+  })
+  @IsString()
+  @Length(PASSWORD_MIN, PASSWORD_MAX)
+  password!: string;
+}

@@ -36,6 +36,6 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
     if (!user || !user.active || user.deletedAt) {
       throw new UnauthorizedError('This account is not active.');
     }
-    return { id: user.id, email: user.email, roles: user.roles };
+    return { id: user.id, email: user.email, roles: user.roles, sessionId: payload.sid };
   }
 }

@@ -1,0 +1,84 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, EntityManager, IsNull, MoreThan } from 'typeorm';
+import { authConfig, AuthConfig } from '../../config';
+import { UserToken, UserTokenPurpose } from './entities/user-token.entity';
+import { hashOpaqueToken, newOpaqueToken } from './opaque-token';
+
+/** Single-use, expiring tokens for e-mailed links (verification, password reset). */
+@Injectable()
+export class UserTokenService {
+  constructor(
+    @Inject(authConfig.KEY) private readonly config: AuthConfig,
+    @InjectDataSource() private readonly db: DataSource,
+  ) {}
+
+  /** A new token for `purpose`; older unused tokens of the same purpose stop working. */
+  async issue(
+    userId: string,
+    purpose: UserTokenPurpose,
+    manager: EntityManager = this.db.manager,
+  ): Promise<string> {
+    const ttl =
+      purpose === 'verify-email'
+        ? this.config.emailVerificationTtlSeconds
+        : this.config.passwordResetTtlSeconds;
+    const { token, hash } = newOpaqueToken();
+    await manager.transaction(async (tx) => {
+      await tx.query(
+        `UPDATE user_tokens SET used_at = now()
+          WHERE user_id = $1 AND purpose = $2 AND used_at IS NULL`,
+        [userId, purpose],
+      );
+      await tx.insert(UserToken, {
+        userId,
+        purpose,
+        tokenHash: hash,
+        expiresAt: new Date(Date.now() + ttl * 1000),
+      });
+    });
+    return token;
+  }
+
+  /** The user id of a token that would be accepted now, without spending it. */
+  async peek(token: string, purpose: UserTokenPurpose): Promise<string | undefined> {
+    const row = await this.db.manager.findOne(UserToken, {
+      where: {
+        tokenHash: hashOpaqueToken(token),
+        purpose,
+        usedAt: IsNull(),
+        expiresAt: MoreThan(new Date()),
+      },
+      select: { userId: true },
+    });
+    return row?.userId;
+  }
+
+  /**
+   * Spends the token atomically and returns its user id, or `undefined` when it is unknown,
+   * spent, expired or meant for another purpose.
+   */
+  async consume(
+    token: string,
+    purpose: UserTokenPurpose,
+    manager: EntityManager = this.db.manager,
+  ): Promise<string | undefined> {
+    const result: unknown[] = await manager.query(
+      `UPDATE user_tokens SET used_at = now()
+        WHERE token_hash = $1 AND purpose = $2 AND used_at IS NULL AND expires_at > now()
+        RETURNING user_id`,
+      [hashOpaqueToken(token), purpose],
+    );
+    // TypeORM returns [rows, count] for UPDATE ... RETURNING on PostgreSQL.
+    const rows = (Array.isArray(result[0]) ? result[0] : result) as { user_id: string }[];
+    return rows[0]?.user_id;
+  }
+
+  /** Every unused token of the user stops working (account deleted). */
+  async revokeAllOf(userId: string, manager: EntityManager = this.db.manager): Promise<void> {
+    await manager.query(
+      `UPDATE user_tokens SET used_at = now() WHERE user_id = $1 AND used_at IS NULL`,
+      [userId],
+    );
+  }
+}

@@ -1,0 +1,116 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
+import { randomBytes } from 'node:crypto';
+import { DataSource, IsNull, Repository } from 'typeorm';
+import type { Actor } from '../../common/decorators/current-user.decorator';
+import { UnauthorizedError, ValidationFailedError } from '../../common/errors/domain-errors';
+import { ImageStorage } from '../../common/uploads/image-storage.service';
+import { assertAcceptablePassword } from '../auth/password-policy';
+import { TokenService } from '../auth/token.service';
+import { UserTokenService } from '../auth/user-token.service';
+import { ChangePasswordDto, UpdateMeDto } from './dto/users.dto';
+import { toUserResponse, UserResponse } from './dto/user.response';
+import { User } from './entities/user.entity';
+import { PasswordHasher } from './password-hasher';
+
+/** The signed-in user's own account: profile, password, avatar, deletion. */
+@Injectable()
+export class AccountService {
+  constructor(
+    @InjectRepository(User) private readonly users: Repository<User>,
+    @InjectDataSource() private readonly db: DataSource,
+    private readonly hasher: PasswordHasher,
+    private readonly tokens: TokenService,
+    private readonly userTokens: UserTokenService,
+    private readonly images: ImageStorage,
+  ) {}
+
+  async get(actor: Actor): Promise<UserResponse> {
+    return toUserResponse(await this.load(actor));
+  }
+
+  async update(actor: Actor, input: UpdateMeDto): Promise<UserResponse> {
+    const user = await this.load(actor);
+    if (input.name !== undefined) user.name = input.name;
+    if (input.phone !== undefined) user.phone = input.phone;
+    if (input.address !== undefined) {
+      user.address = input.address && {
+        line1: input.address.line1,
+        city: input.address.city,
+        postalCode: input.address.postalCode,
+        country: input.address.country,
+        ...(input.address.line2 ? { line2: input.address.line2 } : {}),
+        ...(input.address.state ? { state: input.address.state } : {}),
+      };
+    }
+    return toUserResponse(await this.users.save(user));
+  }
+
+  /** Changes the password and signs out every other session. */
+  async changePassword(actor: Actor, input: ChangePasswordDto): Promise<void> {
+    const user = await this.load(actor);
+    if (!(await this.hasher.verify(user.passwordHash, input.currentPassword))) {
+      throw new ValidationFailedError(
+        [{ field: 'currentPassword', message: 'is not your current password' }],
+        'The current password is wrong.',
+      );
+    }
+    assertAcceptablePassword(input.newPassword, user.email, 'newPassword');
+    const passwordHash = await this.hasher.hash(input.newPassword);
+    await this.db.transaction(async (manager) => {
+      await manager.update(User, { id: user.id }, { passwordHash });
+      await this.tokens.revokeAllOf(user.id, manager, actor.sessionId);
+    });
+  }
+
+  /** Points the account at a stored image and removes the previous one. */
+  async replaceAvatar(actor: Actor, fileName: string): Promise<UserResponse> {
+    let user: User;
+    try {
+      user = await this.load(actor);
+    } catch (error) {
+      await this.images.remove('avatars', fileName);
+      throw error;
+    }
+    const previous = user.avatarFile;
+    user.avatarFile = fileName;
+    const saved = await this.users.save(user);
+    if (previous) await this.images.remove('avatars', previous);
+    return toUserResponse(saved);
+  }
+
+  /**
+   * Erases the personal data and closes the account. The row stays (orders keep their buyer
+   * reference, now anonymous); the e-mail becomes free for a new account.
+   */
+  async delete(actor: Actor): Promise<void> {
+    const user = await this.load(actor);
+    const unusableHash = `!deleted:${randomBytes(16).toString('hex')}`;
+    await this.db.transaction(async (manager) => {
+      await manager.update(
+        User,
+        { id: user.id },
+        {
+          email: `deleted-${user.id}@deleted.invalid`,
+          name: 'Deleted user',
+          phone: null,
+          address: null,
+          avatarFile: null,
+          passwordHash: unusableHash,
+          emailVerifiedAt: null,
+          active: false,
+          deletedAt: new Date(),
+        },
+      );
+      await this.tokens.revokeAllOf(user.id, manager);
+      await this.userTokens.revokeAllOf(user.id, manager);
+    });
+    if (user.avatarFile) await this.images.remove('avatars', user.avatarFile);
+  }
+
+  private async load(actor: Actor): Promise<User> {
+    const user = await this.users.findOneBy({ id: actor.id, active: true, deletedAt: IsNull() });
+    if (!user) throw new UnauthorizedError('This account is not active.');
+    return user;
+  }
+}

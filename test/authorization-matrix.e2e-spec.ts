@@ -1,0 +1,179 @@
+import { RequestMethod } from '@nestjs/common';
+import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants';
+import { DiscoveryService, ModulesContainer } from '@nestjs/core';
+import { NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { InjectOptions } from 'light-my-request';
+import { API_PREFIX, UNPREFIXED_ROUTES } from '../src/http';
+import type { Role } from '../src/modules/users/role';
+import { multipartFile, TINY_PNG } from './support/multipart';
+import { createTestApp } from './support/test-app';
+import { createUser, TestUser, uniqueEmail } from './support/users';
+
+/**
+ * Walks every route of the app as anonymous, customer, merchant and admin. A route missing
+ * from ROUTES fails the suite: add one entry per new route (later issues do).
+ */
+type Who = 'anonymous' | Role;
+/** 'ok' = anything but 401/403 (and never a 5xx); 401/403 = refused with that status. */
+type Outcome = 'ok' | 401 | 403;
+type Access = Record<Who, Outcome>;
+
+interface Ctx {
+  /** The caller (undefined for anonymous); a fresh user for every call. */
+  caller?: TestUser;
+  /** Another fresh customer to act upon (created on first use). */
+  target(): Promise<TestUser>;
+}
+
+interface RouteCase {
+  access: Access;
+  /** Path parameters, e.g. `{ id }` for `/admin/users/:id`. */
+  params?: (ctx: Ctx) => Promise<Record<string, string>> | Record<string, string>;
+  /** Body and extra headers. */
+  request?: (ctx: Ctx) => Promise<Partial<InjectOptions>> | Partial<InjectOptions>;
+}
+
+const PUBLIC: Access = { anonymous: 'ok', customer: 'ok', merchant: 'ok', admin: 'ok' };
+const SIGNED_IN: Access = { anonymous: 401, customer: 'ok', merchant: 'ok', admin: 'ok' };
+const only = (...roles: Role[]): Access => ({
+  anonymous: 401,
+  customer: roles.includes('customer') ? 'ok' : 403,
+  merchant: roles.includes('merchant') ? 'ok' : 403,
+  admin: roles.includes('admin') ? 'ok' : 403,
+});
+
+const json = (payload: object): Partial<InjectOptions> => ({ payload });
+const OPAQUE = 'x'.repeat(43);
+
+/** Keyed `METHOD /path` as declared (without the /api/v1 prefix). */
+const ROUTES: Record<string, RouteCase> = {
+  // operations
+  'GET /health': { access: PUBLIC },
+  'GET /health/ready': { access: PUBLIC },
+  'GET /metrics': { access: PUBLIC },
+  // auth
+  'POST /auth/register': {
+    access: PUBLIC,
+    request: () =>
+      json({ email: uniqueEmail('matrix'), password: 'a fine long passphrase', name: 'M' }),
+  },
+  'POST /auth/login': {
+    access: PUBLIC,
+    request: async (ctx) => {
+      const user = await ctx.target();
+      return json({ email: user.email, password: user.password });
+    },
+  },
+  'POST /auth/refresh': {
+    access: PUBLIC,
+    request: async (ctx) => json({ refreshToken: (await ctx.target()).refreshToken }),
+  },
+  'POST /auth/logout': {
+    access: SIGNED_IN,
+    request: (ctx) => json({ refreshToken: ctx.caller?.refreshToken ?? OPAQUE }),
+  },
+  'POST /auth/verify-email': { access: PUBLIC, request: () => json({ token: OPAQUE }) },
+  'POST /auth/verify-email/resend': { access: SIGNED_IN },
+  'POST /auth/password/forgot': {
+    access: PUBLIC,
+    request: async (ctx) => json({ email: (await ctx.target()).email }),
+  },
+  'POST /auth/password/reset': {
+    access: PUBLIC,
+    request: () => json({ token: OPAQUE, password: 'a fine long passphrase' }),
+  },
+  // users
+  'GET /users/me': { access: SIGNED_IN },
+  'PATCH /users/me': { access: SIGNED_IN, request: () => json({ name: 'Renamed' }) },
+  'DELETE /users/me': { access: SIGNED_IN },
+  'PUT /users/me/password': {
+    access: SIGNED_IN,
+    request: (ctx) =>
+      json({ currentPassword: ctx.caller?.password ?? 'x', newPassword: 'a new long passphrase' }),
+  },
+  'PUT /users/me/avatar': { access: SIGNED_IN, request: () => multipartFile(TINY_PNG) },
+  'GET /admin/users': { access: only('admin') },
+  'PATCH /admin/users/:id': {
+    access: only('admin'),
+    params: async (ctx) => ({ id: (await ctx.target()).id }),
+    request: () => json({ active: true }),
+  },
+};
+
+function discoverRoutes(app: NestFastifyApplication): string[] {
+  const routes: string[] = [];
+  const join = (...parts: string[]) =>
+    '/' +
+    parts
+      .flatMap((p) => p.split('/'))
+      .filter(Boolean)
+      .join('/');
+  for (const wrapper of new DiscoveryService(app.get(ModulesContainer)).getControllers()) {
+    const type = wrapper.metatype as (new () => unknown) | undefined;
+    if (!type) continue;
+    const base = [Reflect.getMetadata(PATH_METADATA, type) as string | string[]].flat();
+    const proto = type.prototype as Record<string, unknown>;
+    for (const name of Object.getOwnPropertyNames(proto)) {
+      const handler = proto[name];
+      if (name === 'constructor' || typeof handler !== 'function') continue;
+      const path = Reflect.getMetadata(PATH_METADATA, handler) as string | string[] | undefined;
+      const method = Reflect.getMetadata(METHOD_METADATA, handler) as RequestMethod | undefined;
+      if (path === undefined || method === undefined) continue;
+      for (const b of base) {
+        for (const p of [path].flat()) routes.push(`${RequestMethod[method]} ${join(b, p)}`);
+      }
+    }
+  }
+  return routes.sort();
+}
+
+function urlOf(path: string): string {
+  return UNPREFIXED_ROUTES.includes(path.slice(1)) ? path : `/${API_PREFIX}${path}`;
+}
+
+describe('authorization matrix: every route × anonymous, customer, merchant, admin', () => {
+  let app: NestFastifyApplication;
+  let discovered: string[];
+
+  beforeAll(async () => {
+    app = await createTestApp();
+    discovered = discoverRoutes(app);
+  });
+  afterAll(() => app.close());
+
+  it('has an entry for every route of the app, and none for routes that do not exist', () => {
+    expect(discovered.length).toBeGreaterThan(10);
+    expect(discovered.filter((r) => !ROUTES[r])).toEqual([]);
+    expect(Object.keys(ROUTES).filter((r) => !discovered.includes(r))).toEqual([]);
+  });
+
+  const cells = Object.entries(ROUTES).flatMap(([route, spec]) =>
+    (Object.keys(spec.access) as Who[]).map((who) => [route, who, spec.access[who]] as const),
+  );
+
+  it.each(cells)('%s as %s → %s', async (route, who, expected) => {
+    const spec = ROUTES[route];
+    const caller = who === 'anonymous' ? undefined : await createUser(app, who);
+    let target: TestUser | undefined;
+    const ctx: Ctx = { caller, target: async () => (target ??= await createUser(app)) };
+
+    const [method, pattern] = route.split(' ') as [InjectOptions['method'], string];
+    const params = (await spec.params?.(ctx)) ?? {};
+    const path = pattern.replace(/:(\w+)/g, (_m, name: string) => params[name]);
+    const extra = (await spec.request?.(ctx)) ?? {};
+    const res = await app.inject({
+      ...extra,
+      method,
+      url: urlOf(path),
+      headers: { ...(extra.headers ?? {}), ...(caller?.auth ?? {}) },
+    });
+
+    expect(res.statusCode).toBeLessThan(500);
+    if (expected === 'ok') {
+      expect([401, 403]).not.toContain(res.statusCode);
+    } else {
+      expect(res.statusCode).toBe(expected);
+      expect(res.headers['content-type']).toContain('application/problem+json');
+    }
+  });
+});
