@@ -46,7 +46,10 @@ export class TokenService {
    * Spends `refreshToken` and returns the user it belongs to. A token presented after it was
    * spent revokes its whole family: someone holds a copy.
    */
-  async spend(refreshToken: string, manager: EntityManager): Promise<{ userId: string; familyId: string }> {
+  async spend(
+    refreshToken: string,
+    manager: EntityManager,
+  ): Promise<{ userId: string; familyId: string }> {
     const hash = hashOpaqueToken(refreshToken);
     const spent: { user_id: string; family_id: string }[] = await manager.query(
       `UPDATE refresh_tokens SET revoked_at = now()

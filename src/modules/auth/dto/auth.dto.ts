@@ -16,7 +16,11 @@ export class RegisterDto {
   @MaxLength(254)
   email!: string;
 
-  @ApiProperty({ minLength: PASSWORD_MIN, maxLength: PASSWORD_MAX, example: 'correct horse battery' })
+  @ApiProperty({
+    minLength: PASSWORD_MIN,
+    maxLength: PASSWORD_MAX,
+    example: 'correct horse battery',
+  })
   @IsString()
   @Length(PASSWORD_MIN, PASSWORD_MAX)
   password!: string;
