@@ -5,6 +5,8 @@ import { HealthModule } from './modules/health/health.module';
 import { MetricsModule } from './modules/metrics/metrics.module';
 import { AuthModule } from './modules/auth/auth.module';
 import { UsersModule } from './modules/users/users.module';
+import { CatalogModule } from './modules/catalog/catalog.module';
+import { InventoryModule } from './modules/inventory/inventory.module';
 import { ProcessorsModule } from './worker.module';
 
 export interface AppModuleOptions {
@@ -24,6 +26,8 @@ export class AppModule {
         HealthModule,
         UsersModule,
         AuthModule,
+        InventoryModule,
+        CatalogModule,
         ...(options.runWorkers ? [ProcessorsModule] : []),
       ],
     };
