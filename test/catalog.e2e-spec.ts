@@ -1,6 +1,6 @@
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DataSource } from 'typeorm';
-import { PostgresQueryRunner } from 'typeorm/driver/postgres/PostgresQueryRunner';
+import { Client } from 'pg';
 import { CATALOG_ROUTES, MatrixOutcome } from './support/catalog-routes.matrix';
 import { createCategory, createMerchant, createProduct, uniqueSku } from './support/catalog';
 import { createTestApp } from './support/test-app';
@@ -75,7 +75,7 @@ describe('catalog', () => {
     it('returns the tree in one query and refuses to delete a category in use (409)', async () => {
       const root = await createCategory(app, admin, 'Outdoor');
       const child = await createCategory(app, admin, 'Tents', root.id);
-      const spy = jest.spyOn(PostgresQueryRunner.prototype, 'query');
+      const spy = jest.spyOn(Client.prototype, 'query');
       const tree = await get('/api/v1/categories');
       const queries = spy.mock.calls.length;
       spy.mockRestore();
@@ -399,6 +399,30 @@ describe('catalog', () => {
       expect(rated[0]).toBe('Camping stove');
     });
 
+    it('shows a write at once although listings and products are cached', async () => {
+      const owner = await createMerchant(app);
+      const product = await createProduct(app, owner, { title: 'Cached title' });
+      const url = `shop=${owner.shopId}`;
+      expect(await titles(url)).toEqual(['Cached title']);
+      expect((await get(`/api/v1/products/${product.slug}`)).json().title).toBe('Cached title');
+      await app.inject({
+        method: 'PATCH',
+        url: `/api/v1/products/${product.id}`,
+        headers: owner.auth,
+        payload: { title: 'Fresh title' },
+      });
+      expect(await titles(url)).toEqual(['Fresh title']);
+      expect((await get(`/api/v1/products/${product.slug}`)).json().title).toBe('Fresh title');
+      await app.inject({
+        method: 'PATCH',
+        url: `/api/v1/products/${product.id}`,
+        headers: owner.auth,
+        payload: { status: 'draft' },
+      });
+      expect(await titles(url)).toEqual([]);
+      expect((await get(`/api/v1/products/${product.slug}`)).statusCode).toBe(404);
+    });
+
     it('refuses bad filters with 400', async () => {
       for (const query of [
         'cursor=garbage',
@@ -453,7 +477,7 @@ describe('catalog', () => {
 
     it('costs the same number of queries at limit 5 and limit 50 (no N+1)', async () => {
       const count = async (limit: number) => {
-        const spy = jest.spyOn(PostgresQueryRunner.prototype, 'query');
+        const spy = jest.spyOn(Client.prototype, 'query');
         const res = await get(`/api/v1/products?limit=${limit}&q=tent&category=${root.id}`);
         const all = await get(`/api/v1/products?limit=${limit}`);
         const n = spy.mock.calls.length;

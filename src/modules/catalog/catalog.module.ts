@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { InventoryModule } from '../inventory/inventory.module';
+import { CatalogCache } from './catalog-cache';
 import { CategoriesController } from './categories.controller';
 import { CategoriesService } from './categories.service';
 import { ProductsController } from './products.controller';
@@ -15,6 +16,7 @@ import { ShopsService } from './shops.service';
   imports: [InventoryModule],
   controllers: [ShopsController, CategoriesController, ProductsController],
   providers: [
+    CatalogCache,
     ShopsService,
     CategoriesService,
     ProductsRepository,
@@ -22,6 +24,6 @@ import { ShopsService } from './shops.service';
     ReviewsService,
     ReviewEligibility,
   ],
-  exports: [ProductsService, ShopsService, ReviewEligibility],
+  exports: [ProductsService, ShopsService, ReviewEligibility, CatalogCache],
 })
 export class CatalogModule {}

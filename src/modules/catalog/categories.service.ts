@@ -7,6 +7,7 @@ import {
   ValidationFailedError,
 } from '../../common/errors/domain-errors';
 import { slugCandidates } from '../../common/text/slug';
+import { CatalogCache } from './catalog-cache';
 import {
   CategoryNode,
   CategoryResponse,
@@ -44,7 +45,10 @@ export function buildCategoryTree(rows: CategoryRow[]): CategoryNode[] {
 
 @Injectable()
 export class CategoriesService {
-  constructor(@InjectDataSource() private readonly db: DataSource) {}
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    private readonly cache: CatalogCache,
+  ) {}
 
   async tree(): Promise<CategoryNode[]> {
     const rows: CategoryRow[] = await this.db.query(
@@ -95,6 +99,7 @@ export class CategoriesService {
        RETURNING id, parent_id, name, slug`,
       [id, input.name ?? current.name, parentId],
     );
+    await this.cache.invalidate();
     return toCategoryResponse(rows[0]);
   }
 
@@ -114,6 +119,7 @@ export class CategoriesService {
     }
     try {
       await this.db.query(`DELETE FROM categories WHERE id = $1`, [id]);
+      await this.cache.invalidate();
     } catch (error) {
       // A product or child added in between: the foreign key refuses, as it should.
       if ((error as { code?: string }).code === '23503') {

@@ -1,6 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
+import { createHash } from 'node:crypto';
+import type { Pool } from 'pg';
 import { DataSource, EntityManager } from 'typeorm';
+import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
 import { decodeCursor, KeysetCursor } from '../../common/pagination/cursor';
 import { ProductQueryDto, ProductSort } from './dto/product.dto';
 import { ProductStatus } from './entities/product.entity';
@@ -127,23 +130,43 @@ export function buildListingSql(query: ProductQueryDto): ListingSql {
 
 @Injectable()
 export class ProductsRepository {
+  /** Statement names by SQL text: the public reads run as named (prepared) statements. */
+  private readonly statementNames = new Map<string, string>();
+
   constructor(@InjectDataSource() private readonly db: DataSource) {}
+
+  /**
+   * The hot public reads skip TypeORM's query runner and run as named statements on its pg
+   * pool: PostgreSQL plans each distinct listing shape once per connection instead of on every
+   * request (planning cost more than executing on the demo catalog).
+   */
+  private async prepared<T>(text: string, values: unknown[]): Promise<T[]> {
+    let name = this.statementNames.get(text);
+    if (!name) {
+      name = `catalog_${createHash('sha1').update(text).digest('hex').slice(0, 20)}`;
+      this.statementNames.set(text, name);
+    }
+    const pool = (this.db.driver as PostgresDriver).master as Pool;
+    const result = await pool.query({ name, text, values });
+    return result.rows as T[];
+  }
 
   async findByIdOrSlug(
     where: { id: string } | { slug: string },
     manager: EntityManager = this.db.manager,
   ): Promise<ProductRow | null> {
     const [column, value] = 'id' in where ? ['p.id', where.id] : ['p.slug', where.slug];
-    const rows: ProductRow[] = await manager.query(
-      `SELECT ${PRODUCT_COLUMNS} ${PRODUCT_FROM} WHERE ${column} = $1`,
-      [value],
-    );
+    const text = `SELECT ${PRODUCT_COLUMNS} ${PRODUCT_FROM} WHERE ${column} = $1`;
+    const rows: ProductRow[] =
+      manager === this.db.manager
+        ? await this.prepared<ProductRow>(text, [value])
+        : await manager.query(text, [value]);
     return rows[0] ?? null;
   }
 
   async list(query: ProductQueryDto): Promise<{ rows: ProductRow[]; sort: ProductSort }> {
     const sql = buildListingSql(query);
-    const rows: ProductRow[] = await this.db.query(sql.text, sql.values);
+    const rows = await this.prepared<ProductRow>(sql.text, sql.values);
     return { rows, sort: sql.sort };
   }
 

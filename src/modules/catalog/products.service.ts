@@ -14,6 +14,7 @@ import { Page, toPage } from '../../common/pagination/cursor';
 import { slugCandidates, SLUG_PATTERN } from '../../common/text/slug';
 import { ImageStorage } from '../../common/uploads/image-storage.service';
 import { InventoryService } from '../inventory/inventory.service';
+import { CatalogCache } from './catalog-cache';
 import { CategoriesService } from './categories.service';
 import {
   CreateProductDto,
@@ -99,9 +100,26 @@ export class ProductsService {
     private readonly categories: CategoriesService,
     private readonly inventory: InventoryService,
     private readonly images: ImageStorage,
+    private readonly cache: CatalogCache,
   ) {}
 
   async list(query: ProductQueryDto): Promise<Page<ProductResponse>> {
+    const key = JSON.stringify([
+      'list',
+      query.q,
+      query.category,
+      query.shop,
+      query.minPrice,
+      query.maxPrice,
+      query.inStock,
+      query.sort,
+      query.cursor,
+      query.limit,
+    ]);
+    return this.cache.read(key, () => this.listUncached(query));
+  }
+
+  private async listUncached(query: ProductQueryDto): Promise<Page<ProductResponse>> {
     const { rows, sort } = await this.products.list(query);
     return toPage(
       rows,
@@ -112,15 +130,24 @@ export class ProductsService {
   }
 
   async get(actor: Actor | undefined, idOrSlug: string): Promise<ProductResponse> {
+    // Anonymous readers see published products only: their answer is the same for everyone.
+    const product = actor
+      ? await this.find(actor, idOrSlug)
+      : await this.cache.read(JSON.stringify(['product', idOrSlug]), () =>
+          this.find(undefined, idOrSlug),
+        );
+    if (!product) throw new NotFoundError('No such product.');
+    return product;
+  }
+
+  private async find(actor: Actor | undefined, idOrSlug: string): Promise<ProductResponse | null> {
     const where = UUID.test(idOrSlug)
       ? { id: idOrSlug.toLowerCase() }
       : SLUG_PATTERN.test(idOrSlug) && idOrSlug.length <= 160
         ? { slug: idOrSlug }
         : null;
     const row = where ? await this.products.findByIdOrSlug(where) : null;
-    if (!row || (row.status !== 'published' && !this.canManage(actor, row))) {
-      throw new NotFoundError('No such product.');
-    }
+    if (!row || (row.status !== 'published' && !this.canManage(actor, row))) return null;
     return this.toResponse(row);
   }
 
@@ -158,6 +185,7 @@ export class ProductsService {
       await this.products.refreshPriceRange(m, id);
       return id;
     });
+    await this.cache.invalidate();
     return this.reload(productId);
   }
 
@@ -183,6 +211,7 @@ export class ProductsService {
         input.status ?? null,
       ],
     );
+    await this.cache.invalidate();
     return this.reload(row.id);
   }
 
@@ -206,6 +235,7 @@ export class ProductsService {
       await this.products.refreshPriceRange(m, row.id);
       return id;
     });
+    await this.cache.invalidate();
     return this.variant(variantId);
   }
 
@@ -251,6 +281,7 @@ export class ProductsService {
       if (!updated.length) throw new ConflictError(`The SKU ${input.sku} is taken.`);
       await this.products.refreshPriceRange(m, row.id);
     });
+    await this.cache.invalidate();
     return this.variant(variantId);
   }
 
@@ -271,6 +302,7 @@ export class ProductsService {
       await this.images.remove('products', stored.fileName);
       throw new UnprocessableError(`A product has at most ${MAX_IMAGES} images.`);
     }
+    await this.cache.invalidate();
     return this.reload(row.id);
   }
 

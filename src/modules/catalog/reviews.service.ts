@@ -2,9 +2,10 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { Actor } from '../../common/decorators/current-user.decorator';
-import { ConflictError, ForbiddenError, NotFoundError } from '../../common/errors/domain-errors';
+import { ConflictError, ForbiddenError } from '../../common/errors/domain-errors';
 import { decodeCursor, Page, toPage } from '../../common/pagination/cursor';
 import { PageQueryDto } from '../../common/pagination/page-query.dto';
+import { CatalogCache } from './catalog-cache';
 import { CreateReviewDto, ReviewResponse } from './dto/review.dto';
 import { ProductsService } from './products.service';
 import { ReviewEligibility } from './review-eligibility';
@@ -38,6 +39,7 @@ export class ReviewsService {
     @InjectDataSource() private readonly db: DataSource,
     private readonly products: ProductsService,
     private readonly eligibility: ReviewEligibility,
+    private readonly cache: CatalogCache,
   ) {}
 
   async list(
@@ -67,8 +69,7 @@ export class ReviewsService {
   }
 
   async create(actor: Actor, productId: string, input: CreateReviewDto): Promise<ReviewResponse> {
-    const product = await this.products.get(undefined, productId).catch(() => null);
-    if (!product) throw new NotFoundError('No such product.');
+    const product = await this.products.get(undefined, productId);
     if (!(await this.eligibility.hasPurchased(actor.id, product.id))) {
       throw new ForbiddenError('Only customers who bought this product can review it.');
     }
@@ -86,6 +87,7 @@ export class ReviewsService {
       );
       return rows[0].id;
     });
+    await this.cache.invalidate();
     const rows: ReviewRow[] = await this.db.query(
       `SELECT ${REVIEW_COLUMNS} FROM reviews r JOIN users u ON u.id = r.user_id WHERE r.id = $1`,
       [id],

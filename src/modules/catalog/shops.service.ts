@@ -4,6 +4,7 @@ import { DataSource } from 'typeorm';
 import { Actor } from '../../common/decorators/current-user.decorator';
 import { ConflictError, NotFoundError } from '../../common/errors/domain-errors';
 import { slugCandidates } from '../../common/text/slug';
+import { CatalogCache } from './catalog-cache';
 import { ShopResponse, UpsertShopDto } from './dto/shop.dto';
 import { updateReturning } from '../../database/sql';
 
@@ -23,7 +24,10 @@ export const toShopResponse = (row: ShopRow): ShopResponse => ({
 
 @Injectable()
 export class ShopsService {
-  constructor(@InjectDataSource() private readonly db: DataSource) {}
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    private readonly cache: CatalogCache,
+  ) {}
 
   /** Creates the merchant's shop or renames it; the slug is set once and stays. */
   async upsertMine(actor: Actor, input: UpsertShopDto): Promise<ShopResponse> {
@@ -33,7 +37,10 @@ export class ShopsService {
         WHERE merchant_id = $1 RETURNING id, name, slug, description`,
       [actor.id, input.name, input.description ?? null],
     );
-    if (updated.length) return toShopResponse(updated[0]);
+    if (updated.length) {
+      await this.cache.invalidate();
+      return toShopResponse(updated[0]);
+    }
     for (const slug of slugCandidates(input.name, 140)) {
       const rows: ShopRow[] = await this.db.query(
         `INSERT INTO shops (merchant_id, name, slug, description) VALUES ($1, $2, $3, $4)
