@@ -3,6 +3,7 @@ import { DataSource } from 'typeorm';
 import { Client } from 'pg';
 import { CATALOG_ROUTES, MatrixOutcome } from './support/catalog-routes.matrix';
 import { createCategory, createMerchant, createProduct, uniqueSku } from './support/catalog';
+import { multipartFile, TINY_PNG } from './support/multipart';
 import { createTestApp } from './support/test-app';
 import { createUser, TestUser } from './support/users';
 
@@ -303,6 +304,59 @@ describe('catalog', () => {
       expect(price.json()).toMatchObject({ price: 250, stock: 2 });
       const shown = (await get(`/api/v1/products/${product.id}`)).json();
       expect(shown.priceRange).toEqual({ min: 250, max: 1000 });
+    });
+  });
+
+  describe('images and variant rules', () => {
+    it('adds up to 8 images, served under /uploads, and refuses the ninth (422)', async () => {
+      const product = await createProduct(app, merchantA);
+      const upload = (user: { auth: Record<string, string> }) => {
+        const body = multipartFile(TINY_PNG);
+        return app.inject({
+          method: 'POST',
+          url: `/api/v1/products/${product.id}/images`,
+          headers: { ...user.auth, ...body.headers },
+          payload: body.payload,
+        });
+      };
+      expect((await upload(merchantB)).statusCode).toBe(403);
+      let last = await upload(merchantA);
+      expect(last.statusCode).toBe(201);
+      const [url] = last.json().images as string[];
+      expect(url).toMatch(/^\/uploads\/products\/[0-9a-f-]{36}\.png$/);
+      expect((await get(url)).statusCode).toBe(200);
+      for (let i = 1; i < 8; i++) last = await upload(merchantA);
+      expect(last.json().images).toHaveLength(8);
+      const ninth = await upload(merchantA);
+      expect(ninth.statusCode).toBe(422);
+      expect((await get(`/api/v1/products/${product.id}`)).json().images).toHaveLength(8);
+    });
+
+    it('refuses nested option values (400) and a SKU rename to a taken SKU (409)', async () => {
+      const taken = uniqueSku();
+      await createProduct(app, merchantA, { variants: [{ sku: taken, price: 1, stock: 1 }] });
+      const product = await createProduct(app, merchantA);
+      const bad = await app.inject({
+        method: 'POST',
+        url: `/api/v1/products/${product.id}/variants`,
+        headers: merchantA.auth,
+        payload: { sku: uniqueSku(), price: 1, stock: 0, options: { size: { nested: true } } },
+      });
+      expect(bad.statusCode).toBe(400);
+      const rename = await app.inject({
+        method: 'PATCH',
+        url: `/api/v1/products/${product.id}/variants/${product.variants[0].id}`,
+        headers: merchantA.auth,
+        payload: { sku: taken },
+      });
+      expect(rename.statusCode).toBe(409);
+      const lastLive = await app.inject({
+        method: 'PATCH',
+        url: `/api/v1/products/${product.id}/variants/${product.variants[0].id}`,
+        headers: merchantA.auth,
+        payload: { archived: true },
+      });
+      expect(lastLive.statusCode).toBe(422);
     });
   });
 

@@ -246,41 +246,49 @@ export class ProductsService {
     input: UpdateVariantDto,
   ): Promise<ManagedVariantResponse> {
     const row = await this.requireManaged(actor, productId);
-    await this.db.transaction(async (m) => {
-      const current: VariantRow[] = await m.query(
-        `SELECT ${VARIANT_COLUMNS} FROM product_variants WHERE id = $1 AND product_id = $2 FOR UPDATE`,
-        [variantId, row.id],
-      );
-      if (!current.length) throw new NotFoundError('No such variant of this product.');
-      if (input.archived === true && !current[0].archived) {
-        const [{ live }]: { live: number }[] = await m.query(
-          `SELECT count(*)::int AS live FROM product_variants WHERE product_id = $1 AND NOT archived`,
-          [row.id],
+    await this.db
+      .transaction(async (m) => {
+        const current: VariantRow[] = await m.query(
+          `SELECT ${VARIANT_COLUMNS} FROM product_variants WHERE id = $1 AND product_id = $2 FOR UPDATE`,
+          [variantId, row.id],
         );
-        if (live <= 1) throw new UnprocessableError('A product keeps at least one live variant.');
-      }
-      const updated = await updateReturning(
-        m,
-        `UPDATE product_variants SET
+        if (!current.length) throw new NotFoundError('No such variant of this product.');
+        if (input.archived === true && !current[0].archived) {
+          const [{ live }]: { live: number }[] = await m.query(
+            `SELECT count(*)::int AS live FROM product_variants WHERE product_id = $1 AND NOT archived`,
+            [row.id],
+          );
+          if (live <= 1) throw new UnprocessableError('A product keeps at least one live variant.');
+        }
+        const updated = await updateReturning(
+          m,
+          `UPDATE product_variants SET
            sku = coalesce($3, sku), options = coalesce($4, options), price = coalesce($5, price),
            low_stock_threshold = coalesce($6, low_stock_threshold),
            archived = coalesce($7, archived), updated_at = now()
          WHERE id = $1 AND product_id = $2
            AND NOT EXISTS (SELECT 1 FROM product_variants o WHERE o.sku = $3 AND o.id <> $1)
          RETURNING id`,
-        [
-          variantId,
-          row.id,
-          input.sku ?? null,
-          input.options ?? null,
-          input.price ?? null,
-          input.lowStockThreshold ?? null,
-          input.archived ?? null,
-        ],
-      );
-      if (!updated.length) throw new ConflictError(`The SKU ${input.sku} is taken.`);
-      await this.products.refreshPriceRange(m, row.id);
-    });
+          [
+            variantId,
+            row.id,
+            input.sku ?? null,
+            input.options ?? null,
+            input.price ?? null,
+            input.lowStockThreshold ?? null,
+            input.archived ?? null,
+          ],
+        );
+        if (!updated.length) throw new ConflictError(`The SKU ${input.sku} is taken.`);
+        await this.products.refreshPriceRange(m, row.id);
+      })
+      .catch((error: unknown) => {
+        // Two renames to the same SKU at once: the unique index decides.
+        if ((error as { code?: string }).code === '23505') {
+          throw new ConflictError(`The SKU ${input.sku} is taken.`);
+        }
+        throw error;
+      });
     await this.cache.invalidate();
     return this.variant(variantId);
   }

@@ -16,6 +16,8 @@ import {
   MaxLength,
   Min,
   ValidateNested,
+  ValidationOptions,
+  registerDecorator,
 } from 'class-validator';
 import { PageQueryDto } from '../../../common/pagination/page-query.dto';
 import { PRODUCT_STATUSES, ProductStatus } from '../entities/product.entity';
@@ -30,6 +32,37 @@ export type ProductSort = (typeof PRODUCT_SORTS)[number];
 
 const SKU = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 
+/** Option values such as `{ "size": "M" }`: up to 10 keys, string values of 1-50 characters. */
+function IsOptionMap(options?: ValidationOptions): PropertyDecorator {
+  return (target, propertyName) =>
+    registerDecorator({
+      name: 'isOptionMap',
+      target: target.constructor,
+      propertyName: propertyName as string,
+      options: {
+        message: 'options must map up to 10 names (1-30 characters) to strings of 1-50 characters',
+        ...options,
+      },
+      validator: {
+        validate: (value: unknown) => {
+          if (!value || typeof value !== 'object' || Array.isArray(value)) return false;
+          const entries = Object.entries(value as Record<string, unknown>);
+          return (
+            entries.length <= 10 &&
+            entries.every(
+              ([k, v]) =>
+                k.length >= 1 &&
+                k.length <= 30 &&
+                typeof v === 'string' &&
+                v.length >= 1 &&
+                v.length <= 50,
+            )
+          );
+        },
+      },
+    });
+}
+
 export class VariantInputDto {
   @ApiProperty({ example: 'TENT-2P-GRN', description: 'Unique across the store' })
   @Matches(SKU, { message: 'sku must be 1-64 letters, digits, dot, dash or underscore' })
@@ -37,7 +70,7 @@ export class VariantInputDto {
 
   @ApiPropertyOptional({ example: { size: 'M', colour: 'green' }, type: Object })
   @IsOptional()
-  @IsObject()
+  @IsOptionMap()
   options?: Record<string, string>;
 
   @ApiProperty({ description: 'Minor units', example: 12999, minimum: 0 })
@@ -69,7 +102,7 @@ export class UpdateVariantDto {
 
   @ApiPropertyOptional({ type: Object })
   @IsOptional()
-  @IsObject()
+  @IsOptionMap()
   options?: Record<string, string>;
 
   @ApiPropertyOptional({ minimum: 0 })
