@@ -229,6 +229,23 @@ describe('catalog', () => {
       expect((await get('/api/v1/products/%2E%2E%2Fetc')).statusCode).toBe(404);
     });
 
+    it('lists a merchant’s own products in every state, and only theirs', async () => {
+      const owner = await createMerchant(app);
+      await createProduct(app, owner, { title: 'Mine published' });
+      await createProduct(app, owner, { title: 'Mine draft', status: 'draft' });
+      const mine = (query = '') =>
+        get(`/api/v1/merchant/products?sort=newest${query}`, owner.auth).then((r) =>
+          r.json<{ items: { title: string }[] }>().items.map((p) => p.title),
+        );
+      expect(await mine()).toEqual(['Mine draft', 'Mine published']);
+      expect(await mine('&status=draft')).toEqual(['Mine draft']);
+      const other = await get('/api/v1/merchant/products', merchantB.auth);
+      expect(other.json().items.map((p: { title: string }) => p.title)).not.toContain('Mine draft');
+      expect((await get('/api/v1/merchant/products?status=deleted', owner.auth)).statusCode).toBe(
+        400,
+      );
+    });
+
     it('archives on DELETE: gone from the public catalog', async () => {
       const product = await createProduct(app, merchantA);
       const res = await app.inject({
@@ -497,7 +514,7 @@ describe('catalog', () => {
       expect(wrongSort.statusCode).toBe(400);
     });
 
-    it.each(['newest', 'price', '-price'])(
+    it.each(['newest', 'price', '-price', 'relevance'])(
       'pages by %s without duplicates or gaps while products are added between pages',
       async (sort) => {
         const paging = await createMerchant(app);
@@ -505,6 +522,8 @@ describe('catalog', () => {
         for (let i = 0; i < 7; i++) {
           const p = await createProduct(app, paging, {
             title: `Paging ${sort} ${i}`,
+            // Different ranks (and ties) for the relevance order.
+            description: 'paging '.repeat(i % 4),
             variants: [{ price: 100 * ((i * 3) % 7) + 50, stock: 1 }],
           });
           original.push(p.id);
@@ -513,14 +532,19 @@ describe('catalog', () => {
         let cursor: string | null = null;
         let page = 0;
         do {
-          const query: string = `shop=${paging.shopId}&sort=${sort}&limit=3${cursor ? `&cursor=${cursor}` : ''}`;
+          const q = sort === 'relevance' ? '&q=paging' : '';
+          const query: string = `shop=${paging.shopId}&sort=${sort}${q}&limit=3${cursor ? `&cursor=${cursor}` : ''}`;
           const body = await list(query);
           seen.push(...body.items.map((p) => p.id));
           cursor = body.nextCursor;
           if (page++ === 0) {
             // Rows before, between and after the first page's keys.
-            for (const price of [10, 360, 5000]) {
-              await createProduct(app, paging, { variants: [{ price, stock: 1 }] });
+            for (const [k, price] of [10, 360, 5000].entries()) {
+              await createProduct(app, paging, {
+                title: 'Paging extra',
+                description: 'paging '.repeat(k * 2),
+                variants: [{ price, stock: 1 }],
+              });
             }
           }
         } while (cursor && page < 10);

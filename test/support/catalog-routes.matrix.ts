@@ -47,6 +47,7 @@ export const CATALOG_ROUTES: MatrixEntry[] = [
     expect: merchantOnly,
   },
   { method: 'GET', path: '/api/v1/shops/:shop', expect: open },
+  { method: 'GET', path: '/api/v1/merchant/products', expect: merchantOnly },
   { method: 'GET', path: '/api/v1/products', expect: open },
   { method: 'GET', path: '/api/v1/products/:product', expect: open },
   // A merchant without a shop gets 422, an admin without shopId 400: both are past authorization.

@@ -68,6 +68,12 @@ const SORTS: Record<Exclude<ProductSort, 'relevance'> | 'relevance', SortSpec> =
   rating: { key: 'p.rating_avg', cast: 'numeric', direction: 'DESC' },
 };
 
+/** A shop's own listing: every status (or the one named) instead of published only. */
+export interface OwnerScope {
+  shopId: string;
+  status?: ProductStatus;
+}
+
 export interface ListingSql {
   text: string;
   values: unknown[];
@@ -78,13 +84,18 @@ export interface ListingSql {
  * Builds the public listing as ONE statement: filters, keyset condition, order and limit + 1,
  * variants aggregated per row. Shared with the bench baseline so both answer the same query.
  */
-export function buildListingSql(query: ProductQueryDto): ListingSql {
+export function buildListingSql(query: ProductQueryDto, owner?: OwnerScope): ListingSql {
   const values: unknown[] = [];
   const param = (v: unknown) => {
     values.push(v);
     return `$${values.length}`;
   };
-  const where = [`p.status = 'published'`];
+  const where = owner
+    ? [
+        `p.shop_id = ${param(owner.shopId)}::uuid`,
+        ...(owner.status ? [`p.status = ${param(owner.status)}`] : []),
+      ]
+    : [`p.status = 'published'`];
   const q = query.q?.trim();
   let tsq = '';
   if (q) {
@@ -164,8 +175,11 @@ export class ProductsRepository {
     return rows[0] ?? null;
   }
 
-  async list(query: ProductQueryDto): Promise<{ rows: ProductRow[]; sort: ProductSort }> {
-    const sql = buildListingSql(query);
+  async list(
+    query: ProductQueryDto,
+    owner?: OwnerScope,
+  ): Promise<{ rows: ProductRow[]; sort: ProductSort }> {
+    const sql = buildListingSql(query, owner);
     const rows = await this.prepared<ProductRow>(sql.text, sql.values);
     return { rows, sort: sql.sort };
   }

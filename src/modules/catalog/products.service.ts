@@ -20,13 +20,14 @@ import {
   CreateProductDto,
   ManagedVariantResponse,
   MAX_IMAGES,
+  MerchantProductQueryDto,
   ProductQueryDto,
   ProductResponse,
   UpdateProductDto,
   UpdateVariantDto,
   VariantInputDto,
 } from './dto/product.dto';
-import { ProductRow, ProductsRepository } from './products.repository';
+import { OwnerScope, ProductRow, ProductsRepository } from './products.repository';
 import { ShopsService } from './shops.service';
 import { updateReturning } from '../../database/sql';
 
@@ -119,8 +120,18 @@ export class ProductsService {
     return this.cache.read(key, () => this.listUncached(query));
   }
 
-  private async listUncached(query: ProductQueryDto): Promise<Page<ProductResponse>> {
-    const { rows, sort } = await this.products.list(query);
+  /** The merchant's own products in any state (not cached: owners see their writes at once). */
+  async listMine(actor: Actor, query: MerchantProductQueryDto): Promise<Page<ProductResponse>> {
+    const shop = await this.shops.findByMerchant(actor.id);
+    if (!shop) return { items: [], nextCursor: null };
+    return this.listUncached(query, { shopId: shop.id, status: query.status });
+  }
+
+  private async listUncached(
+    query: ProductQueryDto,
+    owner?: OwnerScope,
+  ): Promise<Page<ProductResponse>> {
+    const { rows, sort } = await this.products.list(query, owner);
     return toPage(
       rows,
       query.limit,

@@ -248,6 +248,13 @@ export class ProductQueryDto extends PageQueryDto {
   sort?: ProductSort;
 }
 
+export class MerchantProductQueryDto extends ProductQueryDto {
+  @ApiPropertyOptional({ enum: PRODUCT_STATUSES, description: 'Default: every status' })
+  @IsOptional()
+  @IsIn(PRODUCT_STATUSES)
+  status?: ProductStatus;
+}
+
 export class VariantResponse {
   @ApiProperty({ format: 'uuid' }) id!: string;
   @ApiProperty() sku!: string;
