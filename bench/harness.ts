@@ -75,17 +75,33 @@ export async function startBuiltApi(
   env: Record<string, string>,
   port: number,
 ): Promise<RunningApi> {
+  return startProcess(
+    [join(ROOT, 'dist', 'main.js')],
+    { ...env, PORT: String(port) },
+    port,
+    '/health/ready',
+  );
+}
+
+/** Starts a Node process (`args` after `node`) and waits until `readyPath` answers 200. */
+export async function startProcess(
+  args: string[],
+  env: Record<string, string>,
+  port: number,
+  readyPath: string,
+): Promise<RunningApi> {
   const started = Date.now();
-  const child = spawn(process.execPath, [join(ROOT, 'dist', 'main.js')], {
+  const child = spawn(process.execPath, args, {
     cwd: ROOT,
-    env: { ...process.env, ...env, PORT: String(port) },
+    env: { ...process.env, ...env },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   const baseUrl = `http://127.0.0.1:${port}`;
   for (let i = 0; i < 600; i++) {
-    if (child.exitCode !== null) throw new Error(`API exited with ${child.exitCode}`);
+    if (child.exitCode !== null)
+      throw new Error(`${args[args.length - 1]} exited with ${child.exitCode}`);
     try {
-      const res = await fetch(`${baseUrl}/health/ready`);
+      const res = await fetch(`${baseUrl}${readyPath}`);
       if (res.status === 200) break;
     } catch {
       // not listening yet

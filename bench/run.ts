@@ -2,7 +2,7 @@ import { execSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { loadDatabaseConfig } from '../src/config/database.config';
 import { ensureDatabase, runMigrations } from '../src/database/ensure-database';
-import { BenchResult, load, printResults, ROOT, startBuiltApi } from './harness';
+import { BenchResult, load, printResults, ROOT, startBuiltApi, startProcess } from './harness';
 
 /**
  * `npm run bench [-- scenario ...]`: builds the API, starts it as in production against the
@@ -29,7 +29,59 @@ const SCENARIOS: Record<string, (baseUrl: string) => Promise<BenchResult>> = {
       body: JSON.stringify(account),
     });
   },
+  products: (baseUrl) =>
+    load('GET /products?limit=20', { url: `${baseUrl}/api/v1/products?limit=20` }),
+  'products-search': async (baseUrl) =>
+    load('GET /products?limit=20&q=jacket&category=clothing', {
+      url: `${baseUrl}/api/v1/products?limit=20&q=jacket&category=${await categoryId(baseUrl, 'clothing')}`,
+    }),
+  'product-slug': async (baseUrl) => {
+    const res = await fetch(`${baseUrl}/api/v1/products?limit=1`);
+    const { items } = (await res.json()) as { items: { slug: string }[] };
+    return load('GET /products/:slug', { url: `${baseUrl}/api/v1/products/${items[0].slug}` });
+  },
+  baseline: (baseUrl) =>
+    withBaseline(baseUrl, (url) =>
+      load('baseline: bare Fastify + pg, /products?limit=20', { url: `${url}/products?limit=20` }),
+    ),
+  'baseline-search': (baseUrl) =>
+    withBaseline(baseUrl, async (url) =>
+      load('baseline: bare Fastify + pg, q=jacket&category=clothing', {
+        url: `${url}/products?limit=20&q=jacket&category=${await categoryId(baseUrl, 'clothing')}`,
+      }),
+    ),
 };
+
+async function categoryId(baseUrl: string, slug: string): Promise<string> {
+  const res = await fetch(`${baseUrl}/api/v1/categories`);
+  const tree = (await res.json()) as { id: string; slug: string }[];
+  const found = tree.find((c) => c.slug === slug);
+  if (!found) throw new Error(`No category ${slug}: is the bench database seeded?`);
+  return found.id;
+}
+
+/** Runs `fn` against the bare Fastify + pg baseline (bench/baseline-server.ts), its own process. */
+async function withBaseline(
+  _apiUrl: string,
+  fn: (url: string) => Promise<BenchResult>,
+): Promise<BenchResult> {
+  const port = Number(process.env.BENCH_BASELINE_PORT ?? 3998);
+  const baseline = await startProcess(
+    ['-r', 'ts-node/register/transpile-only', 'bench/baseline-server.ts'],
+    { DATABASE_URL: benchDatabaseUrl(), BASELINE_PORT: String(port) },
+    port,
+    '/health',
+  );
+  try {
+    return await fn(baseline.baseUrl);
+  } finally {
+    await baseline.stop();
+  }
+}
+
+function benchDatabaseUrl(): string {
+  return process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/shop_bench';
+}
 
 async function main(): Promise<void> {
   const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));
@@ -39,7 +91,7 @@ async function main(): Promise<void> {
 
   const env = {
     NODE_ENV: 'production',
-    DATABASE_URL: process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/shop_bench',
+    DATABASE_URL: benchDatabaseUrl(),
     REDIS_PREFIX: 'shopbench',
     JWT_ACCESS_SECRET: randomBytes(32).toString('hex'),
     LOG_LEVEL: 'warn',
@@ -50,6 +102,12 @@ async function main(): Promise<void> {
   await ensureDatabase(database);
   await runMigrations(database);
   execSync('npm run build', { cwd: ROOT, stdio: 'inherit' });
+  // The demo catalog (the same seed as `npm run seed`), written once into an empty catalog.
+  execSync(`${JSON.stringify(process.execPath)} dist/cli.js seed`, {
+    cwd: ROOT,
+    stdio: 'inherit',
+    env: { ...process.env, ...env, NODE_ENV: 'development' },
+  });
 
   const api = await startBuiltApi(env, Number(process.env.BENCH_PORT ?? 3999));
   const results: BenchResult[] = [];

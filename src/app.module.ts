@@ -6,6 +6,8 @@ import { MetricsModule } from './modules/metrics/metrics.module';
 import { AuthModule } from './modules/auth/auth.module';
 import { UserAccountsModule } from './modules/users/user-accounts.module';
 import { UsersModule } from './modules/users/users.module';
+import { CatalogModule } from './modules/catalog/catalog.module';
+import { InventoryModule } from './modules/inventory/inventory.module';
 import { ProcessorsModule } from './worker.module';
 
 export interface AppModuleOptions {
@@ -26,6 +28,8 @@ export class AppModule {
         UsersModule,
         AuthModule,
         UserAccountsModule,
+        InventoryModule,
+        CatalogModule,
         ...(options.runWorkers ? [ProcessorsModule] : []),
       ],
     };

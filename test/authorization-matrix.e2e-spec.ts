@@ -5,6 +5,7 @@ import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { InjectOptions } from 'light-my-request';
 import { API_PREFIX, UNPREFIXED_ROUTES } from '../src/http';
 import type { Role } from '../src/modules/users/role';
+import { createCategory, createMerchant, createProduct, uniqueSku } from './support/catalog';
 import { multipartFile, TINY_PNG } from './support/multipart';
 import { createTestApp } from './support/test-app';
 import { createUser, TestUser, uniqueEmail } from './support/users';
@@ -18,11 +19,21 @@ type Who = 'anonymous' | Role;
 type Outcome = 'ok' | 401 | 403;
 type Access = Record<Who, Outcome>;
 
+interface CatalogFixture {
+  /** A published product of another merchant, with one variant. */
+  productId: string;
+  variantId: string;
+  categoryId: string;
+  shopSlug: string;
+}
+
 interface Ctx {
   /** The caller (undefined for anonymous); a fresh user for every call. */
   caller?: TestUser;
   /** Another fresh customer to act upon (created on first use). */
   target(): Promise<TestUser>;
+  /** Catalog rows owned by someone else (created on first use). */
+  catalog(): Promise<CatalogFixture>;
 }
 
 interface RouteCase {
@@ -98,7 +109,92 @@ const ROUTES: Record<string, RouteCase> = {
     params: async (ctx) => ({ id: (await ctx.target()).id }),
     request: () => json({ active: true }),
   },
+  // catalog: the matrix merchant never owns the resource (the service answers 403 or 404)
+  'GET /categories': { access: PUBLIC },
+  'POST /admin/categories': { access: only('admin'), request: () => json({ name: 'Matrix' }) },
+  'PATCH /admin/categories/:id': {
+    access: only('admin'),
+    params: async (ctx) => ({ id: (await ctx.catalog()).categoryId }),
+    request: () => json({ name: 'Matrix renamed' }),
+  },
+  // 204 or 409 depending on the category's content: past authorization either way.
+  'DELETE /admin/categories/:id': {
+    access: only('admin'),
+    params: async (ctx) => ({ id: (await ctx.catalog()).categoryId }),
+  },
+  'PUT /merchant/shop': { access: only('merchant'), request: () => json({ name: 'Matrix shop' }) },
+  'GET /shops/:slug': {
+    access: PUBLIC,
+    params: async (ctx) => ({ slug: (await ctx.catalog()).shopSlug }),
+  },
+  'GET /merchant/products': { access: only('merchant') },
+  'GET /products': { access: PUBLIC },
+  'GET /products/:idOrSlug': {
+    access: PUBLIC,
+    params: async (ctx) => ({ idOrSlug: (await ctx.catalog()).productId }),
+  },
+  // A merchant without a shop gets 422, an admin without shopId 400: past authorization.
+  'POST /products': {
+    access: only('merchant', 'admin'),
+    request: () => json({ title: 'Matrix', variants: [{ sku: uniqueSku(), price: 1, stock: 0 }] }),
+  },
+  'PATCH /products/:id': {
+    access: { anonymous: 401, customer: 403, merchant: 403, admin: 'ok' },
+    params: async (ctx) => ({ id: (await ctx.catalog()).productId }),
+    request: () => json({ title: 'x' }),
+  },
+  'DELETE /products/:id': {
+    access: { anonymous: 401, customer: 403, merchant: 403, admin: 'ok' },
+    params: async (ctx) => ({ id: (await ctx.catalog()).productId }),
+  },
+  'POST /products/:id/variants': {
+    access: { anonymous: 401, customer: 403, merchant: 403, admin: 'ok' },
+    params: async (ctx) => ({ id: (await ctx.catalog()).productId }),
+    request: () => json({ sku: uniqueSku(), price: 1, stock: 0 }),
+  },
+  'PATCH /products/:id/variants/:variantId': {
+    access: { anonymous: 401, customer: 403, merchant: 403, admin: 'ok' },
+    params: async (ctx) => {
+      const { productId, variantId } = await ctx.catalog();
+      return { id: productId, variantId };
+    },
+    request: () => json({ price: 2 }),
+  },
+  'POST /products/:id/images': {
+    access: { anonymous: 401, customer: 403, merchant: 403, admin: 'ok' },
+    params: async (ctx) => ({ id: (await ctx.catalog()).productId }),
+    request: () => multipartFile(TINY_PNG),
+  },
+  'GET /products/:id/reviews': {
+    access: PUBLIC,
+    params: async (ctx) => ({ id: (await ctx.catalog()).productId }),
+  },
+  // Nobody in the matrix bought the product: signed-in callers get 403 from the purchase check.
+  'POST /products/:id/reviews': {
+    access: { anonymous: 401, customer: 403, merchant: 403, admin: 403 },
+    params: async (ctx) => ({ id: (await ctx.catalog()).productId }),
+    request: () => json({ rating: 5 }),
+  },
+  // The matrix merchant does not own the variant: 404 (hidden), past authorization.
+  'POST /inventory/adjustments': {
+    access: only('merchant', 'admin'),
+    request: async (ctx) =>
+      json({ variantId: (await ctx.catalog()).variantId, delta: 1, reason: 'adjustment' }),
+  },
 };
+
+async function catalogFixture(app: NestFastifyApplication): Promise<CatalogFixture> {
+  const admin = await createUser(app, 'admin');
+  const owner = await createMerchant(app);
+  const category = await createCategory(app, admin, `Matrix ${uniqueSku('C')}`);
+  const product = await createProduct(app, owner, { categoryId: category.id });
+  return {
+    productId: product.id,
+    variantId: product.variants[0].id,
+    categoryId: category.id,
+    shopSlug: owner.shopSlug,
+  };
+}
 
 function discoverRoutes(app: NestFastifyApplication): string[] {
   const routes: string[] = [];
@@ -155,7 +251,12 @@ describe('authorization matrix: every route × anonymous, customer, merchant, ad
     const spec = ROUTES[route];
     const caller = who === 'anonymous' ? undefined : await createUser(app, who);
     let target: TestUser | undefined;
-    const ctx: Ctx = { caller, target: async () => (target ??= await createUser(app)) };
+    let catalog: CatalogFixture | undefined;
+    const ctx: Ctx = {
+      caller,
+      target: async () => (target ??= await createUser(app)),
+      catalog: async () => (catalog ??= await catalogFixture(app)),
+    };
 
     const [method, pattern] = route.split(' ') as [InjectOptions['method'], string];
     const params = (await spec.params?.(ctx)) ?? {};

@@ -1,5 +1,6 @@
 import { appConfig } from './app.config';
 import { authConfig } from './auth.config';
+import { catalogConfig } from './catalog.config';
 import { databaseConfig } from './database.config';
 import { mailConfig } from './mail.config';
 import { queueConfig } from './queue.config';
@@ -9,6 +10,7 @@ import { storeConfig } from './store.config';
 
 export { AppConfig } from './app.config';
 export { AuthConfig } from './auth.config';
+export { CatalogConfig } from './catalog.config';
 export { DatabaseConfig } from './database.config';
 export { MailConfig } from './mail.config';
 export { QueueConfig } from './queue.config';
@@ -20,6 +22,7 @@ export { StoreConfig } from './store.config';
 export const allConfigs = [
   appConfig,
   authConfig,
+  catalogConfig,
   databaseConfig,
   mailConfig,
   queueConfig,
@@ -31,6 +34,7 @@ export const allConfigs = [
 export {
   appConfig,
   authConfig,
+  catalogConfig,
   databaseConfig,
   mailConfig,
   queueConfig,

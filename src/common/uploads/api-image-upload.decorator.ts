@@ -1,5 +1,6 @@
 import { applyDecorators } from '@nestjs/common';
 import {
+  ApiBadRequestResponse,
   ApiBody,
   ApiConsumes,
   ApiPayloadTooLargeResponse,
@@ -19,6 +20,7 @@ export function ApiImageUpload(maxBytes: number) {
         },
       },
     }),
+    ApiBadRequestResponse({ description: 'No file in the multipart field "file"' }),
     ApiPayloadTooLargeResponse({ description: `The file is larger than ${maxBytes} bytes` }),
     ApiUnsupportedMediaTypeResponse({
       description: 'Not a JPEG, PNG or WebP (judged by its bytes)',

@@ -1,10 +1,11 @@
 import { Module } from '@nestjs/common';
 import { UsersModule } from '../../modules/users/users.module';
+import { CatalogSeeder } from './catalog-seeder';
 import { SeedService } from './seed.service';
 
 @Module({
   imports: [UsersModule],
-  providers: [SeedService],
-  exports: [SeedService],
+  providers: [SeedService, CatalogSeeder],
+  exports: [SeedService, CatalogSeeder],
 })
 export class SeedModule {}

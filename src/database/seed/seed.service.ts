@@ -1,12 +1,14 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { appConfig, AppConfig } from '../../config';
 import { UsersService } from '../../modules/users/users.service';
+import { CatalogSeeder, CatalogSeedReport } from './catalog-seeder';
 import { DEMO_ACCOUNTS } from './demo-accounts';
 
 export interface SeedReport {
   seeded: boolean;
   reason?: string;
   accounts: { email: string; password: string; role: string }[];
+  catalog?: CatalogSeedReport;
 }
 
 /** Demo data for an empty database, outside production only. */
@@ -17,20 +19,26 @@ export class SeedService {
   constructor(
     @Inject(appConfig.KEY) private readonly app: AppConfig,
     private readonly users: UsersService,
+    private readonly catalog: CatalogSeeder,
   ) {}
 
   async seedIfEmpty(): Promise<SeedReport> {
     if (this.app.env === 'production') {
       return { seeded: false, reason: 'NODE_ENV is production', accounts: [] };
     }
-    if ((await this.users.count()) > 0) {
-      return { seeded: false, reason: 'the database already has users', accounts: [] };
+    const accounts = (await this.users.count()) === 0 ? DEMO_ACCOUNTS : [];
+    for (const account of accounts) await this.users.createOrGrant(account);
+    if (accounts.length) this.logger.log(`Seeded ${accounts.length} demo accounts`);
+    // The catalog is seeded whenever it is empty, so that a database created before the
+    // catalog existed gets one too.
+    const catalog = (await this.catalog.seedIfEmpty()) ?? undefined;
+    if (!accounts.length && !catalog) {
+      return { seeded: false, reason: 'the database already has users and products', accounts: [] };
     }
-    for (const account of DEMO_ACCOUNTS) await this.users.createOrGrant(account);
-    this.logger.log(`Seeded ${DEMO_ACCOUNTS.length} demo accounts`);
     return {
       seeded: true,
-      accounts: DEMO_ACCOUNTS.map(({ email, password, role }) => ({ email, password, role })),
+      accounts: accounts.map(({ email, password, role }) => ({ email, password, role })),
+      catalog,
     };
   }
 }
@@ -38,5 +46,12 @@ export class SeedService {
 export function formatSeedReport(report: SeedReport): string {
   if (!report.seeded) return `Demo data not seeded: ${report.reason}.`;
   const rows = report.accounts.map((a) => `  ${a.role.padEnd(9)} ${a.email}  /  ${a.password}`);
-  return ['Demo accounts (shown once):', ...rows].join('\n');
+  const lines = rows.length ? ['Demo accounts (shown once):', ...rows] : [];
+  if (report.catalog) {
+    const c = report.catalog;
+    lines.push(
+      `Demo catalog: ${c.shops} shops, ${c.categories} categories, ${c.products} products, ${c.variants} variants.`,
+    );
+  }
+  return lines.join('\n');
 }

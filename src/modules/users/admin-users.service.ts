@@ -7,7 +7,7 @@ import {
   NotFoundError,
   UnprocessableError,
 } from '../../common/errors/domain-errors';
-import { decodeCursor, DEFAULT_PAGE_SIZE, Page, toPage } from '../../common/pagination/pagination';
+import { decodeCursor, Page, toPage } from '../../common/pagination/cursor';
 import { TokenService } from '../auth/token.service';
 import { AdminUpdateUserDto, AdminUsersQueryDto } from './dto/users.dto';
 import { toUserResponse, UserResponse } from './dto/user.response';
@@ -17,7 +17,6 @@ import { User } from './entities/user.entity';
 const CREATED_AT_KEY = `to_char(u.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
 
 const TIMESTAMP = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 /** Admins: list and search users, change roles, (de)activate. */
 @Injectable()
@@ -30,7 +29,7 @@ export class AdminUsersService {
 
   /** Newest first; `q` matches part of the e-mail or name, case-insensitively. */
   async list(_actor: Actor, query: AdminUsersQueryDto): Promise<Page<UserResponse>> {
-    const limit = query.limit ?? DEFAULT_PAGE_SIZE;
+    const limit = query.limit;
     const qb = this.users
       .createQueryBuilder('u')
       .addSelect(CREATED_AT_KEY, 'cursor_created_at')
@@ -43,8 +42,8 @@ export class AdminUsersService {
     }
     if (query.role) qb.andWhere(':role = ANY(u.roles)', { role: query.role });
     if (query.cursor) {
-      const [createdAt, id] = decodeCursor(query.cursor, ['string', 'string']);
-      if (!TIMESTAMP.test(String(createdAt)) || !UUID.test(String(id))) {
+      const { v: createdAt, id } = decodeCursor(query.cursor, 'users');
+      if (!createdAt || !TIMESTAMP.test(createdAt)) {
         throw new BadRequestError('The cursor is not valid; start again without it.');
       }
       qb.andWhere('(u.created_at, u.id) < (:createdAt::timestamptz, :id::uuid)', { createdAt, id });
@@ -55,7 +54,7 @@ export class AdminUsersService {
       rows,
       limit,
       (row) => toUserResponse(row.user),
-      (row) => [row.key, row.user.id],
+      (row) => ({ s: 'users', v: row.key, id: row.user.id }),
     );
   }
 

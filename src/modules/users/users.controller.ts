@@ -65,7 +65,6 @@ export class UsersController {
   })
   @ApiImageUpload(AVATAR_MAX_BYTES)
   @ApiOkResponse({ type: UserResponse })
-  @ApiBadRequestResponse({ description: 'No file in the field `file`' })
   async uploadAvatar(
     @CurrentUser() actor: Actor,
     @Req() request: FastifyRequest,

@@ -17,7 +17,7 @@ import {
   ValidateIf,
   ValidateNested,
 } from 'class-validator';
-import { PageQueryDto } from '../../../common/pagination/pagination';
+import { PageQueryDto } from '../../../common/pagination/page-query.dto';
 import { PASSWORD_MAX, PASSWORD_MIN } from '../../auth/dto/auth.dto';
 import { ROLES, Role } from '../role';
 import { UserResponse } from './user.response';

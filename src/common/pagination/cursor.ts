@@ -1,0 +1,69 @@
+import { BadRequestError } from '../errors/domain-errors';
+
+/** Default and largest page sizes of every list (`?limit=1..100`, default 20). */
+export const DEFAULT_PAGE_SIZE = 20;
+export const MAX_PAGE_SIZE = 100;
+
+export interface Page<T> {
+  items: T[];
+  nextCursor: string | null;
+}
+
+/**
+ * A keyset cursor: the last row's sort key and id, as base64url JSON. Opaque to clients; the
+ * sort it belongs to is inside so a cursor cannot be replayed against another order.
+ */
+export interface KeysetCursor {
+  /** Name of the order the cursor was made for. */
+  s: string;
+  /** The last row's sort value (as text, exact), or null for an id-only order. */
+  v: string | null;
+  id: string;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export function encodeCursor(cursor: KeysetCursor): string {
+  return Buffer.from(JSON.stringify(cursor)).toString('base64url');
+}
+
+/** Decodes a cursor made for `sort`; anything else is a 400. */
+export function decodeCursor(raw: string, sort: string): KeysetCursor {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8'));
+  } catch {
+    throw invalid();
+  }
+  const c = parsed as Partial<KeysetCursor> | null;
+  if (
+    !c ||
+    typeof c !== 'object' ||
+    c.s !== sort ||
+    typeof c.id !== 'string' ||
+    !UUID.test(c.id) ||
+    !(c.v === null || (typeof c.v === 'string' && c.v.length <= 64))
+  ) {
+    throw invalid();
+  }
+  return { s: c.s, v: c.v, id: c.id };
+}
+
+function invalid(): BadRequestError {
+  return new BadRequestError('The cursor is not valid for this list; start again without it.');
+}
+
+/** Cuts a `limit + 1` fetch into a page, building the cursor from the last row kept. */
+export function toPage<R, T>(
+  rows: R[],
+  limit: number,
+  map: (row: R) => T,
+  cursorOf: (row: R) => KeysetCursor,
+): Page<T> {
+  const more = rows.length > limit;
+  const kept = more ? rows.slice(0, limit) : rows;
+  return {
+    items: kept.map(map),
+    nextCursor: more ? encodeCursor(cursorOf(kept[kept.length - 1])) : null,
+  };
+}

@@ -1,0 +1,89 @@
+import {
+  Body,
+  Controller,
+  Delete,
+  Get,
+  HttpCode,
+  Param,
+  ParseUUIDPipe,
+  Patch,
+  Post,
+} from '@nestjs/common';
+import {
+  ApiBadRequestResponse,
+  ApiBearerAuth,
+  ApiConflictResponse,
+  ApiCreatedResponse,
+  ApiForbiddenResponse,
+  ApiNoContentResponse,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+  ApiUnauthorizedResponse,
+} from '@nestjs/swagger';
+import { Public } from '../../common/decorators/public.decorator';
+import { Roles } from '../../common/decorators/roles.decorator';
+import { CategoriesService } from './categories.service';
+import {
+  CategoryNode,
+  CategoryResponse,
+  CreateCategoryDto,
+  UpdateCategoryDto,
+} from './dto/category.dto';
+
+@ApiTags('catalog')
+@Controller()
+export class CategoriesController {
+  constructor(private readonly categories: CategoriesService) {}
+
+  @Public()
+  @Get('categories')
+  @ApiOperation({ summary: 'The category tree (one query)' })
+  @ApiOkResponse({ type: [CategoryNode] })
+  tree(): Promise<CategoryNode[]> {
+    return this.categories.tree();
+  }
+
+  @Post('admin/categories')
+  @Roles('admin')
+  @ApiBearerAuth()
+  @ApiOperation({ summary: 'Create a category (admin)' })
+  @ApiCreatedResponse({ type: CategoryResponse })
+  @ApiBadRequestResponse({ description: 'Invalid fields or unknown parent' })
+  @ApiUnauthorizedResponse()
+  @ApiForbiddenResponse({ description: 'Not an admin' })
+  create(@Body() body: CreateCategoryDto): Promise<CategoryResponse> {
+    return this.categories.create(body);
+  }
+
+  @Patch('admin/categories/:id')
+  @Roles('admin')
+  @ApiBearerAuth()
+  @ApiOperation({ summary: 'Rename or move a category (admin)' })
+  @ApiOkResponse({ type: CategoryResponse })
+  @ApiBadRequestResponse({ description: 'Invalid fields, unknown parent or a cycle' })
+  @ApiUnauthorizedResponse()
+  @ApiForbiddenResponse({ description: 'Not an admin' })
+  @ApiNotFoundResponse()
+  update(
+    @Param('id', ParseUUIDPipe) id: string,
+    @Body() body: UpdateCategoryDto,
+  ): Promise<CategoryResponse> {
+    return this.categories.update(id, body);
+  }
+
+  @Delete('admin/categories/:id')
+  @Roles('admin')
+  @HttpCode(204)
+  @ApiBearerAuth()
+  @ApiOperation({ summary: 'Delete an empty category (admin)' })
+  @ApiNoContentResponse()
+  @ApiUnauthorizedResponse()
+  @ApiForbiddenResponse({ description: 'Not an admin' })
+  @ApiNotFoundResponse()
+  @ApiConflictResponse({ description: 'It still has subcategories or products' })
+  async remove(@Param('id', ParseUUIDPipe) id: string): Promise<void> {
+    await this.categories.remove(id);
+  }
+}

@@ -1,0 +1,215 @@
+import {
+  Body,
+  Controller,
+  Delete,
+  Get,
+  Param,
+  ParseUUIDPipe,
+  Patch,
+  Post,
+  Query,
+  Req,
+} from '@nestjs/common';
+import {
+  ApiBadRequestResponse,
+  ApiBearerAuth,
+  ApiConflictResponse,
+  ApiCreatedResponse,
+  ApiForbiddenResponse,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+  ApiUnauthorizedResponse,
+  ApiUnprocessableEntityResponse,
+} from '@nestjs/swagger';
+import type { FastifyRequest } from 'fastify';
+import { Actor, CurrentUser } from '../../common/decorators/current-user.decorator';
+import { Public } from '../../common/decorators/public.decorator';
+import { Roles } from '../../common/decorators/roles.decorator';
+import { PageQueryDto } from '../../common/pagination/page-query.dto';
+import { ApiImageUpload } from '../../common/uploads/api-image-upload.decorator';
+import {
+  CreateProductDto,
+  ManagedVariantResponse,
+  ProductPage,
+  ProductQueryDto,
+  ProductResponse,
+  UpdateProductDto,
+  UpdateVariantDto,
+  VariantInputDto,
+} from './dto/product.dto';
+import { CreateReviewDto, ReviewPage, ReviewResponse } from './dto/review.dto';
+import { PRODUCT_IMAGE_MAX_BYTES, ProductsService } from './products.service';
+import { ReviewsService } from './reviews.service';
+
+const OWNER_ERRORS = [
+  ApiUnauthorizedResponse(),
+  ApiForbiddenResponse({ description: 'Not a merchant or admin, or another shop’s product' }),
+  ApiNotFoundResponse({ description: 'No such product (or not visible to you)' }),
+];
+const ownerErrors = (): MethodDecorator => (target, key, descriptor) => {
+  for (const d of OWNER_ERRORS) d(target, key, descriptor);
+};
+
+@ApiTags('catalog')
+@Controller('products')
+export class ProductsController {
+  constructor(
+    private readonly products: ProductsService,
+    private readonly reviews: ReviewsService,
+  ) {}
+
+  @Public()
+  @Get()
+  @ApiOperation({
+    summary: 'Published products: search, filters, sorts, keyset pages',
+    description: 'One SQL statement per page whatever the limit.',
+  })
+  @ApiOkResponse({ type: ProductPage })
+  @ApiBadRequestResponse({ description: 'Invalid filter, sort or cursor' })
+  list(@Query() query: ProductQueryDto): Promise<ProductPage> {
+    return this.products.list(query);
+  }
+
+  @Public()
+  @Get(':idOrSlug')
+  @ApiOperation({
+    summary: 'A product by id or slug, with its variants',
+    description: 'Drafts and archived products are visible to their owner and admins only.',
+  })
+  @ApiOkResponse({ type: ProductResponse })
+  @ApiNotFoundResponse()
+  get(
+    @CurrentUser() actor: Actor | undefined,
+    @Param('idOrSlug') idOrSlug: string,
+  ): Promise<ProductResponse> {
+    return this.products.get(actor, idOrSlug);
+  }
+
+  @Post()
+  @Roles('merchant', 'admin')
+  @ApiBearerAuth()
+  @ApiOperation({ summary: 'Create a product with its variants (in the merchant’s shop)' })
+  @ApiCreatedResponse({ type: ProductResponse })
+  @ApiBadRequestResponse({ description: 'Invalid fields, unknown category or shop' })
+  @ApiUnauthorizedResponse()
+  @ApiForbiddenResponse({ description: 'Not a merchant or admin, or another merchant’s shop' })
+  @ApiConflictResponse({ description: 'A SKU is taken' })
+  @ApiUnprocessableEntityResponse({ description: 'The merchant has no shop yet' })
+  create(@CurrentUser() actor: Actor, @Body() body: CreateProductDto): Promise<ProductResponse> {
+    return this.products.create(actor, body);
+  }
+
+  @Patch(':id')
+  @Roles('merchant', 'admin')
+  @ApiBearerAuth()
+  @ApiOperation({ summary: 'Update a product (owner merchant or admin); the slug stays' })
+  @ApiOkResponse({ type: ProductResponse })
+  @ApiBadRequestResponse({ description: 'Invalid fields or unknown category' })
+  @ownerErrors()
+  update(
+    @CurrentUser() actor: Actor,
+    @Param('id', ParseUUIDPipe) id: string,
+    @Body() body: UpdateProductDto,
+  ): Promise<ProductResponse> {
+    return this.products.update(actor, id, body);
+  }
+
+  @Delete(':id')
+  @Roles('merchant', 'admin')
+  @ApiBearerAuth()
+  @ApiOperation({ summary: 'Archive a product (owner merchant or admin)' })
+  @ApiOkResponse({ type: ProductResponse })
+  @ownerErrors()
+  archive(
+    @CurrentUser() actor: Actor,
+    @Param('id', ParseUUIDPipe) id: string,
+  ): Promise<ProductResponse> {
+    return this.products.archive(actor, id);
+  }
+
+  @Post(':id/variants')
+  @Roles('merchant', 'admin')
+  @ApiBearerAuth()
+  @ApiOperation({ summary: 'Add a variant; its stock is the initial level' })
+  @ApiCreatedResponse({ type: ManagedVariantResponse })
+  @ApiBadRequestResponse({ description: 'Invalid fields' })
+  @ApiConflictResponse({ description: 'The SKU is taken' })
+  @ownerErrors()
+  addVariant(
+    @CurrentUser() actor: Actor,
+    @Param('id', ParseUUIDPipe) id: string,
+    @Body() body: VariantInputDto,
+  ): Promise<ManagedVariantResponse> {
+    return this.products.addVariant(actor, id, body);
+  }
+
+  @Patch(':id/variants/:variantId')
+  @Roles('merchant', 'admin')
+  @ApiBearerAuth()
+  @ApiOperation({
+    summary: 'Update a variant',
+    description: 'Stock is refused here: use POST /inventory/adjustments.',
+  })
+  @ApiOkResponse({ type: ManagedVariantResponse })
+  @ApiBadRequestResponse({ description: 'Invalid fields (including `stock`)' })
+  @ApiConflictResponse({ description: 'The SKU is taken' })
+  @ApiUnprocessableEntityResponse({ description: 'Archiving the last live variant' })
+  @ownerErrors()
+  updateVariant(
+    @CurrentUser() actor: Actor,
+    @Param('id', ParseUUIDPipe) id: string,
+    @Param('variantId', ParseUUIDPipe) variantId: string,
+    @Body() body: UpdateVariantDto,
+  ): Promise<ManagedVariantResponse> {
+    return this.products.updateVariant(actor, id, variantId, body);
+  }
+
+  @Post(':id/images')
+  @Roles('merchant', 'admin')
+  @ApiBearerAuth()
+  @ApiOperation({ summary: 'Add an image (at most 8 per product)' })
+  @ApiImageUpload(PRODUCT_IMAGE_MAX_BYTES)
+  @ApiCreatedResponse({ type: ProductResponse })
+  @ApiUnprocessableEntityResponse({ description: 'The product already has 8 images' })
+  @ownerErrors()
+  addImage(
+    @CurrentUser() actor: Actor,
+    @Param('id', ParseUUIDPipe) id: string,
+    @Req() request: FastifyRequest,
+  ): Promise<ProductResponse> {
+    return this.products.addImage(actor, id, request);
+  }
+
+  @Public()
+  @Get(':id/reviews')
+  @ApiOperation({ summary: 'Reviews of a product, newest first' })
+  @ApiOkResponse({ type: ReviewPage })
+  @ApiBadRequestResponse({ description: 'Invalid cursor or limit' })
+  @ApiNotFoundResponse()
+  listReviews(
+    @CurrentUser() actor: Actor | undefined,
+    @Param('id', ParseUUIDPipe) id: string,
+    @Query() page: PageQueryDto,
+  ): Promise<ReviewPage> {
+    return this.reviews.list(actor, id, page);
+  }
+
+  @Post(':id/reviews')
+  @ApiBearerAuth()
+  @ApiOperation({ summary: 'Review a product you bought (once)' })
+  @ApiCreatedResponse({ type: ReviewResponse })
+  @ApiBadRequestResponse({ description: 'Invalid rating or comment too long' })
+  @ApiUnauthorizedResponse()
+  @ApiForbiddenResponse({ description: 'You have not bought this product' })
+  @ApiNotFoundResponse()
+  @ApiConflictResponse({ description: 'You already reviewed it' })
+  createReview(
+    @CurrentUser() actor: Actor,
+    @Param('id', ParseUUIDPipe) id: string,
+    @Body() body: CreateReviewDto,
+  ): Promise<ReviewResponse> {
+    return this.reviews.create(actor, id, body);
+  }
+}

@@ -1,0 +1,47 @@
+import { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { DataSource } from 'typeorm';
+import { CatalogSeeder } from '../src/database/seed/catalog-seeder';
+import { SeedModule } from '../src/database/seed/seed.module';
+import { createTestApp } from './support/test-app';
+
+describe('demo catalog seed', () => {
+  let app: NestFastifyApplication;
+
+  beforeAll(async () => {
+    app = await createTestApp({ imports: [SeedModule] });
+  });
+  afterAll(() => app.close());
+
+  it('writes shops, a category tree and products with 1-4 variants whose stock has movements', async () => {
+    const report = await app.get(CatalogSeeder).seed(60);
+    expect(report).toMatchObject({ shops: 4, categories: 17, products: 60 });
+    const db = app.get(DataSource);
+    const [counts] = await db.query(
+      `SELECT count(DISTINCT p.id)::int AS products,
+              min(n)::int AS fewest, max(n)::int AS most
+         FROM products p
+         JOIN (SELECT product_id, count(*) AS n FROM product_variants GROUP BY product_id) v
+           ON v.product_id = p.id
+        WHERE p.slug ~ '^[a-z0-9-]+$' AND EXISTS (
+          SELECT 1 FROM product_variants x WHERE x.product_id = p.id AND x.sku LIKE 'DEMO-%')`,
+    );
+    expect(counts.products).toBe(60);
+    expect(counts.fewest).toBeGreaterThanOrEqual(1);
+    expect(counts.most).toBeLessThanOrEqual(4);
+    const unmatched = await db.query(
+      `SELECT v.id FROM product_variants v
+        WHERE v.sku LIKE 'DEMO-%' AND v.stock > 0 AND NOT EXISTS (
+          SELECT 1 FROM stock_movements m WHERE m.variant_id = v.id AND m.resulting_stock = v.stock)`,
+    );
+    expect(unmatched).toEqual([]);
+
+    const tree = await app.inject({ method: 'GET', url: '/api/v1/categories' });
+    const outdoor = tree.json().find((c: { slug: string }) => c.slug === 'outdoor');
+    expect(outdoor.children.length).toBe(4);
+    const listed = await app.inject({
+      method: 'GET',
+      url: `/api/v1/products?category=${outdoor.id}&limit=5`,
+    });
+    expect(listed.json().items.length).toBeGreaterThan(0);
+  });
+});

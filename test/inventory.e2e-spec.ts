@@ -1,0 +1,173 @@
+import { EventEmitter2 } from '@nestjs/event-emitter';
+import { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { DataSource } from 'typeorm';
+import { INVENTORY_EVENTS, LowStockEvent } from '../src/modules/inventory/inventory.events';
+import { InventoryService } from '../src/modules/inventory/inventory.service';
+import { InsufficientStockError } from '../src/modules/inventory/insufficient-stock.error';
+import { createMerchant, createProduct } from './support/catalog';
+import { createTestApp } from './support/test-app';
+import { createUser, TestUser } from './support/users';
+
+describe('inventory', () => {
+  let app: NestFastifyApplication;
+  let db: DataSource;
+  let merchant: Awaited<ReturnType<typeof createMerchant>>;
+  let admin: TestUser;
+  const lowStock: LowStockEvent[] = [];
+
+  beforeAll(async () => {
+    app = await createTestApp();
+    db = app.get(DataSource);
+    merchant = await createMerchant(app);
+    admin = await createUser(app, 'admin');
+    app.get(EventEmitter2).on(INVENTORY_EVENTS.lowStock, (e: LowStockEvent) => lowStock.push(e));
+  });
+  afterAll(() => app.close());
+
+  const adjust = (user: { auth: Record<string, string> }, variantId: string, delta: number) =>
+    app.inject({
+      method: 'POST',
+      url: '/api/v1/inventory/adjustments',
+      headers: user.auth,
+      payload: { variantId, delta, reason: 'adjustment', note: 'count' },
+    });
+  const stockOf = async (variantId: string): Promise<number> =>
+    (await db.query(`SELECT stock FROM product_variants WHERE id = $1`, [variantId]))[0].stock;
+  const movements = async (variantId: string) =>
+    (
+      await db.query(`SELECT count(*)::int AS n FROM stock_movements WHERE variant_id = $1`, [
+        variantId,
+      ])
+    )[0].n as number;
+
+  it('adjusts stock and writes a movement with actor, delta and resulting level', async () => {
+    const product = await createProduct(app, merchant, { variants: [{ price: 100, stock: 10 }] });
+    const variantId = product.variants[0].id;
+    const res = await adjust(merchant, variantId, -3);
+    expect(res.statusCode).toBe(201);
+    expect(res.json()).toEqual({ variantId, stock: 7 });
+    const [last] = await db.query(
+      `SELECT delta, reason, actor_id, resulting_stock, note FROM stock_movements
+        WHERE variant_id = $1 ORDER BY id DESC LIMIT 1`,
+      [variantId],
+    );
+    expect(last).toEqual({
+      delta: -3,
+      reason: 'adjustment',
+      actor_id: merchant.id,
+      resulting_stock: 7,
+      note: 'count',
+    });
+    expect((await adjust(admin, variantId, 2)).json()).toEqual({ variantId, stock: 9 });
+  });
+
+  it('refuses an adjustment below zero with 409 and changes nothing', async () => {
+    const product = await createProduct(app, merchant, { variants: [{ price: 100, stock: 2 }] });
+    const variantId = product.variants[0].id;
+    const before = await movements(variantId);
+    const res = await adjust(merchant, variantId, -3);
+    expect(res.statusCode).toBe(409);
+    expect(res.json()).toMatchObject({
+      type: '/problems/insufficient-stock',
+      shortLines: [{ variantId, requested: 3, available: 2 }],
+    });
+    expect(await stockOf(variantId)).toBe(2);
+    expect(await movements(variantId)).toBe(before);
+  });
+
+  it('refuses malformed adjustments with 400', async () => {
+    const product = await createProduct(app, merchant);
+    const variantId = product.variants[0].id;
+    for (const payload of [
+      { variantId, delta: 0, reason: 'adjustment' },
+      { variantId, delta: 1.5, reason: 'adjustment' },
+      { variantId, delta: 1, reason: 'order' },
+      { variantId: 'nope', delta: 1, reason: 'adjustment' },
+      { variantId, delta: 1, reason: 'adjustment', stock: 5 },
+    ]) {
+      const res = await app.inject({
+        method: 'POST',
+        url: '/api/v1/inventory/adjustments',
+        headers: merchant.auth,
+        payload,
+      });
+      expect(res.statusCode).toBe(400);
+    }
+    expect(await stockOf(variantId)).toBe(10);
+  });
+
+  it('keeps the exact sum under 50 concurrent adjustments', async () => {
+    const product = await createProduct(app, merchant, { variants: [{ price: 100, stock: 30 }] });
+    const variantId = product.variants[0].id;
+    const deltas = Array.from({ length: 50 }, (_, i) => (i % 2 === 0 ? 3 : -2));
+    const results = await Promise.all(deltas.map((d) => adjust(merchant, variantId, d)));
+    expect(results.map((r) => r.statusCode)).toEqual(deltas.map(() => 201));
+    expect(await stockOf(variantId)).toBe(30 + deltas.reduce((a, b) => a + b, 0));
+    expect(await movements(variantId)).toBe(51);
+  });
+
+  it('never oversells under concurrency: 20 takers of 1 from a stock of 5', async () => {
+    const product = await createProduct(app, merchant, { variants: [{ price: 100, stock: 5 }] });
+    const variantId = product.variants[0].id;
+    const results = await Promise.all(
+      Array.from({ length: 20 }, () => adjust(merchant, variantId, -1)),
+    );
+    expect(results.filter((r) => r.statusCode === 201)).toHaveLength(5);
+    expect(results.filter((r) => r.statusCode === 409)).toHaveLength(15);
+    expect(await stockOf(variantId)).toBe(0);
+  });
+
+  it('refuses a whole list when one line is short, inside the caller’s transaction', async () => {
+    const product = await createProduct(app, merchant, {
+      variants: [
+        { price: 100, stock: 5 },
+        { price: 100, stock: 1 },
+      ],
+    });
+    const [a, b] = product.variants.map((v: { id: string }) => v.id);
+    const inventory = app.get(InventoryService);
+    const attempt = db.transaction((m) =>
+      inventory.apply(m, [
+        { variantId: a, delta: -2, reason: 'order', actorId: null },
+        { variantId: b, delta: -3, reason: 'order', actorId: null },
+      ]),
+    );
+    await expect(attempt).rejects.toBeInstanceOf(InsufficientStockError);
+    await expect(attempt).rejects.toMatchObject({
+      shortLines: [{ variantId: b, requested: 3, available: 1 }],
+    });
+    expect([await stockOf(a), await stockOf(b)]).toEqual([5, 1]);
+  });
+
+  it('emits a low-stock event once when the threshold is crossed, after commit only', async () => {
+    const product = await createProduct(app, merchant, { variants: [{ price: 100, stock: 8 }] });
+    const variantId = product.variants[0].id;
+    lowStock.length = 0;
+    await adjust(merchant, variantId, -2); // 6: still above 5
+    expect(lowStock).toEqual([]);
+    await adjust(merchant, variantId, -2); // 4: crossed
+    expect(lowStock).toEqual([
+      {
+        variantId,
+        productId: product.id,
+        shopId: merchant.shopId,
+        sku: product.variants[0].sku,
+        stock: 4,
+        threshold: 5,
+      },
+    ]);
+    await adjust(merchant, variantId, -1); // 3: already below, no new notice
+    expect(lowStock).toHaveLength(1);
+
+    await adjust(merchant, variantId, 10); // 13: above again
+    const inventory = app.get(InventoryService);
+    await expect(
+      db.transaction(async (m) => {
+        await inventory.apply(m, [{ variantId, delta: -10, reason: 'order', actorId: null }]);
+        throw new Error('checkout failed later');
+      }),
+    ).rejects.toThrow('checkout failed later');
+    expect(lowStock).toHaveLength(1);
+    expect(await stockOf(variantId)).toBe(13);
+  });
+});
