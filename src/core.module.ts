@@ -5,6 +5,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { LoggerModule } from 'nestjs-pino';
 import { allConfigs, appConfig, AppConfig, databaseConfig, DatabaseConfig } from './config';
 import { typeormOptions } from './database/typeorm-options';
+import { OutboxModule } from './modules/queues/outbox.module';
 import { QueueRootModule } from './modules/queues/queue-root.module';
 import { RedisModule } from './redis/redis.module';
 
@@ -56,6 +57,7 @@ export const REDACTED_PATHS = [
     EventEmitterModule.forRoot(),
     RedisModule,
     QueueRootModule,
+    OutboxModule,
   ],
   exports: [QueueRootModule],
 })

@@ -1,4 +1,12 @@
-/** Queue names, job names and payloads: the contract between producers and processors. */
+import { createHash } from 'node:crypto';
+
+/**
+ * Queue names, job names and payloads: the one contract between producers (who write outbox
+ * rows) and processors. Payloads carry ids, never copies of the data; a processor reads the
+ * current rows. Every message is built by `jobMessages`, which also fixes its deterministic
+ * Bull job id: the same event always gets the same id, so relaying a row twice (or writing
+ * the same event twice) still makes one job.
+ */
 export const QUEUES = {
   invoices: 'invoices',
   mail: 'mail',
@@ -6,3 +14,99 @@ export const QUEUES = {
 
 export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
 export const QUEUE_NAMES: QueueName[] = Object.values(QUEUES);
+
+export const JOBS = {
+  invoices: {
+    /** Issue the order's invoice (once), then queue the confirmation e-mail. */
+    invoice: 'invoice',
+    /** Issue the credit note of a refunded order's invoice (once). */
+    creditNote: 'credit-note',
+  },
+  mail: {
+    verifyEmail: 'verify-email',
+    passwordReset: 'password-reset',
+    orderConfirmation: 'order-confirmation',
+    orderStatus: 'order-status',
+    lowStock: 'low-stock',
+  },
+} as const;
+
+/** Order statuses that send the buyer an e-mail. */
+export const ORDER_MAIL_STATUSES = ['shipped', 'cancelled', 'refunded'] as const;
+export type OrderMailStatus = (typeof ORDER_MAIL_STATUSES)[number];
+
+/** Payload per `<queue>:<job name>`. */
+export interface JobPayloads {
+  'invoices:invoice': { orderId: string };
+  'invoices:credit-note': { orderId: string };
+  /** The token is the plain single-use value for the link (stored hashed elsewhere). */
+  'mail:verify-email': { userId: string; token: string };
+  'mail:password-reset': { userId: string; token: string };
+  'mail:order-confirmation': { orderId: string };
+  'mail:order-status': { orderId: string; historyId: string; status: OrderMailStatus };
+  'mail:low-stock': { variantId: string; stock: number; threshold: number };
+}
+
+export type JobKey = keyof JobPayloads;
+type Split<K> = K extends `${infer Q}:${infer N}` ? { queue: Q; name: N } : never;
+
+/** One job to run: what the outbox stores and the relay hands to Bull. */
+export type JobMessage = {
+  [K in JobKey]: Split<K> & { jobId: string; payload: JobPayloads[K] };
+}[JobKey];
+
+export type JobPayload<K extends JobKey> = JobPayloads[K];
+
+const digest = (value: string) => createHash('sha256').update(value).digest('hex').slice(0, 32);
+
+// Bull 4 accepts ':' in ids, BullMQ does not; '.' keeps a later move open.
+const id = (...parts: (string | number)[]) => parts.join('.');
+
+/** The only way to build a job message (and its deterministic id). */
+export const jobMessages = {
+  invoice: (orderId: string): JobMessage => ({
+    queue: QUEUES.invoices,
+    name: JOBS.invoices.invoice,
+    jobId: id('invoice', orderId),
+    payload: { orderId },
+  }),
+  creditNote: (orderId: string): JobMessage => ({
+    queue: QUEUES.invoices,
+    name: JOBS.invoices.creditNote,
+    jobId: id('credit-note', orderId),
+    payload: { orderId },
+  }),
+  /** One message per token issued (the id holds a digest of the token, never the token). */
+  verifyEmail: (userId: string, token: string): JobMessage => ({
+    queue: QUEUES.mail,
+    name: JOBS.mail.verifyEmail,
+    jobId: id('mail', 'verify-email', digest(token)),
+    payload: { userId, token },
+  }),
+  passwordReset: (userId: string, token: string): JobMessage => ({
+    queue: QUEUES.mail,
+    name: JOBS.mail.passwordReset,
+    jobId: id('mail', 'password-reset', digest(token)),
+    payload: { userId, token },
+  }),
+  orderConfirmation: (orderId: string): JobMessage => ({
+    queue: QUEUES.mail,
+    name: JOBS.mail.orderConfirmation,
+    jobId: id('mail', 'order-confirmation', orderId),
+    payload: { orderId },
+  }),
+  /** `historyId` is the `order_status_history` row of the transition. */
+  orderStatus: (orderId: string, historyId: string, status: OrderMailStatus): JobMessage => ({
+    queue: QUEUES.mail,
+    name: JOBS.mail.orderStatus,
+    jobId: id('mail', 'order-status', historyId),
+    payload: { orderId, historyId, status },
+  }),
+  /** `eventId` names the crossing (e.g. the stock movement that crossed the threshold). */
+  lowStock: (variantId: string, eventId: string, stock: number, threshold: number): JobMessage => ({
+    queue: QUEUES.mail,
+    name: JOBS.mail.lowStock,
+    jobId: id('mail', 'low-stock', eventId),
+    payload: { variantId, stock, threshold },
+  }),
+};

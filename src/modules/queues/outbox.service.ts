@@ -1,0 +1,36 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, EntityManager } from 'typeorm';
+import { JobMessage } from './queue-names';
+
+/**
+ * Writes follow-up jobs as `outbox` rows. Pass the caller's transaction manager: the rows
+ * commit with the caller's data or not at all (a rolled-back order leaves no job). The relay
+ * moves committed rows onto Bull. Writing the same message twice is a no-op (its job id is
+ * unique).
+ */
+@Injectable()
+export class OutboxService {
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+
+  async add(manager: EntityManager | undefined, messages: JobMessage[]): Promise<void> {
+    if (messages.length === 0) return;
+    const runner = manager ?? this.dataSource.manager;
+    await runner.query(
+      `INSERT INTO outbox (queue, name, job_id, payload)
+       SELECT m.queue, m.name, m.job_id, m.payload
+         FROM jsonb_to_recordset($1::jsonb) AS m(queue text, name text, job_id text, payload jsonb)
+       ON CONFLICT (job_id) DO NOTHING`,
+      [
+        JSON.stringify(
+          messages.map((m) => ({
+            queue: m.queue,
+            name: m.name,
+            job_id: m.jobId,
+            payload: m.payload,
+          })),
+        ),
+      ],
+    );
+  }
+}

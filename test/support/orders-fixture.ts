@@ -1,0 +1,117 @@
+import { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { DataSource } from 'typeorm';
+import { storeConfig, StoreConfig } from '../../src/config';
+import { InventoryService } from '../../src/modules/inventory/inventory.service';
+
+export type FixtureOrderStatus =
+  'placed' | 'paid' | 'shipped' | 'delivered' | 'cancelled' | 'refunded';
+
+export interface FixtureOrderInput {
+  userId: string;
+  lines: { variantId: string; quantity: number }[];
+  status?: FixtureOrderStatus;
+}
+
+/**
+ * Writes an order straight into the tables, as checkout leaves it (stock taken through the
+ * inventory, lines snapshotted, totals from the store config, one history row), for suites
+ * that need orders to exist without going through the cart. It writes no outbox row.
+ */
+export async function insertOrder(
+  app: NestFastifyApplication,
+  input: FixtureOrderInput,
+): Promise<{ id: string; number: string; total: number }> {
+  const db = app.get(DataSource);
+  const store = app.get<StoreConfig>(storeConfig.KEY);
+  const inventory = app.get(InventoryService);
+  return db.transaction(async (tx) => {
+    const [buyer] = await tx.query(`SELECT name, email, address FROM users WHERE id = $1`, [
+      input.userId,
+    ]);
+    const variants: {
+      id: string;
+      sku: string;
+      price: number;
+      options: Record<string, string>;
+      product_id: string;
+      shop_id: string;
+      title: string;
+    }[] = await tx.query(
+      `SELECT v.id, v.sku, v.price, v.options, p.id AS product_id, p.shop_id, p.title
+         FROM product_variants v JOIN products p ON p.id = v.product_id
+        WHERE v.id = ANY($1::uuid[])`,
+      [input.lines.map((l) => l.variantId)],
+    );
+    const byId = new Map(variants.map((v) => [v.id, v]));
+    const lines = input.lines.map((l) => ({ ...l, v: byId.get(l.variantId)! }));
+    const subtotal = lines.reduce((sum, l) => sum + l.v.price * l.quantity, 0);
+    const tax = Math.round((subtotal * store.taxRateBps) / 10000);
+    const shipping = subtotal >= store.freeShippingOver ? 0 : store.shippingFlat;
+    const [{ number }] = await tx.query(
+      `SELECT 'SO-' || extract(year FROM now())::int || '-' || lpad(nextval('order_number_seq')::text, 6, '0') AS number`,
+    );
+    const status = input.status ?? 'placed';
+    const [order] = await tx.query(
+      `INSERT INTO orders (number, user_id, status, currency, subtotal, tax, tax_rate_bps, shipping,
+                           total, buyer_name, buyer_email, shipping_address)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id`,
+      [
+        number,
+        input.userId,
+        status,
+        store.currency,
+        subtotal,
+        tax,
+        store.taxRateBps,
+        shipping,
+        subtotal + tax + shipping,
+        buyer.name,
+        buyer.email,
+        JSON.stringify(
+          buyer.address ?? {
+            line1: '1 Test Road',
+            city: 'Testville',
+            postalCode: '12345',
+            country: 'DE',
+          },
+        ),
+      ],
+    );
+    await inventory.apply(
+      tx,
+      lines.map((l) => ({
+        variantId: l.variantId,
+        delta: -l.quantity,
+        reason: 'order' as const,
+        actorId: input.userId,
+        orderId: order.id,
+      })),
+    );
+    for (const [position, l] of lines.entries()) {
+      await tx.query(
+        `INSERT INTO order_items (order_id, position, variant_id, product_id, shop_id, sku, title,
+                                  options, unit_price, quantity, line_total)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+        [
+          order.id,
+          position,
+          l.variantId,
+          l.v.product_id,
+          l.v.shop_id,
+          l.v.sku,
+          l.v.title,
+          JSON.stringify(l.v.options),
+          l.v.price,
+          l.quantity,
+          l.v.price * l.quantity,
+        ],
+      );
+    }
+    await tx.query(
+      `INSERT INTO order_status_history (order_id, from_status, to_status, actor_id)
+       VALUES ($1, NULL, $2, $3)`,
+      [order.id, status, input.userId],
+    );
+    return { id: order.id as string, number: number as string, total: subtotal + tax + shipping };
+  });
+}
