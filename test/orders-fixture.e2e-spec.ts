@@ -1,5 +1,6 @@
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DataSource } from 'typeorm';
+import { loadOrderViews } from '../src/modules/orders/order-view';
 import { OutboxService } from '../src/modules/queues/outbox.service';
 import { jobMessages } from '../src/modules/queues/queue-names';
 import { createMerchant, createProduct } from './support/catalog';
@@ -35,6 +36,23 @@ describe('order tables, fixture and outbox writes', () => {
       variantId,
     ]);
     expect(stock).toBe(3);
+
+    const [view] = await loadOrderViews(db, [order.id]);
+    expect(view).toMatchObject({
+      id: order.id,
+      number: order.number,
+      status: 'placed',
+      currency: 'EUR',
+      total: 3499,
+      invoice: null,
+      items: [
+        { variantId, sku: product.variants[0].sku, unitPrice: 1250, quantity: 2, lineTotal: 2500 },
+      ],
+    });
+    const [otherShop] = await loadOrderViews(db, [order.id], {
+      shopId: '00000000-0000-4000-8000-000000000009',
+    });
+    expect(otherShop.items).toEqual([]);
   });
 
   it('keeps one outbox row per job id and none for a rolled-back transaction', async () => {
