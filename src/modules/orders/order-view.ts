@@ -2,6 +2,7 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import type { DataSource, EntityManager } from 'typeorm';
 import { AddressResponse } from '../users/dto/user.response';
 import type { PostalAddress } from '../users/entities/user.entity';
+import { preparedQuery } from '../../database/sql';
 
 export const ORDER_STATUSES = [
   'placed',
@@ -145,7 +146,8 @@ export interface OrderViewOptions {
 }
 
 /**
- * Orders in their API shape, in one query whatever their number. `shopId` limits the lines to
+ * Orders in their API shape, in one query whatever their number (a named statement outside a
+ * transaction). `shopId` limits the lines to
  * one shop's (the merchant view); the order's totals stay the whole order's.
  */
 export function loadOrderViews(
@@ -172,7 +174,8 @@ async function queryOrderViews(
   withHistory: boolean,
 ): Promise<(OrderView | OrderDetailView)[]> {
   if (ids.length === 0) return [];
-  const rows: OrderRow[] = await runner.query(
+  const rows = await preparedQuery<OrderRow>(
+    runner,
     `SELECT o.id, o.number, o.status, o.subtotal, o.tax, o.tax_rate_bps, o.shipping, o.total,
             o.currency, o.shipping_address, o.note, o.created_at,
             (SELECT i.number FROM invoices i WHERE i.order_id = o.id AND i.kind = 'invoice')

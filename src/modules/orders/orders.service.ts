@@ -5,6 +5,7 @@ import { Actor, isAdmin } from '../../common/decorators/current-user.decorator';
 import { NotFoundError } from '../../common/errors/domain-errors';
 import { decodeTimestampCursor, Page, timestampKey, toPage } from '../../common/pagination/cursor';
 import { PageQueryDto } from '../../common/pagination/page-query.dto';
+import { preparedQuery } from '../../database/sql';
 import { ShopsService } from '../catalog/shops.service';
 import { OrderListQueryDto } from './dto/orders.dto';
 import {
@@ -80,7 +81,8 @@ export class OrdersService {
       );
     }
     values.push(page.limit + 1);
-    const rows: { id: string; key: string }[] = await this.db.query(
+    const rows = await preparedQuery<{ id: string; key: string }>(
+      this.db,
       `SELECT o.id, ${timestampKey('o.created_at')} AS key FROM orders o
         ${conditions.length ? `WHERE ${conditions.join(' AND ')}` : ''}
         ORDER BY o.created_at DESC, o.id DESC LIMIT $${values.length}`,
