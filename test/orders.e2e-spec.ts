@@ -480,6 +480,31 @@ describe('orders', () => {
       expect(await outboxOf(order.id)).toHaveLength(1);
     });
 
+    it('lets exactly one of a racing payment and buyer cancel win, stock matching the winner', async () => {
+      const own = await createProduct(app, shop, { variants: [{ price: 300, stock: 50 }] });
+      const variantId = own.variants[0].id;
+      const buyer = await createUser(app);
+      const orders = await Promise.all(
+        Array.from({ length: 5 }, () => place(buyer, 'placed', 2, variantId)),
+      );
+      await Promise.all(
+        orders.flatMap((o) => [
+          api(admin, 'PATCH', `/admin/orders/${o.id}/status`, { status: 'paid' }),
+          api(buyer, 'POST', `/orders/${o.id}/cancel`),
+        ]),
+      );
+      let cancelled = 0;
+      for (const o of orders) {
+        const steps = (await historyOf(o.id)).map((h) => h.to_status);
+        expect([
+          ['placed', 'paid'],
+          ['placed', 'cancelled'],
+        ]).toContainEqual(steps);
+        if (steps[1] === 'cancelled') cancelled++;
+      }
+      expect(await stockOf(variantId)).toBe(50 - 2 * (orders.length - cancelled));
+    });
+
     it('skips lines whose variant was deleted since', async () => {
       const two: Product = await createProduct(app, shop, {
         variants: [
