@@ -284,6 +284,29 @@ describe('orders', () => {
         nextCursor: null,
       });
     });
+
+    it('shows admins one named shop; refuses other shops to merchants', async () => {
+      const buyer = await createUser(app);
+      const order = await place(buyer);
+      const asMerchant = await api(shop, 'GET', `/merchant/orders?shopId=${shop.shopId}`);
+      const asAdmin = await api(admin, 'GET', `/merchant/orders?shopId=${shop.shopId}`);
+      expect(asAdmin.statusCode).toBe(200);
+      expect(asAdmin.json()).toEqual(asMerchant.json());
+      expect(asAdmin.json().items[0].id).toBe(order.id);
+
+      const other = await createMerchant(app);
+      expect((await api(other, 'GET', `/merchant/orders?shopId=${shop.shopId}`)).statusCode).toBe(
+        404,
+      );
+      expect((await api(admin, 'GET', '/merchant/orders')).statusCode).toBe(400);
+      expect((await api(admin, 'GET', `/merchant/orders?shopId=${randomUUID()}`)).statusCode).toBe(
+        404,
+      );
+      expect((await api(admin, 'GET', '/merchant/orders?shopId=nope')).statusCode).toBe(400);
+      expect((await api(buyer, 'GET', `/merchant/orders?shopId=${shop.shopId}`)).statusCode).toBe(
+        403,
+      );
+    });
   });
 
   describe('status changes', () => {

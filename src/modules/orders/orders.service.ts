@@ -2,12 +2,12 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { Actor, isAdmin } from '../../common/decorators/current-user.decorator';
-import { NotFoundError } from '../../common/errors/domain-errors';
+import { BadRequestError, NotFoundError } from '../../common/errors/domain-errors';
 import { decodeTimestampCursor, Page, timestampKey, toPage } from '../../common/pagination/cursor';
 import { PageQueryDto } from '../../common/pagination/page-query.dto';
 import { preparedQuery } from '../../database/sql';
 import { ShopsService } from '../catalog/shops.service';
-import { OrderListQueryDto } from './dto/orders.dto';
+import { MerchantOrdersQueryDto, OrderListQueryDto } from './dto/orders.dto';
 import {
   loadOrderDetails,
   loadOrderViews,
@@ -52,17 +52,31 @@ export class OrdersService {
   }
 
   /**
-   * Orders holding the merchant's products, each with only those lines (the totals stay the
-   * whole order's). A merchant without a shop has sold nothing: an empty list.
+   * Orders holding a shop's products, each with only those lines (the totals stay the whole
+   * order's): the merchant's own shop, or for an admin the `shopId` asked for. A merchant
+   * without a shop has sold nothing: an empty list.
    */
-  async listForMerchant(actor: Actor, query: OrderListQueryDto): Promise<Page<OrderView>> {
-    const shop = await this.shops.findByMerchant(actor.id);
-    if (!shop) return { items: [], nextCursor: null };
+  async listForMerchant(actor: Actor, query: MerchantOrdersQueryDto): Promise<Page<OrderView>> {
+    const shopId = await this.shopToShow(actor, query.shopId);
+    if (!shopId) return { items: [], nextCursor: null };
     const filter = {
       conditions: ['o.id IN (SELECT it.order_id FROM order_items it WHERE it.shop_id = $1)'],
-      values: [shop.id],
+      values: [shopId],
     };
-    return this.page('merchant-orders', withStatus(filter, query), query, { shopId: shop.id });
+    return this.page('merchant-orders', withStatus(filter, query), query, { shopId });
+  }
+
+  private async shopToShow(actor: Actor, requested?: string): Promise<string | null> {
+    if (isAdmin(actor) && requested) {
+      if (!(await this.shops.exists(requested))) throw new NotFoundError('No such shop.');
+      return requested;
+    }
+    if (isAdmin(actor) && !actor.roles.includes('merchant')) {
+      throw new BadRequestError('Name the shop with `shopId`: admins see one shop at a time.');
+    }
+    const own = await this.shops.findByMerchant(actor.id);
+    if (requested && requested !== own?.id) throw new NotFoundError('No such shop of yours.');
+    return own?.id ?? null;
   }
 
   private async page(

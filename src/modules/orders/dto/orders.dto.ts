@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsIn, IsOptional } from 'class-validator';
+import { IsIn, IsOptional, IsUUID } from 'class-validator';
 import { PageQueryDto } from '../../../common/pagination/page-query.dto';
 import { ORDER_STATUSES, OrderStatus, OrderView } from '../order-view';
 
@@ -14,6 +14,16 @@ export class OrderListQueryDto extends PageQueryDto {
   @IsOptional()
   @IsIn(ORDER_STATUSES)
   status?: OrderStatus;
+}
+
+export class MerchantOrdersQueryDto extends OrderListQueryDto {
+  @ApiPropertyOptional({
+    format: 'uuid',
+    description: 'The shop to show: required for admins; a merchant may only name their own',
+  })
+  @IsOptional()
+  @IsUUID()
+  shopId?: string;
 }
 
 export class UpdateOrderStatusDto {
