@@ -2,7 +2,9 @@ import { execSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { loadDatabaseConfig } from '../src/config/database.config';
 import { ensureDatabase, runMigrations } from '../src/database/ensure-database';
+import { DEMO_ACCOUNTS } from '../src/database/seed/demo-accounts';
 import { BenchResult, load, printResults, ROOT, startBuiltApi, startProcess } from './harness';
+import { ensureBenchOrders } from './orders-data';
 
 /**
  * `npm run bench [-- scenario ...]`: builds the API, starts it as in production against the
@@ -40,6 +42,26 @@ const SCENARIOS: Record<string, (baseUrl: string) => Promise<BenchResult>> = {
     const { items } = (await res.json()) as { items: { slug: string }[] };
     return load('GET /products/:slug', { url: `${baseUrl}/api/v1/products/${items[0].slug}` });
   },
+  /** The floor of any signed-in route: token check, user re-read, a small JSON answer. */
+  me: async (baseUrl) =>
+    load('GET /users/me (signed-in floor)', {
+      url: `${baseUrl}/api/v1/users/me`,
+      headers: { authorization: `Bearer ${await signIn(baseUrl, DEMO_CUSTOMER)}` },
+    }),
+  orders: async (baseUrl) => {
+    await ensureBenchOrders(benchDatabaseUrl(), DEMO_CUSTOMER.email, 300);
+    return load('GET /orders?limit=20 (2 lines each)', {
+      url: `${baseUrl}/api/v1/orders?limit=20`,
+      headers: { authorization: `Bearer ${await signIn(baseUrl, DEMO_CUSTOMER)}` },
+    });
+  },
+  'admin-orders': async (baseUrl) => {
+    await ensureBenchOrders(benchDatabaseUrl(), DEMO_CUSTOMER.email, 300);
+    return load('GET /admin/orders?status=placed&limit=20', {
+      url: `${baseUrl}/api/v1/admin/orders?status=placed&limit=20`,
+      headers: { authorization: `Bearer ${await signIn(baseUrl, DEMO_ADMIN)}` },
+    });
+  },
   baseline: (baseUrl) =>
     withBaseline(baseUrl, (url) =>
       load('baseline: bare Fastify + pg, /products?limit=20', { url: `${url}/products?limit=20` }),
@@ -51,6 +73,20 @@ const SCENARIOS: Record<string, (baseUrl: string) => Promise<BenchResult>> = {
       }),
     ),
 };
+
+const demo = (role: string) => DEMO_ACCOUNTS.find((a) => a.role === role)!;
+const DEMO_CUSTOMER = demo('customer');
+const DEMO_ADMIN = demo('admin');
+
+async function signIn(baseUrl: string, account: { email: string; password: string }) {
+  const res = await fetch(`${baseUrl}/api/v1/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ email: account.email, password: account.password }),
+  });
+  if (res.status !== 200) throw new Error(`bench sign-in of ${account.email}: ${res.status}`);
+  return ((await res.json()) as { accessToken: string }).accessToken;
+}
 
 async function categoryId(baseUrl: string, slug: string): Promise<string> {
   const res = await fetch(`${baseUrl}/api/v1/categories`);

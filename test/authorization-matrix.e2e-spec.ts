@@ -7,6 +7,7 @@ import { API_PREFIX, UNPREFIXED_ROUTES } from '../src/http';
 import type { Role } from '../src/modules/users/role';
 import { createCategory, createMerchant, createProduct, uniqueSku } from './support/catalog';
 import { multipartFile, TINY_PNG } from './support/multipart';
+import { insertOrder } from './support/orders-fixture';
 import { createTestApp } from './support/test-app';
 import { createUser, TestUser, uniqueEmail } from './support/users';
 
@@ -34,6 +35,8 @@ interface Ctx {
   target(): Promise<TestUser>;
   /** Catalog rows owned by someone else (created on first use). */
   catalog(): Promise<CatalogFixture>;
+  /** A placed order of the target customer, holding the catalog variant (created on first use). */
+  order(): Promise<{ id: string }>;
 }
 
 interface RouteCase {
@@ -181,6 +184,24 @@ const ROUTES: Record<string, RouteCase> = {
     request: async (ctx) =>
       json({ variantId: (await ctx.catalog()).variantId, delta: 1, reason: 'adjustment' }),
   },
+  // orders: the caller never owns the order (customers and merchants get 404 past the guard)
+  'GET /orders': { access: SIGNED_IN },
+  'GET /orders/:id': {
+    access: SIGNED_IN,
+    params: async (ctx) => ({ id: (await ctx.order()).id }),
+  },
+  'POST /orders/:id/cancel': {
+    access: SIGNED_IN,
+    params: async (ctx) => ({ id: (await ctx.order()).id }),
+  },
+  'GET /admin/orders': { access: only('admin') },
+  'PATCH /admin/orders/:id/status': {
+    access: only('admin'),
+    params: async (ctx) => ({ id: (await ctx.order()).id }),
+    request: () => json({ status: 'paid' }),
+  },
+  // The matrix merchant has no shop: an empty list; an admin without shopId gets 400.
+  'GET /merchant/orders': { access: only('merchant', 'admin') },
 };
 
 async function catalogFixture(app: NestFastifyApplication): Promise<CatalogFixture> {
@@ -252,10 +273,16 @@ describe('authorization matrix: every route × anonymous, customer, merchant, ad
     const caller = who === 'anonymous' ? undefined : await createUser(app, who);
     let target: TestUser | undefined;
     let catalog: CatalogFixture | undefined;
+    let order: { id: string } | undefined;
     const ctx: Ctx = {
       caller,
       target: async () => (target ??= await createUser(app)),
       catalog: async () => (catalog ??= await catalogFixture(app)),
+      order: async () =>
+        (order ??= await insertOrder(app, {
+          userId: (await ctx.target()).id,
+          lines: [{ variantId: (await ctx.catalog()).variantId, quantity: 1 }],
+        })),
     };
 
     const [method, pattern] = route.split(' ') as [InjectOptions['method'], string];

@@ -67,3 +67,19 @@ export function toPage<R, T>(
     nextCursor: more ? encodeCursor(cursorOf(kept[kept.length - 1])) : null,
   };
 }
+
+/**
+ * SQL giving a `timestamptz` column as exact UTC text (microseconds): the `v` of a cursor over
+ * a newest-first list, so that keyset pages never skip or repeat a row.
+ */
+export const timestampKey = (column: string): string =>
+  `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
+
+const TIMESTAMP = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/;
+
+/** Decodes a cursor made by `timestampKey` for `sort`; anything else is a 400. */
+export function decodeTimestampCursor(raw: string, sort: string): { at: string; id: string } {
+  const { v, id } = decodeCursor(raw, sort);
+  if (!v || !TIMESTAMP.test(v)) throw invalid();
+  return { at: v, id };
+}

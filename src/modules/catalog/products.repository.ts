@@ -1,12 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { createHash } from 'node:crypto';
-import type { Pool } from 'pg';
 import { DataSource, EntityManager } from 'typeorm';
-import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
 import { decodeCursor, KeysetCursor } from '../../common/pagination/cursor';
 import { ProductQueryDto, ProductSort } from './dto/product.dto';
 import { ProductStatus } from './entities/product.entity';
+import { preparedQuery } from '../../database/sql';
 
 /** One product with its shop, category and live variants, as the SQL below returns it. */
 export interface ProductRow {
@@ -141,25 +139,15 @@ export function buildListingSql(query: ProductQueryDto, owner?: OwnerScope): Lis
 
 @Injectable()
 export class ProductsRepository {
-  /** Statement names by SQL text: the public reads run as named (prepared) statements. */
-  private readonly statementNames = new Map<string, string>();
-
   constructor(@InjectDataSource() private readonly db: DataSource) {}
 
   /**
-   * The hot public reads skip TypeORM's query runner and run as named statements on its pg
-   * pool: PostgreSQL plans each distinct listing shape once per connection instead of on every
-   * request (planning cost more than executing on the demo catalog).
+   * The hot public reads run as named statements (`preparedQuery`): PostgreSQL plans each
+   * distinct listing shape once per connection instead of on every request (planning cost
+   * more than executing on the demo catalog).
    */
-  private async prepared<T>(text: string, values: unknown[]): Promise<T[]> {
-    let name = this.statementNames.get(text);
-    if (!name) {
-      name = `catalog_${createHash('sha1').update(text).digest('hex').slice(0, 20)}`;
-      this.statementNames.set(text, name);
-    }
-    const pool = (this.db.driver as PostgresDriver).master as Pool;
-    const result = await pool.query({ name, text, values });
-    return result.rows as T[];
+  private prepared<T>(text: string, values: unknown[]): Promise<T[]> {
+    return preparedQuery<T>(this.db, text, values);
   }
 
   async findByIdOrSlug(

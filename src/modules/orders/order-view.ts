@@ -2,6 +2,7 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import type { DataSource, EntityManager } from 'typeorm';
 import { AddressResponse } from '../users/dto/user.response';
 import type { PostalAddress } from '../users/entities/user.entity';
+import { preparedQuery } from '../../database/sql';
 
 export const ORDER_STATUSES = [
   'placed',
@@ -66,7 +67,11 @@ export class OrderView {
   total!: number;
   @ApiProperty({ example: 'EUR' })
   currency!: string;
-  @ApiProperty({ type: AddressResponse })
+  @ApiProperty({
+    type: AddressResponse,
+    description:
+      'Snapshot taken at checkout; only `country` remains once the buyer deletes the account',
+  })
   shippingAddress!: PostalAddress;
   @ApiPropertyOptional({ nullable: true })
   note!: string | null;
@@ -78,6 +83,30 @@ export class OrderView {
   invoice!: OrderInvoiceRef | null;
   @ApiProperty()
   createdAt!: Date;
+}
+
+/** Who asked for a status change, as the buyer may see it. */
+export const HISTORY_ACTORS = ['buyer', 'staff', 'system'] as const;
+export type HistoryActor = (typeof HISTORY_ACTORS)[number];
+
+export class OrderHistoryEntry {
+  @ApiProperty({ enum: ORDER_STATUSES, nullable: true, description: 'null for the placement' })
+  from!: OrderStatus | null;
+  @ApiProperty({ enum: ORDER_STATUSES })
+  to!: OrderStatus;
+  @ApiProperty()
+  at!: Date;
+  @ApiProperty({
+    enum: HISTORY_ACTORS,
+    description: 'buyer: the order’s owner; staff: an admin; system: no user',
+  })
+  by!: HistoryActor;
+}
+
+/** One order as `GET /orders/:id` answers it: the order and its status history, oldest first. */
+export class OrderDetailView extends OrderView {
+  @ApiProperty({ type: [OrderHistoryEntry] })
+  history!: OrderHistoryEntry[];
 }
 
 interface OrderRow {
@@ -105,19 +134,48 @@ interface OrderRow {
     quantity: number;
     lineTotal: number;
   }[];
+  history: { from: OrderStatus | null; to: OrderStatus; at: string; by: HistoryActor }[] | null;
+}
+
+export interface OrderViewOptions {
+  /** Only this shop's lines (the merchant view); totals stay the whole order's. */
+  shopId?: string;
+  /** Only orders of this buyer (others are left out, as if they did not exist). */
+  userId?: string;
+  apiPrefix?: string;
 }
 
 /**
- * Orders in their API shape, in one query whatever their number. `shopId` limits the lines to
+ * Orders in their API shape, in one query whatever their number (a named statement outside a
+ * transaction). `shopId` limits the lines to
  * one shop's (the merchant view); the order's totals stay the whole order's.
  */
-export async function loadOrderViews(
+export function loadOrderViews(
   runner: DataSource | EntityManager,
   ids: string[],
-  options: { shopId?: string; apiPrefix?: string } = {},
+  options: OrderViewOptions = {},
 ): Promise<OrderView[]> {
+  return queryOrderViews(runner, ids, options, false);
+}
+
+/** Orders with their status history (oldest first), in one query. */
+export function loadOrderDetails(
+  runner: DataSource | EntityManager,
+  ids: string[],
+  options: OrderViewOptions = {},
+): Promise<OrderDetailView[]> {
+  return queryOrderViews(runner, ids, options, true) as Promise<OrderDetailView[]>;
+}
+
+async function queryOrderViews(
+  runner: DataSource | EntityManager,
+  ids: string[],
+  options: OrderViewOptions,
+  withHistory: boolean,
+): Promise<(OrderView | OrderDetailView)[]> {
   if (ids.length === 0) return [];
-  const rows: OrderRow[] = await runner.query(
+  const rows = await preparedQuery<OrderRow>(
+    runner,
     `SELECT o.id, o.number, o.status, o.subtotal, o.tax, o.tax_rate_bps, o.shipping, o.total,
             o.currency, o.shipping_address, o.note, o.created_at,
             (SELECT i.number FROM invoices i WHERE i.order_id = o.id AND i.kind = 'invoice')
@@ -128,14 +186,33 @@ export async function loadOrderViews(
                       'unitPrice', it.unit_price, 'quantity', it.quantity,
                       'lineTotal', it.line_total) ORDER BY it.position), '[]'::jsonb)
                FROM order_items it
-              WHERE it.order_id = o.id AND ($2::uuid IS NULL OR it.shop_id = $2)) AS items
+              WHERE it.order_id = o.id AND ($2::uuid IS NULL OR it.shop_id = $2)) AS items,
+            CASE WHEN $3::boolean THEN
+              (SELECT coalesce(jsonb_agg(jsonb_build_object(
+                        'from', h.from_status, 'to', h.to_status, 'at', h.created_at,
+                        'by', CASE WHEN h.actor_id IS NULL THEN 'system'
+                                   WHEN h.actor_id = o.user_id THEN 'buyer'
+                                   ELSE 'staff' END) ORDER BY h.id), '[]'::jsonb)
+                 FROM order_status_history h WHERE h.order_id = o.id)
+            END AS history
        FROM orders o
-      WHERE o.id = ANY($1::uuid[])
+      WHERE o.id = ANY($1::uuid[]) AND ($4::uuid IS NULL OR o.user_id = $4)
       ORDER BY array_position($1::uuid[], o.id)`,
-    [ids, options.shopId ?? null],
+    [ids, options.shopId ?? null, withHistory, options.userId ?? null],
   );
   const prefix = options.apiPrefix ?? '/api/v1';
   return rows.map((r) => ({
+    ...toOrderView(r, prefix),
+    ...(r.history
+      ? {
+          history: r.history.map((h) => ({ from: h.from, to: h.to, at: new Date(h.at), by: h.by })),
+        }
+      : {}),
+  }));
+}
+
+function toOrderView(r: OrderRow, prefix: string): OrderView {
+  return {
     id: r.id,
     number: r.number,
     status: r.status,
@@ -152,5 +229,5 @@ export async function loadOrderViews(
       ? { number: r.invoice_number, url: `${prefix}/orders/${r.id}/invoice` }
       : null,
     createdAt: r.created_at,
-  }));
+  };
 }

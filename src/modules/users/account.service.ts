@@ -7,6 +7,7 @@ import { UnauthorizedError, ValidationFailedError } from '../../common/errors/do
 import { ImageStorage } from '../../common/uploads/image-storage.service';
 import { assertAcceptablePassword } from '../auth/password-policy';
 import { TokenService } from '../auth/token.service';
+import { anonymiseBuyerOrders } from '../orders/order-privacy';
 import { UserTokenService } from '../auth/user-token.service';
 import { ChangePasswordDto, UpdateMeDto } from './dto/users.dto';
 import { toUserResponse, UserResponse } from './dto/user.response';
@@ -80,18 +81,19 @@ export class AccountService {
   }
 
   /**
-   * Erases the personal data and closes the account. The row stays (orders keep their buyer
-   * reference, now anonymous); the e-mail becomes free for a new account.
+   * Erases the personal data and closes the account. The row stays, and so do the orders, with
+   * the buyer anonymised in the same transaction; the e-mail becomes free for a new account.
    */
   async delete(actor: Actor): Promise<void> {
     const user = await this.load(actor);
     const unusableHash = `!deleted:${randomBytes(16).toString('hex')}`;
+    const anonymousEmail = `deleted-${user.id}@deleted.invalid`;
     await this.db.transaction(async (manager) => {
       await manager.update(
         User,
         { id: user.id },
         {
-          email: `deleted-${user.id}@deleted.invalid`,
+          email: anonymousEmail,
           name: 'Deleted user',
           phone: null,
           address: null,
@@ -104,6 +106,7 @@ export class AccountService {
       );
       await this.tokens.revokeAllOf(user.id, manager);
       await this.userTokens.revokeAllOf(user.id, manager);
+      await anonymiseBuyerOrders(manager, user.id, anonymousEmail);
     });
     if (user.avatarFile) await this.images.remove('avatars', user.avatarFile);
   }

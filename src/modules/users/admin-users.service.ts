@@ -2,21 +2,12 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
 import { DataSource, Repository } from 'typeorm';
 import type { Actor } from '../../common/decorators/current-user.decorator';
-import {
-  BadRequestError,
-  NotFoundError,
-  UnprocessableError,
-} from '../../common/errors/domain-errors';
-import { decodeCursor, Page, toPage } from '../../common/pagination/cursor';
+import { NotFoundError, UnprocessableError } from '../../common/errors/domain-errors';
+import { decodeTimestampCursor, Page, timestampKey, toPage } from '../../common/pagination/cursor';
 import { TokenService } from '../auth/token.service';
 import { AdminUpdateUserDto, AdminUsersQueryDto } from './dto/users.dto';
 import { toUserResponse, UserResponse } from './dto/user.response';
 import { User } from './entities/user.entity';
-
-/** Microsecond-exact, so that keyset pagination never skips or repeats a row. */
-const CREATED_AT_KEY = `to_char(u.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
-
-const TIMESTAMP = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/;
 
 /** Admins: list and search users, change roles, (de)activate. */
 @Injectable()
@@ -32,7 +23,7 @@ export class AdminUsersService {
     const limit = query.limit;
     const qb = this.users
       .createQueryBuilder('u')
-      .addSelect(CREATED_AT_KEY, 'cursor_created_at')
+      .addSelect(timestampKey('u.created_at'), 'cursor_created_at')
       .orderBy('u.created_at', 'DESC')
       .addOrderBy('u.id', 'DESC')
       .limit(limit + 1);
@@ -42,10 +33,7 @@ export class AdminUsersService {
     }
     if (query.role) qb.andWhere(':role = ANY(u.roles)', { role: query.role });
     if (query.cursor) {
-      const { v: createdAt, id } = decodeCursor(query.cursor, 'users');
-      if (!createdAt || !TIMESTAMP.test(createdAt)) {
-        throw new BadRequestError('The cursor is not valid; start again without it.');
-      }
+      const { at: createdAt, id } = decodeTimestampCursor(query.cursor, 'users');
       qb.andWhere('(u.created_at, u.id) < (:createdAt::timestamptz, :id::uuid)', { createdAt, id });
     }
     const { entities, raw } = await qb.getRawAndEntities<{ cursor_created_at: string }>();
