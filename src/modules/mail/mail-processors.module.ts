@@ -1,0 +1,48 @@
+import { MailerModule, MailerOptions } from '@nestjs-modules/mailer';
+import { HandlebarsAdapter } from '@nestjs-modules/mailer/adapters/handlebars.adapter';
+import { Module } from '@nestjs/common';
+import { join } from 'node:path';
+import { mailConfig, MailConfig } from '../../config';
+import { QueueRootModule } from '../queues/queue-root.module';
+import { MailLogService } from './mail-log.service';
+import { MailMessages } from './mail-messages';
+import { MailSender } from './mail-sender';
+import { templateHelpers } from './mail-templates';
+import { MailProcessor } from './mail.processor';
+
+/** MAIL_URL → SMTP; unset → nodemailer renders the message into a buffer for an .eml file. */
+export function mailerOptions(config: MailConfig): MailerOptions {
+  return {
+    transport: config.url
+      ? {
+          url: config.url,
+          connectionTimeout: 10_000,
+          greetingTimeout: 10_000,
+          socketTimeout: 30_000,
+        }
+      : { streamTransport: true, buffer: true, newline: 'unix' },
+    defaults: { from: config.from },
+    template: {
+      dir: config.templateDir,
+      adapter: new HandlebarsAdapter(templateHelpers),
+    },
+    options: {
+      partials: { dir: join(config.templateDir, 'partials') },
+      layout: 'layouts/html',
+    },
+  };
+}
+
+/**
+ * The mail queue's consumer: renders the templates and sends. Imported only by
+ * ProcessorsModule (the worker, or the API with RUN_WORKERS=true).
+ */
+@Module({
+  imports: [
+    QueueRootModule,
+    MailerModule.forRootAsync({ inject: [mailConfig.KEY], useFactory: mailerOptions }),
+  ],
+  providers: [MailLogService, MailMessages, MailSender, MailProcessor],
+  exports: [MailLogService],
+})
+export class MailProcessorsModule {}
