@@ -16,10 +16,13 @@ class MailEnv {
   @MinLength(1)
   MAIL_OUTBOX_DIR: string = 'mail-outbox';
 
-  /** Handlebars templates (layouts/, partials/, one folder per message); relative to the cwd. */
+  /**
+   * Handlebars templates (layouts/, partials/, one folder per message). Unset: the project's
+   * `templates/`, found from the code's own location (src/ or dist/), whatever the cwd.
+   */
+  @IsOptional()
   @IsString()
-  @MinLength(1)
-  MAIL_TEMPLATE_DIR: string = 'templates';
+  MAIL_TEMPLATE_DIR?: string = undefined;
 
   /** The storefront's public address: the base of every link in an e-mail. */
   @IsUrl({ require_tld: false, protocols: ['http', 'https'], require_protocol: true })
@@ -43,7 +46,9 @@ export function loadMailConfig(source: NodeJS.ProcessEnv = process.env): MailCon
     url: raw.MAIL_URL,
     from: raw.MAIL_FROM,
     outboxDir: resolve(raw.MAIL_OUTBOX_DIR),
-    templateDir: resolve(raw.MAIL_TEMPLATE_DIR),
+    templateDir: raw.MAIL_TEMPLATE_DIR
+      ? resolve(raw.MAIL_TEMPLATE_DIR)
+      : resolve(__dirname, '..', '..', 'templates'),
     publicWebUrl: raw.PUBLIC_WEB_URL.replace(/\/+$/, ''),
   };
 }
