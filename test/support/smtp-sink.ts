@@ -7,6 +7,8 @@ export interface SinkMessage {
   to: string[];
   parsed: ParsedMail;
   raw: Buffer;
+  /** When the server accepted it (ms since the epoch). */
+  receivedAt: number;
 }
 
 /**
@@ -41,12 +43,14 @@ export class SmtpSink {
             return callback(error);
           }
           const raw = Buffer.concat(chunks);
+          const receivedAt = Date.now();
           simpleParser(raw)
             .then((parsed) => {
               this.messages.push({
                 to: session.envelope.rcptTo.map((r) => r.address),
                 parsed,
                 raw,
+                receivedAt,
               });
               callback();
               this.notify();

@@ -2,7 +2,7 @@ import { MailerModule, MailerOptions } from '@nestjs-modules/mailer';
 import { HandlebarsAdapter } from '@nestjs-modules/mailer/adapters/handlebars.adapter';
 import { Module } from '@nestjs/common';
 import { join } from 'node:path';
-import { mailConfig, MailConfig } from '../../config';
+import { mailConfig, MailConfig, queueConfig, QueueConfig } from '../../config';
 import { QueueRootModule } from '../queues/queue-root.module';
 import { MailLogService } from './mail-log.service';
 import { MailMessages } from './mail-messages';
@@ -10,12 +10,17 @@ import { MailSender } from './mail-sender';
 import { templateHelpers } from './mail-templates';
 import { MailProcessor } from './mail.processor';
 
-/** MAIL_URL → SMTP; unset → nodemailer renders the message into a buffer for an .eml file. */
-export function mailerOptions(config: MailConfig): MailerOptions {
+/**
+ * MAIL_URL → SMTP over a pool of connections (one per job a worker runs at once, reused from
+ * message to message); unset → nodemailer renders the message into a buffer for an .eml file.
+ */
+export function mailerOptions(config: MailConfig, queue: QueueConfig): MailerOptions {
   return {
     transport: config.url
       ? {
           url: config.url,
+          pool: true,
+          maxConnections: queue.concurrency,
           connectionTimeout: 10_000,
           greetingTimeout: 10_000,
           socketTimeout: 30_000,
@@ -40,7 +45,10 @@ export function mailerOptions(config: MailConfig): MailerOptions {
 @Module({
   imports: [
     QueueRootModule,
-    MailerModule.forRootAsync({ inject: [mailConfig.KEY], useFactory: mailerOptions }),
+    MailerModule.forRootAsync({
+      inject: [mailConfig.KEY, queueConfig.KEY],
+      useFactory: mailerOptions,
+    }),
   ],
   providers: [MailLogService, MailMessages, MailSender, MailProcessor],
   exports: [MailLogService],
