@@ -389,6 +389,18 @@ describe('mail over SMTP', () => {
     expect(sink.to(user.email)).toHaveLength(0);
   });
 
+  it('records an event whose account is gone as skipped, and fails an unknown job name', async () => {
+    const m = jobMessages.verifyEmail('00000000-0000-4000-8000-000000000000', 'x'.repeat(43));
+    await enqueue(queue, m);
+    expect((await settled(queue, m.jobId)).returnvalue).toBe('skipped');
+    expect(await mailLog(m.jobId)).toMatchObject({ status: 'skipped', attempts: 0 });
+
+    await queue.add('no-such-mail', {}, { jobId: 'mail.no-such-mail.1', attempts: 1 });
+    const unknown = await settled(queue, 'mail.no-such-mail.1');
+    expect(unknown.failedReason).toBe('Unknown mail job "no-such-mail"');
+    expect(await mailLog('mail.no-such-mail.1')).toBeUndefined();
+  });
+
   it('escapes user text in the HTML part (a product title with a script tag)', async () => {
     const title = '<script>alert(1)</script> & "lamp"';
     const { customer, order: placed } = await order({ title, quantity: 1, status: 'shipped' });

@@ -2,11 +2,13 @@ import { InjectQueue } from '@nestjs/bull';
 import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import type { Job, Queue } from 'bull';
 import { queueConfig, QueueConfig } from '../../config';
-import { JobMessage, QUEUES } from '../queues/queue-names';
+import { JobMessage, JOBS, QUEUES } from '../queues/queue-names';
 import { classifySendFailure } from './mail-delivery';
 import { MailLogService, OUTCOME_UNKNOWN } from './mail-log.service';
 import { MailMessages } from './mail-messages';
 import { MailSender } from './mail-sender';
+
+const MAIL_JOB_NAMES = new Set<string>(Object.values(JOBS.mail));
 
 export type MailJobOutcome =
   'sent' | 'skipped' | 'already-done' | 'interrupted' | 'outcome-unknown';
@@ -36,6 +38,7 @@ export class MailProcessor implements OnApplicationBootstrap {
 
   async handle(job: Job): Promise<MailJobOutcome> {
     const eventKey = String(job.id);
+    if (!MAIL_JOB_NAMES.has(job.name)) throw new Error(`Unknown mail job "${job.name}"`);
     const message = {
       queue: QUEUES.mail,
       name: job.name,
