@@ -5,12 +5,16 @@ import { ensureDatabase, runMigrations } from '../src/database/ensure-database';
 import { DEMO_ACCOUNTS } from '../src/database/seed/demo-accounts';
 import { BenchResult, load, printResults, ROOT, startBuiltApi, startProcess } from './harness';
 import { ensureBenchOrders } from './orders-data';
+import { mailScenario } from './mail-scenario';
 
 /**
  * `npm run bench [-- scenario ...]`: builds the API, starts it as in production against the
  * `shop_bench` database, and loads it with autocannon at 32 connections from this machine.
  */
-const SCENARIOS: Record<string, (baseUrl: string) => Promise<BenchResult>> = {
+const SCENARIOS: Record<
+  string,
+  (baseUrl: string, env: Record<string, string>) => Promise<BenchResult>
+> = {
   health: (baseUrl) => load('GET /health', { url: `${baseUrl}/health` }),
   ready: (baseUrl) => load('GET /health/ready', { url: `${baseUrl}/health/ready` }),
   login: async (baseUrl) => {
@@ -62,6 +66,7 @@ const SCENARIOS: Record<string, (baseUrl: string) => Promise<BenchResult>> = {
       headers: { authorization: `Bearer ${await signIn(baseUrl, DEMO_ADMIN)}` },
     });
   },
+  mail: mailScenario,
   baseline: (baseUrl) =>
     withBaseline(baseUrl, (url) =>
       load('baseline: bare Fastify + pg, /products?limit=20', { url: `${url}/products?limit=20` }),
@@ -151,7 +156,7 @@ async function main(): Promise<void> {
     process.stdout.write(`API ready in ${api.startupMs} ms, RSS ${api.rssMb()} MB\n`);
     for (const name of names) {
       process.stdout.write(`running ${name}...\n`);
-      results.push(await SCENARIOS[name](api.baseUrl));
+      results.push(await SCENARIOS[name](api.baseUrl, env));
     }
     process.stdout.write(`API RSS after the run: ${api.rssMb()} MB\n`);
   } finally {

@@ -146,6 +146,10 @@ describe('inventory', () => {
     await adjust(merchant, variantId, -2); // 6: still above 5
     expect(lowStock).toEqual([]);
     await adjust(merchant, variantId, -2); // 4: crossed
+    const [crossing] = await db.query(
+      `SELECT id FROM stock_movements WHERE variant_id = $1 ORDER BY id DESC LIMIT 1`,
+      [variantId],
+    );
     expect(lowStock).toEqual([
       {
         variantId,
@@ -154,6 +158,7 @@ describe('inventory', () => {
         sku: product.variants[0].sku,
         stock: 4,
         threshold: 5,
+        movementId: String(crossing.id),
       },
     ]);
     await adjust(merchant, variantId, -1); // 3: already below, no new notice

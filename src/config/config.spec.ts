@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { loadAppConfig } from './app.config';
 import { DEV_JWT_SECRET, loadAuthConfig } from './auth.config';
 import { loadDatabaseConfig } from './database.config';
@@ -31,6 +33,14 @@ describe('configuration', () => {
     expect(loadStoreConfig({ TAX_RATE_BPS: '1900' }).taxRateBps).toBe(1900);
   });
 
+  it('builds e-mail links from PUBLIC_WEB_URL and finds the templates without a cwd', () => {
+    expect(loadMailConfig({}).publicWebUrl).toBe('http://localhost:3000');
+    expect(loadMailConfig({ PUBLIC_WEB_URL: 'https://shop.example.com/' }).publicWebUrl).toBe(
+      'https://shop.example.com',
+    );
+    expect(existsSync(join(loadMailConfig({}).templateDir, 'layouts', 'html.hbs'))).toBe(true);
+  });
+
   it('runs the workers in the API by default outside production only', () => {
     expect(loadAppConfig({ NODE_ENV: 'production' }).runWorkers).toBe(false);
     expect(loadAppConfig({ NODE_ENV: 'production', RUN_WORKERS: 'true' }).runWorkers).toBe(true);
@@ -44,6 +54,8 @@ describe('configuration', () => {
     [() => loadRedisConfig({ REDIS_URL: 'http://localhost' }), 'REDIS_URL'],
     [() => loadRedisConfig({ REDIS_PREFIX: 'has space' }), 'REDIS_PREFIX'],
     [() => loadMailConfig({ MAIL_URL: 'http://mail' }), 'MAIL_URL'],
+    [() => loadMailConfig({ PUBLIC_WEB_URL: 'shop.example.com' }), 'PUBLIC_WEB_URL'],
+    [() => loadMailConfig({ PUBLIC_WEB_URL: 'javascript:alert(1)' }), 'PUBLIC_WEB_URL'],
     [() => loadStoreConfig({ STORE_CURRENCY: 'euro' }), 'STORE_CURRENCY'],
     [() => loadStoreConfig({ TAX_RATE_BPS: '-1' }), 'TAX_RATE_BPS'],
     [() => loadStoreConfig({ SHIPPING_FLAT: '4.99' }), 'SHIPPING_FLAT'],

@@ -6,6 +6,8 @@ import { ThrottlerModule } from '@nestjs/throttler';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { authConfig, AuthConfig } from '../../config';
 import { RedisFactory } from '../../redis/redis.factory';
+import { MailModule } from '../mail/mail.module';
+import { MailAccountNotifier } from '../mail/mail-account-notifier';
 import { UsersModule } from '../users/users.module';
 import { AccountNotifier } from './account-notifier';
 import { authThrottlerOptions, AuthThrottlerGuard } from './auth-rate-limit';
@@ -17,7 +19,6 @@ import { GuestCartHandover, NoGuestCartHandover } from './guest-cart-handover';
 import { JwtAuthGuard } from './guards/jwt-auth.guard';
 import { RolesGuard } from './guards/roles.guard';
 import { JwtStrategy } from './strategies/jwt.strategy';
-import { LoggingAccountNotifier } from './logging-account-notifier';
 import { LocalStrategy } from './strategies/local.strategy';
 import { TokenService } from './token.service';
 import { UserTokenService } from './user-token.service';
@@ -25,6 +26,7 @@ import { UserTokenService } from './user-token.service';
 @Module({
   imports: [
     UsersModule,
+    MailModule,
     PassportModule,
     TypeOrmModule.forFeature([RefreshToken, UserToken]),
     ThrottlerModule.forRootAsync({
@@ -49,8 +51,8 @@ import { UserTokenService } from './user-token.service';
     JwtStrategy,
     LocalStrategy,
     { provide: GuestCartHandover, useClass: NoGuestCartHandover },
-    // Replaced by the mail module's implementation once it exists.
-    { provide: AccountNotifier, useClass: LoggingAccountNotifier },
+    // Account e-mails are queued through the outbox and sent by the mail worker.
+    { provide: AccountNotifier, useExisting: MailAccountNotifier },
     { provide: APP_GUARD, useClass: JwtAuthGuard },
     { provide: APP_GUARD, useClass: RolesGuard },
   ],

@@ -12,4 +12,6 @@ export interface LowStockEvent {
   /** The level after the change that crossed the threshold. */
   stock: number;
   threshold: number;
+  /** The `stock_movements` row that crossed the threshold: names this crossing uniquely. */
+  movementId: string;
 }

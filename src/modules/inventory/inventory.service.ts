@@ -82,6 +82,7 @@ export class InventoryService implements EntitySubscriberInterface {
     if (short.length) throw new InsufficientStockError(short);
 
     const levels = new Map<string, number>();
+    const lastMovement = new Map<string, string>();
     for (const c of ordered) {
       const rows = await updateReturning<{ stock: number }>(
         manager,
@@ -101,11 +102,12 @@ export class InventoryService implements EntitySubscriberInterface {
       }
       const stock = rows[0].stock;
       levels.set(c.variantId, stock);
-      await manager.query(
+      const [movement]: { id: string }[] = await manager.query(
         `INSERT INTO stock_movements (variant_id, delta, reason, actor_id, order_id, note, resulting_stock)
-         VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+         VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`,
         [c.variantId, c.delta, c.reason, c.actorId, c.orderId ?? null, c.note ?? null, stock],
       );
+      lastMovement.set(c.variantId, String(movement.id));
     }
 
     const crossed: LowStockEvent[] = [];
@@ -119,6 +121,7 @@ export class InventoryService implements EntitySubscriberInterface {
           sku: v.sku,
           stock,
           threshold: v.low_stock_threshold,
+          movementId: lastMovement.get(id)!,
         });
       }
     }

@@ -1,0 +1,74 @@
+import { randomBytes } from 'node:crypto';
+import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+
+/** What a failed send tells us about the message. */
+export type SendFailure =
+  /** The server answered with a refusal, or was never reached: it did not take the message. */
+  | 'not-accepted'
+  /** The connection broke during the session: the server may have taken it. */
+  | 'unknown';
+
+interface TransportError {
+  code?: string;
+  responseCode?: number;
+  syscall?: string;
+  message?: string;
+}
+
+// A connection that broke or went silent: if it happened after the final "." of DATA, the
+// server may have accepted the message without us hearing its answer.
+const SESSION_BROKEN_CODES = new Set([
+  'ESOCKET',
+  'ETIMEDOUT',
+  'ECONNECTION',
+  'ECONNRESET',
+  'EPIPE',
+]);
+const CONNECT_FAILURES = /^(Connection timeout|Greeting never received)/;
+
+/**
+ * Sorts a send error into "the server did not take the message" (safe to send again) and "the
+ * outcome is unknown" (sending again could deliver it twice). An SMTP error reply is a refusal;
+ * a failure to connect, a template error or a message nodemailer refused locally never reached
+ * a server. A connection that closed or timed out during the session is unknown: it could have
+ * broken after the server accepted the data.
+ */
+export function classifySendFailure(error: unknown): SendFailure {
+  const e = (error ?? {}) as TransportError;
+  if (typeof e.responseCode === 'number' && e.responseCode >= 400) return 'not-accepted';
+  if (e.syscall === 'connect' || e.syscall === 'getaddrinfo') return 'not-accepted';
+  if (e.code === 'ETIMEDOUT' && CONNECT_FAILURES.test(e.message ?? '')) return 'not-accepted';
+  if (e.code && SESSION_BROKEN_CODES.has(e.code)) return 'unknown';
+  return 'not-accepted';
+}
+
+export class EmlWriteError extends Error {
+  constructor(cause: unknown) {
+    super(`Could not write the .eml file: ${(cause as Error)?.message ?? String(cause)}`);
+    this.name = 'EmlWriteError';
+  }
+}
+
+/** A file name from an event key: one file per event, so a repeated write replaces it. */
+export function emlFileName(eventKey: string): string {
+  return `${eventKey.replace(/[^A-Za-z0-9._-]/g, '_')}.eml`;
+}
+
+/**
+ * Writes a rendered message to `dir/<event key>.eml` atomically (a temporary file renamed into
+ * place), so a reader never sees half a message and a crash leaves no partial file.
+ */
+export async function writeEml(dir: string, eventKey: string, message: Buffer): Promise<string> {
+  const path = join(dir, emlFileName(eventKey));
+  const temp = join(dir, `.${emlFileName(eventKey)}.${randomBytes(6).toString('hex')}.tmp`);
+  try {
+    await mkdir(dir, { recursive: true });
+    await writeFile(temp, message, { flag: 'wx' });
+    await rename(temp, path);
+    return path;
+  } catch (error) {
+    await rm(temp, { force: true });
+    throw new EmlWriteError(error);
+  }
+}

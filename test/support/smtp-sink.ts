@@ -1,0 +1,110 @@
+import { AddressInfo } from 'node:net';
+import { ParsedMail, simpleParser } from 'mailparser';
+import { SMTPServer } from 'smtp-server';
+
+export interface SinkMessage {
+  /** RCPT TO addresses of the SMTP envelope. */
+  to: string[];
+  parsed: ParsedMail;
+  raw: Buffer;
+  /** When the server accepted it (ms since the epoch). */
+  receivedAt: number;
+}
+
+/**
+ * A real SMTP server on loopback (npm `smtp-server`) that keeps what it accepts, parsed with
+ * `mailparser`. `refuseNext(n, code)` answers the next n messages with an SMTP error after
+ * their DATA, so the sender sees a refusal.
+ */
+export class SmtpSink {
+  readonly messages: SinkMessage[] = [];
+  /** Every DATA received, accepted or not. */
+  attempts = 0;
+  private refusals: number[] = [];
+  private waiters: (() => void)[] = [];
+  private readonly server: SMTPServer;
+
+  private constructor() {
+    this.server = new SMTPServer({
+      authOptional: true,
+      disabledCommands: ['STARTTLS', 'AUTH'],
+      logger: false,
+      onData: (stream, session, callback) => {
+        const chunks: Buffer[] = [];
+        stream.on('data', (c: Buffer) => chunks.push(c));
+        stream.on('end', () => {
+          this.attempts++;
+          const code = this.refusals.shift();
+          if (code !== undefined) {
+            const error = new Error('Refused by the test sink') as Error & {
+              responseCode: number;
+            };
+            error.responseCode = code;
+            return callback(error);
+          }
+          const raw = Buffer.concat(chunks);
+          const receivedAt = Date.now();
+          simpleParser(raw)
+            .then((parsed) => {
+              this.messages.push({
+                to: session.envelope.rcptTo.map((r) => r.address),
+                parsed,
+                raw,
+                receivedAt,
+              });
+              callback();
+              this.notify();
+            })
+            .catch((error: Error) => callback(error));
+        });
+      },
+    });
+  }
+
+  static async start(): Promise<SmtpSink> {
+    const sink = new SmtpSink();
+    await new Promise<void>((resolve) => sink.server.listen(0, '127.0.0.1', resolve));
+    return sink;
+  }
+
+  get url(): string {
+    const { port } = this.server.server.address() as AddressInfo;
+    return `smtp://127.0.0.1:${port}`;
+  }
+
+  refuseNext(count: number, code = 451): void {
+    this.refusals.push(...Array<number>(count).fill(code));
+  }
+
+  to(address: string): SinkMessage[] {
+    return this.messages.filter((m) => m.to.includes(address.toLowerCase()));
+  }
+
+  /** Resolves when a message for `address` has arrived (rejects after `timeoutMs`). */
+  async waitFor(address: string, timeoutMs = 20_000): Promise<SinkMessage> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const found = this.to(address)[0];
+      if (found) return found;
+      const left = deadline - Date.now();
+      if (left <= 0) throw new Error(`No message for ${address} within ${timeoutMs} ms`);
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, Math.min(left, 500));
+        this.waiters.push(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+    }
+  }
+
+  close(): Promise<void> {
+    return new Promise((resolve) => this.server.close(() => resolve()));
+  }
+
+  private notify(): void {
+    const waiters = this.waiters;
+    this.waiters = [];
+    for (const w of waiters) w();
+  }
+}
