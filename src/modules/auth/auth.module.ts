@@ -6,6 +6,8 @@ import { ThrottlerModule } from '@nestjs/throttler';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { authConfig, AuthConfig } from '../../config';
 import { RedisFactory } from '../../redis/redis.factory';
+import { CartModule } from '../cart/cart.module';
+import { CartService } from '../cart/cart.service';
 import { UsersModule } from '../users/users.module';
 import { AccountNotifier } from './account-notifier';
 import { authThrottlerOptions, AuthThrottlerGuard } from './auth-rate-limit';
@@ -13,7 +15,7 @@ import { AuthController } from './auth.controller';
 import { AuthService } from './auth.service';
 import { RefreshToken } from './entities/refresh-token.entity';
 import { UserToken } from './entities/user-token.entity';
-import { GuestCartHandover, NoGuestCartHandover } from './guest-cart-handover';
+import { GuestCartHandover } from './guest-cart-handover';
 import { JwtAuthGuard } from './guards/jwt-auth.guard';
 import { RolesGuard } from './guards/roles.guard';
 import { JwtStrategy } from './strategies/jwt.strategy';
@@ -25,6 +27,7 @@ import { UserTokenService } from './user-token.service';
 @Module({
   imports: [
     UsersModule,
+    CartModule,
     PassportModule,
     TypeOrmModule.forFeature([RefreshToken, UserToken]),
     ThrottlerModule.forRootAsync({
@@ -48,7 +51,7 @@ import { UserTokenService } from './user-token.service';
     AuthThrottlerGuard,
     JwtStrategy,
     LocalStrategy,
-    { provide: GuestCartHandover, useClass: NoGuestCartHandover },
+    { provide: GuestCartHandover, useExisting: CartService },
     // Replaced by the mail module's implementation once it exists.
     { provide: AccountNotifier, useClass: LoggingAccountNotifier },
     { provide: APP_GUARD, useClass: JwtAuthGuard },
