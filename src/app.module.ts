@@ -6,7 +6,9 @@ import { MetricsModule } from './modules/metrics/metrics.module';
 import { AuthModule } from './modules/auth/auth.module';
 import { UserAccountsModule } from './modules/users/user-accounts.module';
 import { UsersModule } from './modules/users/users.module';
+import { CartModule } from './modules/cart/cart.module';
 import { CatalogModule } from './modules/catalog/catalog.module';
+import { CheckoutModule } from './modules/checkout/checkout.module';
 import { InventoryModule } from './modules/inventory/inventory.module';
 import { ProcessorsModule } from './worker.module';
 
@@ -30,6 +32,8 @@ export class AppModule {
         UserAccountsModule,
         InventoryModule,
         CatalogModule,
+        CartModule,
+        CheckoutModule,
         ...(options.runWorkers ? [ProcessorsModule] : []),
       ],
     };
