@@ -84,10 +84,9 @@ export class CheckoutService {
     }
 
     const result = await this.db.transaction(async (tx) => {
-      if (!(await this.claim(tx, actor.id, key, hash))) {
-        return (await this.replay(tx, actor.id, key, hash))!;
-      }
-      const orderId = await this.placeOrder(tx, actor, key, input, cartLines);
+      const loaded = await this.claimAndLoad(tx, actor.id, key, hash, cartLines);
+      if (!loaded) return (await this.replay(tx, actor.id, key, hash))!;
+      const orderId = await this.placeOrder(tx, actor, key, input, loaded);
       return { orderId };
     });
     if ('order' in result) return result;
@@ -108,9 +107,8 @@ export class CheckoutService {
     actor: Actor,
     key: string,
     input: CheckoutDto,
-    cartLines: CartLine[],
+    { buyer, lines }: Loaded,
   ): Promise<string> {
-    const { buyer, lines } = await this.load(tx, actor.id, cartLines);
     const unavailable = lines.flatMap((l): UnavailableLine[] => {
       if (!l.exists) return [{ variantId: l.variantId, reason: 'deleted' }];
       if (l.archived) return [{ variantId: l.variantId, reason: 'archived' }];
@@ -142,17 +140,6 @@ export class CheckoutService {
     }
 
     const orderId = randomUUID();
-    // Throws InsufficientStockError (409, shortLines): the transaction rolls back entirely.
-    await this.inventory.apply(
-      tx,
-      lines.map((l) => ({
-        variantId: l.variantId,
-        delta: -l.quantity,
-        reason: 'order' as const,
-        actorId: actor.id,
-        orderId,
-      })),
-    );
     // The order, all its lines, its first status and the key's order in one statement.
     await tx.query(
       `WITH o AS (
@@ -207,31 +194,19 @@ export class CheckoutService {
       ],
     );
     await this.outbox.add(tx, [jobMessages.invoice(orderId)]);
-    return orderId;
-  }
-
-  /**
-   * Claims (user, key) for this request. Returns false when the key is already taken: a
-   * concurrent holder makes this wait until it commits (or rolls back, and then the claim
-   * succeeds). An expired key is taken over.
-   */
-  private async claim(
-    tx: EntityManager,
-    userId: string,
-    key: string,
-    hash: string,
-  ): Promise<boolean> {
-    const rows: unknown[] = await tx.query(
-      `INSERT INTO checkout_requests (user_id, key, request_hash, expires_at)
-       VALUES ($1, $2, $3, now() + make_interval(hours => $4))
-       ON CONFLICT (user_id, key) DO UPDATE
-         SET request_hash = EXCLUDED.request_hash, order_id = NULL, created_at = now(),
-             expires_at = EXCLUDED.expires_at
-         WHERE checkout_requests.expires_at <= now()
-       RETURNING 1`,
-      [userId, key, hash, IDEMPOTENCY_KEY_TTL_HOURS],
+    // Stock last, so that the variants stay locked for the shortest time. Throws
+    // InsufficientStockError (409, shortLines): everything above rolls back with it.
+    await this.inventory.apply(
+      tx,
+      lines.map((l) => ({
+        variantId: l.variantId,
+        delta: -l.quantity,
+        reason: 'order' as const,
+        actorId: actor.id,
+        orderId,
+      })),
     );
-    return rows.length === 1;
+    return orderId;
   }
 
   /** The first order of a live key used with the same body; 409 with another body. */
@@ -259,10 +234,31 @@ export class CheckoutService {
     return { order, replayed: true };
   }
 
-  /** The buyer and the cart's variants with their products, in one query. */
-  private async load(tx: EntityManager, userId: string, lines: CartLine[]): Promise<Loaded> {
-    const [row]: Loaded[] = await tx.query(
-      `SELECT (SELECT jsonb_build_object('name', u.name, 'email', u.email, 'address', u.address)
+  /**
+   * Claims (user, key) for this request and loads the buyer and the cart's variants with their
+   * products, in one statement. Returns undefined when the key is already taken: a concurrent
+   * holder makes this wait until it commits (or rolls back, and then the claim succeeds). An
+   * expired key is taken over.
+   */
+  private async claimAndLoad(
+    tx: EntityManager,
+    userId: string,
+    key: string,
+    hash: string,
+    lines: CartLine[],
+  ): Promise<Loaded | undefined> {
+    const [row]: (Loaded & { claimed: boolean })[] = await tx.query(
+      `WITH claim AS (
+         INSERT INTO checkout_requests (user_id, key, request_hash, expires_at)
+         VALUES ($1, $4, $5, now() + make_interval(hours => $6))
+         ON CONFLICT (user_id, key) DO UPDATE
+           SET request_hash = EXCLUDED.request_hash, order_id = NULL, created_at = now(),
+               expires_at = EXCLUDED.expires_at
+           WHERE checkout_requests.expires_at <= now()
+         RETURNING 1
+       )
+       SELECT EXISTS (SELECT 1 FROM claim) AS claimed,
+              (SELECT jsonb_build_object('name', u.name, 'email', u.email, 'address', u.address)
                  FROM users u WHERE u.id = $1) AS buyer,
               (SELECT jsonb_agg(jsonb_build_object(
                         'variantId', c.variant_id, 'quantity', c.quantity,
@@ -273,9 +269,16 @@ export class CheckoutService {
                  FROM unnest($2::uuid[], $3::int[]) AS c(variant_id, quantity)
                  LEFT JOIN product_variants v ON v.id = c.variant_id
                  LEFT JOIN products p ON p.id = v.product_id) AS lines`,
-      [userId, lines.map((l) => l.variantId), lines.map((l) => l.quantity)],
+      [
+        userId,
+        lines.map((l) => l.variantId),
+        lines.map((l) => l.quantity),
+        key,
+        hash,
+        IDEMPOTENCY_KEY_TTL_HOURS,
+      ],
     );
-    return row;
+    return row.claimed ? row : undefined;
   }
 
   /** Deletes a batch of expired keys now and then; failures only cost a log line. */
