@@ -3,12 +3,16 @@ import { randomBytes } from 'node:crypto';
 import { loadDatabaseConfig } from '../src/config/database.config';
 import { ensureDatabase, runMigrations } from '../src/database/ensure-database';
 import { BenchResult, load, printResults, ROOT, startBuiltApi, startProcess } from './harness';
+import { cartAdd, cartRead, checkout, checkoutHotSku, OrdersBenchContext } from './orders';
 
 /**
  * `npm run bench [-- scenario ...]`: builds the API, starts it as in production against the
  * `shop_bench` database, and loads it with autocannon at 32 connections from this machine.
  */
-const SCENARIOS: Record<string, (baseUrl: string) => Promise<BenchResult>> = {
+/** What scenarios that prepare data need besides the URL. */
+type BenchContext = OrdersBenchContext;
+
+const SCENARIOS: Record<string, (baseUrl: string, ctx: BenchContext) => Promise<BenchResult>> = {
   health: (baseUrl) => load('GET /health', { url: `${baseUrl}/health` }),
   ready: (baseUrl) => load('GET /health/ready', { url: `${baseUrl}/health/ready` }),
   login: async (baseUrl) => {
@@ -50,6 +54,11 @@ const SCENARIOS: Record<string, (baseUrl: string) => Promise<BenchResult>> = {
         url: `${url}/products?limit=20&q=jacket&category=${await categoryId(baseUrl, 'clothing')}`,
       }),
     ),
+  // cart and checkout (bench/orders.ts)
+  'cart-add': (_baseUrl, ctx) => cartAdd(ctx),
+  'cart-read': (_baseUrl, ctx) => cartRead(ctx),
+  checkout: (_baseUrl, ctx) => checkout(ctx),
+  'checkout-hot-sku': (_baseUrl, ctx) => checkoutHotSku(ctx),
 };
 
 async function categoryId(baseUrl: string, slug: string): Promise<string> {
@@ -115,7 +124,15 @@ async function main(): Promise<void> {
     process.stdout.write(`API ready in ${api.startupMs} ms, RSS ${api.rssMb()} MB\n`);
     for (const name of names) {
       process.stdout.write(`running ${name}...\n`);
-      results.push(await SCENARIOS[name](api.baseUrl));
+      results.push(
+        await SCENARIOS[name](api.baseUrl, {
+          baseUrl: api.baseUrl,
+          databaseUrl: env.DATABASE_URL,
+          redisUrl: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
+          redisPrefix: env.REDIS_PREFIX,
+          jwtSecret: env.JWT_ACCESS_SECRET,
+        }),
+      );
     }
     process.stdout.write(`API RSS after the run: ${api.rssMb()} MB\n`);
   } finally {
