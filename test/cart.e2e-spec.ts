@@ -129,14 +129,19 @@ describe('cart', () => {
     });
     expect(res.statusCode).toBe(200);
     expect(res.json().items).toEqual([]);
-    await add({ cartId }, variants[2], 1);
+    // The emptied cart is gone: the next add starts a new one, under a new id.
+    const refilled = await add({ cartId }, variants[2], 1);
+    expect(refilled.statusCode).toBe(200);
+    const newId = refilled.headers['x-cart-id'] as string;
+    expect(newId).not.toBe(cartId);
+    expect(refilled.json().id).toBe(newId);
     res = await app.inject({
       method: 'DELETE',
       url: '/api/v1/cart',
-      headers: { 'x-cart-id': cartId },
+      headers: { 'x-cart-id': newId },
     });
-    expect(res.json()).toMatchObject({ id: cartId, items: [], subtotal: 0 });
-    expect(await redis.exists(`cart:guest:${cartId}`)).toBe(0);
+    expect(res.json()).toMatchObject({ id: newId, items: [], subtotal: 0 });
+    expect(await redis.exists(`cart:guest:${newId}`)).toBe(0);
   });
 
   it('caps a line at the per-line maximum and refuses a line past the maximum lines (422)', async () => {
@@ -222,6 +227,16 @@ describe('cart', () => {
     const res = await getCart({ cartId: unknown });
     expect(res.statusCode).toBe(200);
     expect(res.json()).toEqual({ id: unknown, items: [], subtotal: 0, currency: 'EUR' });
+    // Adding with an id this server did not issue (or that expired) starts a cart under a new
+    // id: nobody can plant a cart under an id they chose and hand to someone else.
+    const added = await add({ cartId: unknown }, variants[0], 1);
+    expect(added.statusCode).toBe(200);
+    const issued = added.headers['x-cart-id'] as string;
+    expect(issued).toMatch(/^[A-Za-z0-9_-]{22}$/);
+    expect(issued).not.toBe(unknown);
+    expect(added.json().id).toBe(issued);
+    expect(await redis.exists(`cart:guest:${unknown}`)).toBe(0);
+    expect(await redis.hgetall(`cart:guest:${issued}`)).toEqual({ [variants[0]]: '1' });
     const none = await getCart({});
     expect(none.json()).toEqual({ id: null, items: [], subtotal: 0, currency: 'EUR' });
   });
@@ -236,13 +251,17 @@ describe('cart', () => {
     });
     const other = await createProduct(app, merchant, { variants: [{ price: 400, stock: 5 }] });
     const gone = await createProduct(app, merchant, { variants: [{ price: 50, stock: 5 }] });
+    const drafted = await createProduct(app, merchant, { variants: [{ price: 60, stock: 5 }] });
     const [a, b, c] = p.variants.map((v: { id: string }) => v.id);
     const cartId = await newGuestCart([
       [a, 2],
       [b, 2],
       [c, 2],
     ]);
-    const otherCart = await newGuestCart([[other.variants[0].id, 1]]);
+    const otherCart = await newGuestCart([
+      [other.variants[0].id, 1],
+      [drafted.variants[0].id, 1],
+    ]);
     const availability = async (id: string) =>
       Object.fromEntries(
         (await getCart({ cartId: id }))
@@ -262,8 +281,19 @@ describe('cart', () => {
       headers: merchant.auth,
     });
     expect(archived.statusCode).toBe(200);
+    // and a product back to draft (unpublished)
+    const unpublished = await app.inject({
+      method: 'PATCH',
+      url: `/api/v1/products/${drafted.id}`,
+      headers: merchant.auth,
+      payload: { status: 'draft' },
+    });
+    expect(unpublished.statusCode).toBe(200);
     expect(await availability(cartId)).toEqual({ [a]: false, [b]: false, [c]: true });
-    expect(await availability(otherCart)).toEqual({ [other.variants[0].id]: false });
+    expect(await availability(otherCart)).toEqual({
+      [other.variants[0].id]: false,
+      [drafted.variants[0].id]: false,
+    });
     expect((await getCart({ cartId: otherCart })).json().subtotal).toBe(0);
     const body = (await getCart({ cartId })).json();
     expect(body.subtotal).toBe(600);

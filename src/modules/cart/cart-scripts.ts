@@ -9,11 +9,13 @@ import type Redis from 'ioredis';
 /**
  * Adds to (`add`) or sets (`set`) one line, capped at the per-line maximum, and refreshes the
  * TTL. Returns the whole cart as a flat [field, value, …] list, or a status number:
- * -1 the cart already holds the maximum number of lines; -2 `set` on a line not in the cart.
- * ARGV: variantId, quantity, mode, maxLineQuantity, maxLines, ttlSeconds.
+ * -1 the cart already holds the maximum number of lines; -2 `set` on a line not in the cart;
+ * -3 the cart does not exist and ARGV[7] is '1' (a guest id this server did not issue, or expired).
+ * ARGV: variantId, quantity, mode, maxLineQuantity, maxLines, ttlSeconds, mustExist.
  */
 const CHANGE_LINE = `
 local key = KEYS[1]
+if ARGV[7] == '1' and redis.call('EXISTS', key) == 0 then return -3 end
 local field = ARGV[1]
 local quantity = tonumber(ARGV[2])
 local maxLine = tonumber(ARGV[4])
@@ -86,6 +88,7 @@ export interface CartRedis extends Redis {
     maxLineQuantity: number,
     maxLines: number,
     ttlSeconds: number,
+    mustExist: 0 | 1,
   ): Promise<string[] | number>;
   cartMerge(
     guestKey: string,

@@ -69,10 +69,14 @@ export class CartController {
   @ApiOperation({
     summary: 'Add units of a variant',
     description:
-      'A guest without X-Cart-Id gets a new cart: its id is in `id` and the `X-Cart-Id` ' +
-      'response header. The line is capped at CART_MAX_LINE_QUANTITY.',
+      'A guest gets the cart id in `id` and the `X-Cart-Id` response header: a new one when ' +
+      'none was sent or the one sent is unknown (expired); keep the latest. The line is ' +
+      'capped at CART_MAX_LINE_QUANTITY.',
   })
-  @ApiOkResponse({ type: CartView, headers: { 'X-Cart-Id': { description: 'The cart id' } } })
+  @ApiOkResponse({
+    type: CartView,
+    headers: { 'X-Cart-Id': { description: 'The cart id', schema: { type: 'string' } } },
+  })
   @ApiNotFoundResponse({ description: 'No such variant' })
   @ApiUnprocessableEntityResponse({
     description: 'The variant is archived or its product not published, or the cart is full',

@@ -66,7 +66,7 @@ export class CartService extends GuestCartHandover {
     const key = this.keyOf(owner);
     if (!key) return this.view(owner, []);
     const [[, hash]] = (await this.redis
-      .multi()
+      .pipeline()
       .hgetall(key)
       .expire(key, this.config.ttlSeconds)
       .exec()) as [[Error | null, Record<string, string>]];
@@ -79,8 +79,14 @@ export class CartService extends GuestCartHandover {
    */
   async add(owner: CartOwner, variantId: string, quantity: number): Promise<CartView> {
     await this.assertSellable(variantId);
-    const actual = 'guestId' in owner && !owner.guestId ? { guestId: newGuestCartId() } : owner;
-    return this.change(actual, variantId, quantity, 'add');
+    if ('userId' in owner) return this.change(owner, variantId, quantity, 'add');
+    // A guest cart is only ever created under an id issued here: an unknown id (expired, or
+    // chosen by someone else to plant a cart on a victim) starts a new cart with a new id.
+    if (owner.guestId) {
+      const lines = await this.changeLine(this.keyOf(owner)!, variantId, quantity, 'add', true);
+      if (lines) return this.view(owner, lines);
+    }
+    return this.change({ guestId: newGuestCartId() }, variantId, quantity, 'add');
   }
 
   /** Sets a line's quantity (capped); 0 removes it. A line not in the cart is a 404. */
@@ -145,6 +151,17 @@ export class CartService extends GuestCartHandover {
       if (quantity > 0) throw new NotFoundError('This variant is not in your cart.');
       return this.view(owner, []);
     }
+    return this.view(owner, (await this.changeLine(key, variantId, quantity, mode, false))!);
+  }
+
+  /** Runs the script; the cart's lines after it, or undefined when `mustExist` and it does not. */
+  private async changeLine(
+    key: string,
+    variantId: string,
+    quantity: number,
+    mode: 'add' | 'set',
+    mustExist: boolean,
+  ): Promise<CartLine[] | undefined> {
     const result = await this.redis.cartChangeLine(
       key,
       variantId,
@@ -153,14 +170,16 @@ export class CartService extends GuestCartHandover {
       this.config.maxLineQuantity,
       this.config.maxLines,
       this.config.ttlSeconds,
+      mustExist ? 1 : 0,
     );
+    if (result === -3) return undefined;
     if (result === -1) {
       throw new UnprocessableError(
         `A cart holds at most ${this.config.maxLines} different items; remove one first.`,
       );
     }
     if (result === -2) throw new NotFoundError('This variant is not in your cart.');
-    return this.view(owner, linesOf(result as string[]));
+    return linesOf(result as string[]);
   }
 
   private async assertSellable(variantId: string): Promise<void> {

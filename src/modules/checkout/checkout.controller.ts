@@ -41,7 +41,7 @@ export class CheckoutController {
   @ApiOkResponse({
     type: OrderView,
     description: 'The order first placed with this key (replayed)',
-    headers: { 'Idempotent-Replayed': { description: '`true`' } },
+    headers: { 'Idempotent-Replayed': { description: '`true`', schema: { type: 'string' } } },
   })
   @ApiBadRequestResponse({ description: 'Invalid fields, or a missing/malformed Idempotency-Key' })
   @ApiUnauthorizedResponse()
