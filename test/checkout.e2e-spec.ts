@@ -75,6 +75,7 @@ describe('checkout', () => {
     const res = await checkout(who, { note: '  leave at the door ' });
     expect(res.statusCode).toBe(201);
     const order = res.json();
+    expect(res.headers.location).toBe(`/api/v1/orders/${order.id}`);
     // 2468 + 750 = 3218; tax 19 % = 611.42 → 611; shipping 499 under 5000
     expect(order).toMatchObject({
       number: expect.stringMatching(new RegExp(`^SO-${new Date().getUTCFullYear()}-\\d{6,}$`)),

@@ -37,7 +37,11 @@ export class CheckoutController {
     required: true,
     description: '1-255 printable ASCII characters, unique per checkout attempt',
   })
-  @ApiCreatedResponse({ type: OrderView, description: 'The order placed' })
+  @ApiCreatedResponse({
+    type: OrderView,
+    description: 'The order placed',
+    headers: { Location: { description: 'The order’s URL', schema: { type: 'string' } } },
+  })
   @ApiOkResponse({
     type: OrderView,
     description: 'The order first placed with this key (replayed)',
@@ -59,6 +63,8 @@ export class CheckoutController {
   ): Promise<void> {
     const { order, replayed } = await this.checkouts.checkout(actor, key, body);
     if (replayed) void reply.header('Idempotent-Replayed', 'true');
+    // The same prefix as the order view's invoice URL (see loadOrderViews).
+    void reply.header('Location', `/api/v1/orders/${order.id}`);
     void reply.status(replayed ? 200 : 201).send(order);
   }
 }
