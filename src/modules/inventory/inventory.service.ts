@@ -94,11 +94,12 @@ export class InventoryService implements EntitySubscriberInterface {
          SELECT * FROM jsonb_to_recordset($1::jsonb) AS l(
            ord int, "variantId" uuid, delta int, reason text, "actorId" uuid, "orderId" uuid,
            note text, "resultingStock" int)
-       ), net AS (
-         SELECT "variantId" AS id, sum(delta)::int AS delta FROM lines GROUP BY "variantId"
        ), updated AS (
+         -- unnest (not the JSON above) so that the planner knows the row count and probes the
+         -- primary key instead of scanning the table.
          UPDATE product_variants v SET stock = v.stock + net.delta, updated_at = now()
-           FROM net WHERE v.id = net.id AND v.stock + net.delta >= 0
+           FROM unnest($2::uuid[], $3::int[]) AS net(id, delta)
+          WHERE v.id = net.id AND v.stock + net.delta >= 0
          RETURNING v.id, v.stock
        ), moved AS (
          INSERT INTO stock_movements (variant_id, delta, reason, actor_id, order_id, note,
@@ -120,6 +121,8 @@ export class InventoryService implements EntitySubscriberInterface {
             resultingStock: m.resultingStock,
           })),
         ),
+        [...net.keys()],
+        [...net.values()],
       ],
     );
     // Cannot happen under the row lock; kept as the rule's second line of defence.
