@@ -146,17 +146,20 @@ export async function cartRead(ctx: OrdersBenchContext): Promise<BenchResult> {
 /** Up to ~600 checkouts/s for the run's duration; a virtual user stops when buyers run out. */
 const buyersFor = () => Math.max(600, Math.ceil(seconds() * 600));
 
+/** Variants the `checkout` scenario spreads its carts over. */
+const SPREAD = 200;
+
 export async function checkout(ctx: OrdersBenchContext): Promise<BenchResult> {
   const { buyers, variants } = await withDb(ctx, async (db) => ({
     buyers: await createBuyers(ctx, db, buyersFor()),
-    variants: await stockedVariants(db, 20, 1_000_000),
+    variants: await stockedVariants(db, SPREAD, 1_000_000),
   }));
-  // Two lines per cart, spread over the 20 variants.
+  // Two different variants per cart, spread over the catalog as real orders are.
   await fillCarts(ctx, buyers, (i) => [
-    [variants[i % 20], 1],
-    [variants[(i * 7 + 3) % 20], 2],
+    [variants[i % SPREAD], 1],
+    [variants[(i * 7 + 3) % SPREAD], 2],
   ]);
-  return runCheckouts(ctx, 'POST /checkout (own cart, 2 lines, ample stock)', buyers);
+  return runCheckouts(ctx, 'POST /checkout (own cart, 2 of 200 variants, ample stock)', buyers);
 }
 
 export async function checkoutHotSku(ctx: OrdersBenchContext): Promise<BenchResult> {

@@ -86,20 +86,16 @@ export class CheckoutService {
     const result = await this.db.transaction(async (tx) => {
       const loaded = await this.claimAndLoad(tx, actor.id, key, hash, cartLines);
       if (!loaded) return (await this.replay(tx, actor.id, key, hash))!;
-      const orderId = await this.placeOrder(tx, actor, key, input, loaded);
-      return { orderId };
+      return { order: await this.placeOrder(tx, actor, key, input, loaded), replayed: false };
     });
-    if ('order' in result) return result;
+    if (result.replayed) return result;
 
     this.pruneExpiredKeysNow();
-    const [[order]] = await Promise.all([
-      loadOrderViews(this.db, [result.orderId]),
-      this.cart.takeOrdered(actor.id, cartLines).catch((error: Error) =>
-        // The order stands; a cart left full is an annoyance, not a failure.
-        this.logger.warn(`could not empty the cart of user ${actor.id}: ${error.message}`),
-      ),
-    ]);
-    return { order, replayed: false };
+    await this.cart.takeOrdered(actor.id, cartLines).catch((error: Error) =>
+      // The order stands; a cart left full is an annoyance, not a failure.
+      this.logger.warn(`could not empty the cart of user ${actor.id}: ${error.message}`),
+    );
+    return result;
   }
 
   private async placeOrder(
@@ -108,7 +104,7 @@ export class CheckoutService {
     key: string,
     input: CheckoutDto,
     { buyer, lines }: Loaded,
-  ): Promise<string> {
+  ): Promise<OrderView> {
     const unavailable = lines.flatMap((l): UnavailableLine[] => {
       if (!l.exists) return [{ variantId: l.variantId, reason: 'deleted' }];
       if (l.archived) return [{ variantId: l.variantId, reason: 'archived' }];
@@ -194,6 +190,9 @@ export class CheckoutService {
       ],
     );
     await this.outbox.add(tx, [jobMessages.invoice(orderId)]);
+    // Read back in the API shape on this connection now (stock does not appear in it), rather
+    // than wait for another connection after the commit.
+    const [order] = await loadOrderViews(tx, [orderId]);
     // Stock last, so that the variants stay locked for the shortest time. Throws
     // InsufficientStockError (409, shortLines): everything above rolls back with it.
     await this.inventory.apply(
@@ -206,7 +205,7 @@ export class CheckoutService {
         orderId,
       })),
     );
-    return orderId;
+    return order;
   }
 
   /** The first order of a live key used with the same body; 409 with another body. */
