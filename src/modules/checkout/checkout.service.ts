@@ -51,9 +51,10 @@ const PRUNE_EVERY = 100;
 /**
  * Turns the signed-in user's cart into an order in one transaction: the Idempotency-Key is
  * claimed first (duplicates wait on it, then replay the first order), the variants are checked
- * and snapshotted, stock is taken through the inventory (locked in id order: no oversell, no
- * deadlock), the order, its lines, its first status and its invoice job (outbox) are written.
- * The cart is emptied of what was ordered after the commit.
+ * and snapshotted, the order, its lines, its first status and its invoice job (outbox) are
+ * written, and stock is taken last through the inventory (locked in id order: no oversell, no
+ * deadlock, and a hot variant stays locked only until the commit). The cart is emptied of what
+ * was ordered after the commit.
  */
 @Injectable()
 export class CheckoutService {
