@@ -1,10 +1,12 @@
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
-import { cartConfig, CartConfig } from '../src/config';
+import { cartConfig, CartConfig, redisConfig } from '../src/config';
+import { loadRedisConfig } from '../src/config/redis.config';
 import { REDIS, Redis } from '../src/redis/redis.module';
 import { createMerchant, createProduct } from './support/catalog';
 import { createTestApp } from './support/test-app';
+import { TcpProxy } from './support/tcp-proxy';
 import { createUser, TestUser, uniqueEmail } from './support/users';
 
 const CAPS: CartConfig = { ttlSeconds: 3600, maxLineQuantity: 5, maxLines: 3 };
@@ -407,5 +409,45 @@ describe('cart', () => {
       [variants[0]]: 2,
       [variants[1]]: 1,
     });
+  });
+});
+
+describe('cart while Redis is unreachable', () => {
+  const redis = loadRedisConfig();
+  const redisUrl = new URL(redis.url);
+  let proxy: TcpProxy;
+  let app: NestFastifyApplication;
+
+  beforeAll(async () => {
+    proxy = await new TcpProxy(redisUrl.hostname, Number(redisUrl.port || 6379)).start();
+    const via = new URL(redis.url);
+    via.hostname = '127.0.0.1';
+    via.port = String(proxy.port);
+    app = await createTestApp({
+      overrides: [[redisConfig.KEY, { ...redis, url: via.toString() }]],
+    });
+  });
+  afterAll(async () => {
+    await app.close();
+    await proxy.stop();
+  });
+
+  it('answers 503 (problem+json) instead of a 500, and works again once Redis is back', async () => {
+    const cartId = randomBytes(16).toString('base64url');
+    const read = () =>
+      app.inject({ method: 'GET', url: '/api/v1/cart', headers: { 'x-cart-id': cartId } });
+    expect((await read()).statusCode).toBe(200);
+    await proxy.cut();
+    const down = await read();
+    expect(down.statusCode).toBe(503);
+    expect(down.headers['content-type']).toContain('application/problem+json');
+    expect(down.json().detail).toContain('cart');
+    await proxy.restore();
+    let back = await read();
+    for (let i = 0; i < 40 && back.statusCode !== 200; i++) {
+      await new Promise((r) => setTimeout(r, 250));
+      back = await read();
+    }
+    expect(back.statusCode).toBe(200);
   });
 });

@@ -17,6 +17,7 @@ import {
   ApiNotFoundResponse,
   ApiOkResponse,
   ApiOperation,
+  ApiServiceUnavailableResponse,
   ApiTags,
   ApiUnauthorizedResponse,
   ApiUnprocessableEntityResponse,
@@ -44,6 +45,7 @@ const CART_HEADER = {
 @ApiHeader(CART_HEADER)
 @ApiBadRequestResponse({ description: 'Invalid fields or a malformed X-Cart-Id' })
 @ApiUnauthorizedResponse({ description: 'A bearer token was sent and is not valid' })
+@ApiServiceUnavailableResponse({ description: 'The cart store (Redis) is unreachable' })
 @Public()
 @Controller('cart')
 export class CartController {

@@ -4,6 +4,7 @@ import { DataSource } from 'typeorm';
 import {
   BadRequestError,
   NotFoundError,
+  ServiceUnavailableError,
   UnprocessableError,
 } from '../../common/errors/domain-errors';
 import { cartConfig, CartConfig, storeConfig, StoreConfig } from '../../config';
@@ -65,11 +66,10 @@ export class CartService extends GuestCartHandover {
   async get(owner: CartOwner): Promise<CartView> {
     const key = this.keyOf(owner);
     if (!key) return this.view(owner, []);
-    const [[, hash]] = (await this.redis
-      .pipeline()
-      .hgetall(key)
-      .expire(key, this.config.ttlSeconds)
-      .exec()) as [[Error | null, Record<string, string>]];
+    const [[error, hash]] = (await reachable(
+      this.redis.pipeline().hgetall(key).expire(key, this.config.ttlSeconds).exec(),
+    )) as [[Error | null, Record<string, string>]];
+    if (error) throw unavailable();
     return this.view(owner, linesOf(hash));
   }
 
@@ -100,13 +100,13 @@ export class CartService extends GuestCartHandover {
 
   async clear(owner: CartOwner): Promise<CartView> {
     const key = this.keyOf(owner);
-    if (key) await this.redis.del(key);
+    if (key) await reachable(this.redis.del(key));
     return this.view(owner, []);
   }
 
   /** The user's cart lines as stored (for checkout). */
   async linesOf(userId: string): Promise<CartLine[]> {
-    return linesOf(await this.redis.hgetall(this.keyOf({ userId })!));
+    return linesOf(await reachable(this.redis.hgetall(this.keyOf({ userId })!)));
   }
 
   /** Takes ordered quantities out of the user's cart, keeping whatever was added meanwhile. */
@@ -125,13 +125,20 @@ export class CartService extends GuestCartHandover {
    */
   async mergeIntoUser(guestCartId: string, userId: string): Promise<void> {
     if (!isGuestCartId(guestCartId)) return;
-    const [merged, capped, dropped] = await this.redis.cartMerge(
-      this.keyOf({ guestId: guestCartId })!,
-      this.keyOf({ userId })!,
-      this.config.maxLineQuantity,
-      this.config.maxLines,
-      this.config.ttlSeconds,
-    );
+    let merged: number, capped: number, dropped: number;
+    try {
+      [merged, capped, dropped] = await this.redis.cartMerge(
+        this.keyOf({ guestId: guestCartId })!,
+        this.keyOf({ userId })!,
+        this.config.maxLineQuantity,
+        this.config.maxLines,
+        this.config.ttlSeconds,
+      );
+    } catch (error) {
+      // The sign-in stands; the guest cart stays and merges at the next login with its id.
+      this.logger.warn(`guest cart not merged for user ${userId}: ${(error as Error).message}`);
+      return;
+    }
     if (capped || dropped) {
       this.logger.log(
         `guest cart merged into user ${userId}: ${merged} line(s), ${capped} capped at ` +
@@ -162,15 +169,17 @@ export class CartService extends GuestCartHandover {
     mode: 'add' | 'set',
     mustExist: boolean,
   ): Promise<CartLine[] | undefined> {
-    const result = await this.redis.cartChangeLine(
-      key,
-      variantId,
-      quantity,
-      mode,
-      this.config.maxLineQuantity,
-      this.config.maxLines,
-      this.config.ttlSeconds,
-      mustExist ? 1 : 0,
+    const result = await reachable(
+      this.redis.cartChangeLine(
+        key,
+        variantId,
+        quantity,
+        mode,
+        this.config.maxLineQuantity,
+        this.config.maxLines,
+        this.config.ttlSeconds,
+        mustExist ? 1 : 0,
+      ),
     );
     if (result === -3) return undefined;
     if (result === -1) {
@@ -229,6 +238,20 @@ export class CartService extends GuestCartHandover {
   private keyOf(owner: CartOwner): string | null {
     if ('userId' in owner) return `cart:user:${owner.userId}`;
     return owner.guestId ? `cart:guest:${owner.guestId}` : null;
+  }
+}
+
+const unavailable = () =>
+  new ServiceUnavailableError(
+    'The cart is briefly unavailable (its store is unreachable); try again.',
+  );
+
+/** A Redis call whose failure is a 503 rather than an unexplained 500. */
+async function reachable<T>(call: Promise<T>): Promise<T> {
+  try {
+    return await call;
+  } catch {
+    throw unavailable();
   }
 }
 

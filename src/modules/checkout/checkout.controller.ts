@@ -7,6 +7,7 @@ import {
   ApiHeader,
   ApiOkResponse,
   ApiOperation,
+  ApiServiceUnavailableResponse,
   ApiTags,
   ApiUnauthorizedResponse,
   ApiUnprocessableEntityResponse,
@@ -55,6 +56,7 @@ export class CheckoutController {
       'key used with another body; nothing was changed',
   })
   @ApiUnprocessableEntityResponse({ description: 'The cart is empty, or no shipping address' })
+  @ApiServiceUnavailableResponse({ description: 'The cart store (Redis) is unreachable' })
   async checkout(
     @CurrentUser() actor: Actor,
     @Body() body: CheckoutDto,
