@@ -1,12 +1,12 @@
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
-import { cartConfig, CartConfig, redisConfig } from '../src/config';
-import { loadRedisConfig } from '../src/config/redis.config';
+import { cartConfig, CartConfig } from '../src/config';
 import { REDIS, Redis } from '../src/redis/redis.module';
 import { createMerchant, createProduct } from './support/catalog';
 import { createTestApp } from './support/test-app';
-import { TcpProxy } from './support/tcp-proxy';
+import { createAppBehindRedisProxy } from './support/redis-proxy';
+import type { TcpProxy } from './support/tcp-proxy';
 import { createUser, TestUser, uniqueEmail } from './support/users';
 
 const CAPS: CartConfig = { ttlSeconds: 3600, maxLineQuantity: 5, maxLines: 3 };
@@ -413,19 +413,11 @@ describe('cart', () => {
 });
 
 describe('cart while Redis is unreachable', () => {
-  const redis = loadRedisConfig();
-  const redisUrl = new URL(redis.url);
   let proxy: TcpProxy;
   let app: NestFastifyApplication;
 
   beforeAll(async () => {
-    proxy = await new TcpProxy(redisUrl.hostname, Number(redisUrl.port || 6379)).start();
-    const via = new URL(redis.url);
-    via.hostname = '127.0.0.1';
-    via.port = String(proxy.port);
-    app = await createTestApp({
-      overrides: [[redisConfig.KEY, { ...redis, url: via.toString() }]],
-    });
+    ({ app, proxy } = await createAppBehindRedisProxy());
   });
   afterAll(async () => {
     await app.close();
