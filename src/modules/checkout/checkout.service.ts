@@ -284,11 +284,18 @@ export class CheckoutService {
   /** Deletes a batch of expired keys now and then; failures only cost a log line. */
   private pruneExpiredKeysNow(): void {
     if (++this.checkouts % PRUNE_EVERY !== 0) return;
-    this.db
-      .query(
-        `DELETE FROM checkout_requests WHERE ctid = ANY(ARRAY(
-           SELECT ctid FROM checkout_requests WHERE expires_at <= now() LIMIT 1000))`,
-      )
-      .catch((error: Error) => this.logger.warn(`pruning idempotency keys: ${error.message}`));
+    this.pruneExpiredKeys().catch((error: Error) =>
+      this.logger.warn(`pruning idempotency keys: ${error.message}`),
+    );
+  }
+
+  /** Deletes up to `batch` expired idempotency keys; returns how many. */
+  async pruneExpiredKeys(batch = 1000): Promise<number> {
+    const [, deleted] = await this.db.query<[unknown[], number]>(
+      `DELETE FROM checkout_requests WHERE ctid = ANY(ARRAY(
+         SELECT ctid FROM checkout_requests WHERE expires_at <= now() LIMIT $1))`,
+      [batch],
+    );
+    return deleted;
   }
 }
