@@ -26,6 +26,8 @@ export interface LoadOptions {
   body?: string;
   /** Per-request body or headers, e.g. a distinct user per connection. */
   requests?: autocannon.Request[];
+  /** Per-connection setup, e.g. each connection its own bearer token. */
+  setupClient?: (client: autocannon.Client) => void;
 }
 
 /** Runs autocannon against a URL after a short warm-up; returns its medians and tails. */
@@ -37,6 +39,7 @@ export async function load(scenario: string, options: LoadOptions): Promise<Benc
     headers: options.headers,
     body: options.body,
     requests: options.requests,
+    setupClient: options.setupClient,
   };
   await autocannon({ ...base, duration: 2 });
   const result = await autocannon({ ...base, duration: options.durationSeconds ?? 10 });

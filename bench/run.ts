@@ -6,15 +6,16 @@ import { DEMO_ACCOUNTS } from '../src/database/seed/demo-accounts';
 import { BenchResult, load, printResults, ROOT, startBuiltApi, startProcess } from './harness';
 import { ensureBenchOrders } from './orders-data';
 import { mailScenario } from './mail-scenario';
+import { cartAdd, cartRead, checkout, checkoutHotSku, OrdersBenchContext } from './orders';
 
 /**
  * `npm run bench [-- scenario ...]`: builds the API, starts it as in production against the
  * `shop_bench` database, and loads it with autocannon at 32 connections from this machine.
  */
-const SCENARIOS: Record<
-  string,
-  (baseUrl: string, env: Record<string, string>) => Promise<BenchResult>
-> = {
+/** What scenarios that prepare data need besides the URL. */
+type BenchContext = OrdersBenchContext & { env: Record<string, string> };
+
+const SCENARIOS: Record<string, (baseUrl: string, ctx: BenchContext) => Promise<BenchResult>> = {
   health: (baseUrl) => load('GET /health', { url: `${baseUrl}/health` }),
   ready: (baseUrl) => load('GET /health/ready', { url: `${baseUrl}/health/ready` }),
   login: async (baseUrl) => {
@@ -66,7 +67,7 @@ const SCENARIOS: Record<
       headers: { authorization: `Bearer ${await signIn(baseUrl, DEMO_ADMIN)}` },
     });
   },
-  mail: mailScenario,
+  mail: (baseUrl, ctx) => mailScenario(baseUrl, ctx.env),
   baseline: (baseUrl) =>
     withBaseline(baseUrl, (url) =>
       load('baseline: bare Fastify + pg, /products?limit=20', { url: `${url}/products?limit=20` }),
@@ -77,6 +78,11 @@ const SCENARIOS: Record<
         url: `${url}/products?limit=20&q=jacket&category=${await categoryId(baseUrl, 'clothing')}`,
       }),
     ),
+  // cart and checkout (bench/orders.ts)
+  'cart-add': (_baseUrl, ctx) => cartAdd(ctx),
+  'cart-read': (_baseUrl, ctx) => cartRead(ctx),
+  checkout: (_baseUrl, ctx) => checkout(ctx),
+  'checkout-hot-sku': (_baseUrl, ctx) => checkoutHotSku(ctx),
 };
 
 const demo = (role: string) => DEMO_ACCOUNTS.find((a) => a.role === role)!;
@@ -156,7 +162,16 @@ async function main(): Promise<void> {
     process.stdout.write(`API ready in ${api.startupMs} ms, RSS ${api.rssMb()} MB\n`);
     for (const name of names) {
       process.stdout.write(`running ${name}...\n`);
-      results.push(await SCENARIOS[name](api.baseUrl, env));
+      results.push(
+        await SCENARIOS[name](api.baseUrl, {
+          baseUrl: api.baseUrl,
+          databaseUrl: env.DATABASE_URL,
+          redisUrl: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
+          redisPrefix: env.REDIS_PREFIX,
+          jwtSecret: env.JWT_ACCESS_SECRET,
+          env,
+        }),
+      );
     }
     process.stdout.write(`API RSS after the run: ${api.rssMb()} MB\n`);
   } finally {

@@ -6,7 +6,9 @@ import { MetricsModule } from './modules/metrics/metrics.module';
 import { AuthModule } from './modules/auth/auth.module';
 import { UserAccountsModule } from './modules/users/user-accounts.module';
 import { UsersModule } from './modules/users/users.module';
+import { CartModule } from './modules/cart/cart.module';
 import { CatalogModule } from './modules/catalog/catalog.module';
+import { CheckoutModule } from './modules/checkout/checkout.module';
 import { InventoryModule } from './modules/inventory/inventory.module';
 import { OrdersModule } from './modules/orders/orders.module';
 import { ProcessorsModule } from './worker.module';
@@ -32,6 +34,8 @@ export class AppModule {
         InventoryModule,
         CatalogModule,
         OrdersModule,
+        CartModule,
+        CheckoutModule,
         ...(options.runWorkers ? [ProcessorsModule] : []),
       ],
     };

@@ -38,7 +38,7 @@ export async function configureApi(app: NestFastifyApplication, config: AppConfi
   app.enableCors({
     origin: config.corsOrigins,
     credentials: true,
-    exposedHeaders: ['X-Request-Id', 'X-Cart-Id', 'Retry-After'],
+    exposedHeaders: ['X-Request-Id', 'X-Cart-Id', 'Retry-After', 'Idempotent-Replayed'],
   });
 
   const fastify = app.getHttpAdapter().getInstance();

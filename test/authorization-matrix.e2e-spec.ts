@@ -202,6 +202,28 @@ const ROUTES: Record<string, RouteCase> = {
   },
   // The matrix merchant has no shop: an empty list; an admin without shopId gets 400.
   'GET /merchant/orders': { access: only('merchant', 'admin') },
+  // cart: guests and users alike (a signed-in caller works on their own cart)
+  'GET /cart': { access: PUBLIC },
+  'POST /cart/items': {
+    access: PUBLIC,
+    request: async (ctx) => json({ variantId: (await ctx.catalog()).variantId, quantity: 1 }),
+  },
+  // The line is not in the caller's cart: 404, past authorization.
+  'PATCH /cart/items/:variantId': {
+    access: PUBLIC,
+    params: async (ctx) => ({ variantId: (await ctx.catalog()).variantId }),
+    request: () => json({ quantity: 2 }),
+  },
+  'DELETE /cart/items/:variantId': {
+    access: PUBLIC,
+    params: async (ctx) => ({ variantId: (await ctx.catalog()).variantId }),
+  },
+  'DELETE /cart': { access: PUBLIC },
+  // The caller's cart is empty: 422, past authorization.
+  'POST /checkout': {
+    access: SIGNED_IN,
+    request: () => ({ payload: {}, headers: { 'idempotency-key': 'matrix-checkout' } }),
+  },
 };
 
 async function catalogFixture(app: NestFastifyApplication): Promise<CatalogFixture> {

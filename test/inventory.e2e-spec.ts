@@ -139,6 +139,67 @@ describe('inventory', () => {
     expect([await stockOf(a), await stockOf(b)]).toEqual([5, 1]);
   });
 
+  it('applies several lines in one call, the same variant twice included, one movement per line', async () => {
+    const product = await createProduct(app, merchant, {
+      variants: [
+        { price: 100, stock: 10 },
+        { price: 100, stock: 4 },
+      ],
+    });
+    const [a, b] = product.variants.map((v: { id: string }) => v.id);
+    const orderId = '00000000-0000-4000-8000-000000000001';
+    const levels = await db.transaction((m) =>
+      app.get(InventoryService).apply(m, [
+        { variantId: a, delta: -3, reason: 'order', actorId: merchant.id, orderId },
+        { variantId: b, delta: -4, reason: 'order', actorId: merchant.id, orderId },
+        { variantId: a, delta: 5, reason: 'return', actorId: null, note: 'back' },
+      ]),
+    );
+    expect(new Map(levels.map((l) => [l.variantId, l.stock]))).toEqual(
+      new Map([
+        [a, 12],
+        [b, 0],
+      ]),
+    );
+    expect([await stockOf(a), await stockOf(b)]).toEqual([12, 0]);
+    const rows = await db.query(
+      `SELECT variant_id, delta, reason, actor_id, order_id, note, resulting_stock
+         FROM stock_movements WHERE variant_id = ANY($1) AND reason <> 'adjustment' ORDER BY id`,
+      [[a, b]],
+    );
+    const expected = [
+      {
+        variant_id: a,
+        delta: -3,
+        reason: 'order',
+        actor_id: merchant.id,
+        order_id: orderId,
+        note: null,
+        resulting_stock: 7,
+      },
+      {
+        variant_id: a,
+        delta: 5,
+        reason: 'return',
+        actor_id: null,
+        order_id: null,
+        note: 'back',
+        resulting_stock: 12,
+      },
+      {
+        variant_id: b,
+        delta: -4,
+        reason: 'order',
+        actor_id: merchant.id,
+        order_id: orderId,
+        note: null,
+        resulting_stock: 0,
+      },
+    ];
+    // Lines are applied in variant id order, each variant's lines in the order given.
+    expect(rows).toEqual(a < b ? expected : [expected[2], expected[0], expected[1]]);
+  });
+
   it('emits a low-stock event once when the threshold is crossed, after commit only', async () => {
     const product = await createProduct(app, merchant, { variants: [{ price: 100, stock: 8 }] });
     const variantId = product.variants[0].id;

@@ -1,10 +1,10 @@
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import IORedis from 'ioredis';
-import { authConfig, redisConfig } from '../src/config';
-import { loadRedisConfig } from '../src/config/redis.config';
+import { authConfig } from '../src/config';
 import { loadAuthConfig } from '../src/config/auth.config';
 import { REDIS, Redis } from '../src/redis/redis.module';
-import { TcpProxy } from './support/tcp-proxy';
+import { createAppBehindRedisProxy } from './support/redis-proxy';
+import type { TcpProxy } from './support/tcp-proxy';
 import { createTestApp } from './support/test-app';
 import { TokenService } from '../src/modules/auth/token.service';
 import { UsersService } from '../src/modules/users/users.service';
@@ -141,19 +141,11 @@ describe('rate limits on the auth routes', () => {
 });
 
 describe('rate limits while Redis is unreachable', () => {
-  const redis = loadRedisConfig();
-  const redisUrl = new URL(redis.url);
   let proxy: TcpProxy;
   let app: NestFastifyApplication;
 
   beforeAll(async () => {
-    proxy = await new TcpProxy(redisUrl.hostname, Number(redisUrl.port || 6379)).start();
-    const url = new URL(redis.url);
-    url.hostname = '127.0.0.1';
-    url.port = String(proxy.port);
-    app = await createTestApp({
-      overrides: [[redisConfig.KEY, { ...redis, url: url.toString() }]],
-    });
+    ({ app, proxy } = await createAppBehindRedisProxy());
   });
   afterAll(async () => {
     await app.close();

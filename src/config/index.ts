@@ -1,5 +1,6 @@
 import { appConfig } from './app.config';
 import { authConfig } from './auth.config';
+import { cartConfig } from './cart.config';
 import { catalogConfig } from './catalog.config';
 import { databaseConfig } from './database.config';
 import { mailConfig } from './mail.config';
@@ -10,6 +11,7 @@ import { storeConfig } from './store.config';
 
 export { AppConfig } from './app.config';
 export { AuthConfig } from './auth.config';
+export { CartConfig } from './cart.config';
 export { CatalogConfig } from './catalog.config';
 export { DatabaseConfig } from './database.config';
 export { MailConfig } from './mail.config';
@@ -22,6 +24,7 @@ export { StoreConfig } from './store.config';
 export const allConfigs = [
   appConfig,
   authConfig,
+  cartConfig,
   catalogConfig,
   databaseConfig,
   mailConfig,
@@ -34,6 +37,7 @@ export const allConfigs = [
 export {
   appConfig,
   authConfig,
+  cartConfig,
   catalogConfig,
   databaseConfig,
   mailConfig,

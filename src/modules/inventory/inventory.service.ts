@@ -14,7 +14,6 @@ import { BadRequestError, NotFoundError } from '../../common/errors/domain-error
 import { InsufficientStockError, ShortLine } from './insufficient-stock.error';
 import { INVENTORY_EVENTS, LowStockEvent } from './inventory.events';
 import { StockReason } from './stock-movement.entity';
-import { updateReturning } from '../../database/sql';
 
 export interface StockChange {
   variantId: string;
@@ -48,9 +47,9 @@ const PENDING = 'inventory.pendingLowStock';
  * THE only way stock changes. `apply()` runs inside the caller's transaction (checkout, order
  * cancellation, manual adjustments): it locks the variants in id order (no deadlocks between
  * concurrent callers), refuses the whole list with `InsufficientStockError` when any line would
- * go below 0 (nothing changed), otherwise applies each line with a guarded UPDATE and writes a
- * `stock_movements` row per line. Low-stock crossings are emitted as `INVENTORY_EVENTS.lowStock`
- * after the caller's transaction commits (and dropped if it rolls back).
+ * go below 0 (nothing changed), otherwise applies the lines with one guarded UPDATE and writes a
+ * `stock_movements` row per line, in one statement. Low-stock crossings are emitted as
+ * `INVENTORY_EVENTS.lowStock` after the caller's transaction commits (dropped on rollback).
  */
 @Injectable()
 export class InventoryService implements EntitySubscriberInterface {
@@ -81,34 +80,70 @@ export class InventoryService implements EntitySubscriberInterface {
     }
     if (short.length) throw new InsufficientStockError(short);
 
-    const levels = new Map<string, number>();
-    const lastMovement = new Map<string, string>();
-    for (const c of ordered) {
-      const rows = await updateReturning<{ stock: number }>(
-        manager,
-        `UPDATE product_variants SET stock = stock + $2, updated_at = now()
-          WHERE id = $1 AND stock + $2 >= 0 RETURNING stock`,
-        [c.variantId, c.delta],
+    // Every line's resulting stock, in order (a variant may appear more than once).
+    const running = new Map([...locked].map(([id, v]) => [id, v.stock]));
+    const movements = ordered.map((c) => {
+      const stock = running.get(c.variantId)! + c.delta;
+      running.set(c.variantId, stock);
+      return { ...c, resultingStock: stock };
+    });
+    // One statement whatever the number of lines: the guarded UPDATE of each variant by its
+    // net change, and a movement row per line.
+    const updated: { id: string; stock: number; movementId: string }[] = await manager.query(
+      `WITH lines AS (
+         SELECT * FROM jsonb_to_recordset($1::jsonb) AS l(
+           ord int, "variantId" uuid, delta int, reason text, "actorId" uuid, "orderId" uuid,
+           note text, "resultingStock" int)
+       ), updated AS (
+         -- unnest (not the JSON above) so that the planner knows the row count and probes the
+         -- primary key instead of scanning the table.
+         UPDATE product_variants v SET stock = v.stock + net.delta, updated_at = now()
+           FROM unnest($2::uuid[], $3::int[]) AS net(id, delta)
+          WHERE v.id = net.id AND v.stock + net.delta >= 0
+         RETURNING v.id, v.stock
+       ), moved AS (
+         INSERT INTO stock_movements (variant_id, delta, reason, actor_id, order_id, note,
+                                      resulting_stock)
+         SELECT "variantId", delta, reason, "actorId", "orderId", note, "resultingStock"
+           FROM lines ORDER BY ord
+         RETURNING id, variant_id
+       )
+       -- The last movement of each variant names a low-stock crossing.
+       SELECT u.id, u.stock,
+              (SELECT max(m.id) FROM moved m WHERE m.variant_id = u.id)::text AS "movementId"
+         FROM updated u`,
+      [
+        JSON.stringify(
+          movements.map((m, ord) => ({
+            ord,
+            variantId: m.variantId,
+            delta: m.delta,
+            reason: m.reason,
+            actorId: m.actorId,
+            orderId: m.orderId ?? null,
+            note: m.note ?? null,
+            resultingStock: m.resultingStock,
+          })),
+        ),
+        [...net.keys()],
+        [...net.values()],
+      ],
+    );
+    // Cannot happen under the row lock; kept as the rule's second line of defence.
+    if (updated.length !== net.size) {
+      const done = new Set(updated.map((u) => u.id));
+      throw new InsufficientStockError(
+        [...net]
+          .filter(([id]) => !done.has(id))
+          .map(([id, delta]) => ({
+            variantId: id,
+            requested: -delta,
+            available: locked.get(id)!.stock,
+          })),
       );
-      // Cannot happen under the row lock; kept as the rule's second line of defence.
-      if (rows.length === 0) {
-        throw new InsufficientStockError([
-          {
-            variantId: c.variantId,
-            requested: -c.delta,
-            available: locked.get(c.variantId)!.stock,
-          },
-        ]);
-      }
-      const stock = rows[0].stock;
-      levels.set(c.variantId, stock);
-      const [movement]: { id: string }[] = await manager.query(
-        `INSERT INTO stock_movements (variant_id, delta, reason, actor_id, order_id, note, resulting_stock)
-         VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`,
-        [c.variantId, c.delta, c.reason, c.actorId, c.orderId ?? null, c.note ?? null, stock],
-      );
-      lastMovement.set(c.variantId, String(movement.id));
     }
+    const levels = new Map(updated.map((u) => [u.id, u.stock]));
+    const lastMovement = new Map(updated.map((u) => [u.id, u.movementId]));
 
     const crossed: LowStockEvent[] = [];
     for (const [id, stock] of levels) {
@@ -174,6 +209,11 @@ export class InventoryService implements EntitySubscriberInterface {
     for (const e of events) this.events.emit(INVENTORY_EVENTS.lowStock, e);
   }
 
+  /**
+   * NO KEY UPDATE (what the stock UPDATE takes anyway): serializes stock changes, yet does not
+   * wait for, nor deadlock with, the KEY SHARE locks that foreign keys to the variant take (a
+   * checkout inserting its order lines before it takes stock).
+   */
   private async lock(manager: EntityManager, ids: string[]): Promise<Map<string, LockedVariant>> {
     const rows: LockedVariant[] = await manager.query(
       `SELECT v.id, v.stock, v.low_stock_threshold, v.sku, v.product_id, p.shop_id, s.merchant_id
@@ -181,7 +221,7 @@ export class InventoryService implements EntitySubscriberInterface {
          JOIN products p ON p.id = v.product_id JOIN shops s ON s.id = p.shop_id
         WHERE v.id = ANY($1::uuid[])
         ORDER BY v.id
-        FOR UPDATE OF v`,
+        FOR NO KEY UPDATE OF v`,
       [ids],
     );
     if (rows.length !== ids.length)

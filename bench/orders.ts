@@ -1,0 +1,269 @@
+import Redis from 'ioredis';
+import { sign } from 'jsonwebtoken';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { Client } from 'pg';
+import { BenchResult, load } from './harness';
+
+/**
+ * Cart and checkout scenarios. Buyers are written straight into the bench database (one
+ * INSERT, a placeholder password hash) with access tokens signed by the API's secret, and their
+ * carts straight into Redis, so that preparing thousands of checkouts takes a second, not the
+ * minutes argon2 would. Only the measured requests go through HTTP.
+ */
+export interface OrdersBenchContext {
+  baseUrl: string;
+  databaseUrl: string;
+  redisUrl: string;
+  redisPrefix: string;
+  jwtSecret: string;
+}
+
+const ADDRESS = { line1: '1 Bench Road', city: 'Berlin', postalCode: '10115', country: 'DE' };
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
+const seconds = () => Number(process.env.BENCH_DURATION ?? 10);
+
+interface Buyer {
+  id: string;
+  authorization: string;
+}
+
+async function withDb<T>(ctx: OrdersBenchContext, fn: (db: Client) => Promise<T>): Promise<T> {
+  const db = new Client({ connectionString: ctx.databaseUrl });
+  await db.connect();
+  try {
+    return await fn(db);
+  } finally {
+    await db.end();
+  }
+}
+
+async function createBuyers(ctx: OrdersBenchContext, db: Client, count: number): Promise<Buyer[]> {
+  const batch = randomBytes(4).toString('hex');
+  const { rows } = await db.query<{ id: string }>(
+    `INSERT INTO users (email, password_hash, name, roles, email_verified_at, address)
+     SELECT 'bench-' || $1 || '-' || i || '@shop.local', '!no-login', 'Bench buyer ' || i,
+            ARRAY['customer'], now(), $2::jsonb
+       FROM generate_series(1, $3::int) AS i
+     RETURNING id`,
+    [batch, JSON.stringify(ADDRESS), count],
+  );
+  return rows.map((r) => ({
+    id: r.id,
+    authorization: `Bearer ${sign({ sub: r.id, roles: ['customer'], sid: randomUUID() }, ctx.jwtSecret, { algorithm: 'HS256', expiresIn: 3600 })}`,
+  }));
+}
+
+/** `count` published variants of the seeded catalog, topped up to `stock` (logged as adjustments). */
+async function stockedVariants(db: Client, count: number, stock: number): Promise<string[]> {
+  const { rows } = await db.query<{ id: string }>(
+    `WITH picked AS (
+       SELECT v.id, v.stock FROM product_variants v JOIN products p ON p.id = v.product_id
+        WHERE p.status = 'published' AND NOT v.archived ORDER BY v.sku LIMIT $1
+     ), topped AS (
+       UPDATE product_variants v SET stock = $2, updated_at = now()
+         FROM picked WHERE v.id = picked.id AND picked.stock < $2
+       RETURNING v.id, $2 - picked.stock AS delta
+     ), logged AS (
+       INSERT INTO stock_movements (variant_id, delta, reason, note, resulting_stock)
+       SELECT id, delta, 'adjustment', 'bench top-up', $2 FROM topped
+     )
+     SELECT id FROM picked`,
+    [count, stock],
+  );
+  if (rows.length < count) throw new Error('The bench catalog has too few variants: seed it.');
+  return rows.map((r) => r.id);
+}
+
+async function fillCarts(
+  ctx: OrdersBenchContext,
+  buyers: Buyer[],
+  lines: (i: number) => [string, number][],
+): Promise<void> {
+  const redis = new Redis(ctx.redisUrl, { keyPrefix: `${ctx.redisPrefix}:` });
+  try {
+    const pipeline = redis.pipeline();
+    buyers.forEach((b, i) => {
+      const key = `cart:user:${b.id}`;
+      pipeline.del(key);
+      for (const [variantId, quantity] of lines(i)) pipeline.hset(key, variantId, quantity);
+      pipeline.expire(key, 3600);
+    });
+    await pipeline.exec();
+  } finally {
+    redis.disconnect();
+  }
+}
+
+/** Gives each autocannon connection its own buyer (and so its own cart). */
+function perConnection(buyers: Buyer[]) {
+  let next = 0;
+  return (client: { setHeaders(h: Record<string, string>): void }) =>
+    client.setHeaders({
+      'content-type': 'application/json',
+      authorization: buyers[next++ % buyers.length].authorization,
+    });
+}
+
+export async function cartAdd(ctx: OrdersBenchContext): Promise<BenchResult> {
+  const { buyers, variants } = await withDb(ctx, async (db) => ({
+    buyers: await createBuyers(ctx, db, CONNECTIONS),
+    variants: await stockedVariants(db, 3, 1_000_000),
+  }));
+  let n = 0;
+  return load('POST /cart/items (signed in, own cart)', {
+    url: `${ctx.baseUrl}/api/v1/cart/items`,
+    method: 'POST',
+    connections: CONNECTIONS,
+    durationSeconds: seconds(),
+    setupClient: perConnection(buyers),
+    requests: [
+      {
+        method: 'POST',
+        // The lines cap at CART_MAX_LINE_QUANTITY: every add still succeeds.
+        setupRequest: (req) => ({
+          ...req,
+          body: JSON.stringify({ variantId: variants[n++ % variants.length], quantity: 1 }),
+        }),
+      },
+    ],
+  });
+}
+
+export async function cartRead(ctx: OrdersBenchContext): Promise<BenchResult> {
+  const { buyers, variants } = await withDb(ctx, async (db) => ({
+    buyers: await createBuyers(ctx, db, CONNECTIONS),
+    variants: await stockedVariants(db, 3, 1_000_000),
+  }));
+  await fillCarts(ctx, buyers, () => variants.map((v) => [v, 2]));
+  return load('GET /cart (3 lines, priced from PostgreSQL)', {
+    url: `${ctx.baseUrl}/api/v1/cart`,
+    connections: CONNECTIONS,
+    durationSeconds: seconds(),
+    setupClient: perConnection(buyers),
+  });
+}
+
+/** Up to ~600 checkouts/s for the run's duration; a virtual user stops when buyers run out. */
+const buyersFor = () => Math.max(600, Math.ceil(seconds() * 600));
+
+/** Variants the `checkout` scenario spreads its carts over. */
+const SPREAD = 200;
+
+export async function checkout(ctx: OrdersBenchContext): Promise<BenchResult> {
+  const { buyers, variants } = await withDb(ctx, async (db) => ({
+    buyers: await createBuyers(ctx, db, buyersFor()),
+    variants: await stockedVariants(db, SPREAD, 1_000_000),
+  }));
+  // Two different variants per cart, spread over the catalog as real orders are.
+  await fillCarts(ctx, buyers, (i) => [
+    [variants[i % SPREAD], 1],
+    [variants[(i * 7 + 3) % SPREAD], 2],
+  ]);
+  return runCheckouts(ctx, 'POST /checkout (own cart, 2 of 200 variants, ample stock)', buyers);
+}
+
+export async function checkoutHotSku(ctx: OrdersBenchContext): Promise<BenchResult> {
+  const stock = 1_000_000;
+  const { buyers, variant } = await withDb(ctx, async (db) => ({
+    buyers: await createBuyers(ctx, db, buyersFor()),
+    variant: (await stockedVariants(db, 1, stock))[0],
+  }));
+  const before = await withDb(ctx, (db) => stockOf(db, variant));
+  await fillCarts(ctx, buyers, () => [[variant, 1]]);
+  const result = await runCheckouts(ctx, 'POST /checkout (all buyers, one variant)', buyers);
+
+  // No oversell, no lost unit: stock taken = units ordered = checkouts answered 201.
+  const check = await withDb(ctx, async (db) => {
+    const after = await stockOf(db, variant);
+    const { rows } = await db.query<{ units: number; orders: number }>(
+      `SELECT coalesce(sum(i.quantity), 0)::int AS units, count(DISTINCT o.id)::int AS orders
+         FROM orders o JOIN order_items i ON i.order_id = o.id
+        WHERE o.user_id = ANY($1::uuid[]) AND i.variant_id = $2`,
+      [buyers.map((b) => b.id), variant],
+    );
+    return { taken: before - after, ...rows[0] };
+  });
+  const consistent =
+    check.taken === check.units && check.units === check.orders && check.orders === result.placed;
+  process.stdout.write(
+    `checkout-hot-sku: stock ${before} → ${before - check.taken}, units ordered ${check.units}, ` +
+      `orders ${check.orders}, 201 answers ${result.placed}: ${consistent ? 'consistent' : 'MISMATCH'}\n`,
+  );
+  if (!consistent) throw new Error('checkout-hot-sku: stock and orders do not add up');
+  return result;
+}
+
+async function stockOf(db: Client, variantId: string): Promise<number> {
+  const { rows } = await db.query<{ stock: number }>(
+    `SELECT stock FROM product_variants WHERE id = $1`,
+    [variantId],
+  );
+  return rows[0].stock;
+}
+
+/**
+ * CONNECTIONS virtual users each take the next prepared buyer and check out (a fresh
+ * Idempotency-Key each) until the time is up or the buyers run out. Only checkouts are timed.
+ */
+async function runCheckouts(
+  ctx: OrdersBenchContext,
+  scenario: string,
+  buyers: Buyer[],
+): Promise<BenchResult & { placed: number }> {
+  const url = `${ctx.baseUrl}/api/v1/checkout`;
+  const body = JSON.stringify({});
+  const latencies: number[] = [];
+  let next = 0;
+  let placed = 0;
+  let non2xx = 0;
+  let errors = 0;
+  const started = performance.now();
+  const deadline = started + seconds() * 1000;
+  const worker = async () => {
+    while (performance.now() < deadline && next < buyers.length) {
+      const buyer = buyers[next++];
+      const t0 = performance.now();
+      try {
+        const res = await fetch(url, {
+          method: 'POST',
+          headers: {
+            'content-type': 'application/json',
+            authorization: buyer.authorization,
+            'idempotency-key': randomUUID(),
+          },
+          body,
+        });
+        await res.arrayBuffer();
+        latencies.push(performance.now() - t0);
+        if (res.status === 201) placed++;
+        else non2xx++;
+      } catch {
+        errors++;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: CONNECTIONS }, worker));
+  const elapsed = (performance.now() - started) / 1000;
+  if (next >= buyers.length) {
+    process.stdout.write(`${scenario}: all ${buyers.length} prepared buyers used before the end\n`);
+  }
+  latencies.sort((a, b) => a - b);
+  const pct = (p: number) =>
+    latencies.length
+      ? Math.round(
+          latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))],
+        )
+      : 0;
+  return {
+    scenario: `${scenario} [orders/s]`,
+    connections: CONNECTIONS,
+    durationSeconds: Math.round(elapsed * 10) / 10,
+    requestsPerSecond: Math.round(placed / elapsed),
+    p50: pct(50),
+    p97_5: pct(97.5),
+    p99: pct(99),
+    non2xx,
+    errors,
+    placed,
+  };
+}

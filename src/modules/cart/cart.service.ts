@@ -1,0 +1,270 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import {
+  BadRequestError,
+  NotFoundError,
+  ServiceUnavailableError,
+  UnprocessableError,
+} from '../../common/errors/domain-errors';
+import { cartConfig, CartConfig, storeConfig, StoreConfig } from '../../config';
+import { REDIS, Redis } from '../../redis/redis.module';
+import { GuestCartHandover } from '../auth/guest-cart-handover';
+import { isGuestCartId, newGuestCartId } from './cart-id';
+import { CartRedis, withCartScripts } from './cart-scripts';
+import { CartItemView, CartView } from './dto/cart.dto';
+
+/** Whose cart a request works on: the signed-in user's, or a guest's (maybe none yet). */
+export type CartOwner = { userId: string } | { guestId: string | null };
+
+export interface CartLine {
+  variantId: string;
+  quantity: number;
+}
+
+interface PricedRow {
+  variant_id: string;
+  quantity: number;
+  product_id: string | null;
+  title: string | null;
+  sku: string | null;
+  price: number | null;
+  available: boolean;
+}
+
+/**
+ * Carts live in Redis, one hash per cart (variant id → quantity) with a sliding TTL; they hold
+ * no prices. Every read joins the current price, title, SKU and stock from PostgreSQL in one
+ * query. Guests are keyed by an unguessable id, users by their id; at login or register the
+ * guest cart is merged into the user's (this class is the `GuestCartHandover`).
+ */
+@Injectable()
+export class CartService extends GuestCartHandover {
+  private readonly logger = new Logger(CartService.name);
+  private readonly redis: CartRedis;
+
+  constructor(
+    @Inject(REDIS) redis: Redis,
+    @InjectDataSource() private readonly db: DataSource,
+    @Inject(cartConfig.KEY) private readonly config: CartConfig,
+    @Inject(storeConfig.KEY) private readonly store: StoreConfig,
+  ) {
+    super();
+    this.redis = withCartScripts(redis);
+  }
+
+  /** The cart a request addresses; a malformed `X-Cart-Id` is a 400 (a signed-in user's is ignored). */
+  ownerOf(userId: string | undefined, cartIdHeader: string | undefined): CartOwner {
+    if (userId) return { userId };
+    if (cartIdHeader === undefined || cartIdHeader === '') return { guestId: null };
+    if (!isGuestCartId(cartIdHeader)) {
+      throw new BadRequestError('X-Cart-Id is not a cart id issued by this shop.');
+    }
+    return { guestId: cartIdHeader };
+  }
+
+  async get(owner: CartOwner): Promise<CartView> {
+    const key = this.keyOf(owner);
+    if (!key) return this.view(owner, []);
+    const [[error, hash]] = (await reachable(
+      this.redis.pipeline().hgetall(key).expire(key, this.config.ttlSeconds).exec(),
+    )) as [[Error | null, Record<string, string>]];
+    if (error) throw unavailable();
+    return this.view(owner, linesOf(hash));
+  }
+
+  /**
+   * Adds units of a variant (the line is capped at the per-line maximum). A guest without a
+   * cart gets one; its id is in the answer. Refuses unknown (404) or unsellable (422) variants.
+   */
+  async add(owner: CartOwner, variantId: string, quantity: number): Promise<CartView> {
+    await this.assertSellable(variantId);
+    if ('userId' in owner) return this.change(owner, variantId, quantity, 'add');
+    // A guest cart is only ever created under an id issued here: an unknown id (expired, or
+    // chosen by someone else to plant a cart on a victim) starts a new cart with a new id.
+    if (owner.guestId) {
+      const lines = await this.changeLine(this.keyOf(owner)!, variantId, quantity, 'add', true);
+      if (lines) return this.view(owner, lines);
+    }
+    return this.change({ guestId: newGuestCartId() }, variantId, quantity, 'add');
+  }
+
+  /** Sets a line's quantity (capped); 0 removes it. A line not in the cart is a 404. */
+  async set(owner: CartOwner, variantId: string, quantity: number): Promise<CartView> {
+    return this.change(owner, variantId, quantity, 'set');
+  }
+
+  async remove(owner: CartOwner, variantId: string): Promise<CartView> {
+    return this.change(owner, variantId, 0, 'set');
+  }
+
+  async clear(owner: CartOwner): Promise<CartView> {
+    const key = this.keyOf(owner);
+    if (key) await reachable(this.redis.del(key));
+    return this.view(owner, []);
+  }
+
+  /** The user's cart lines as stored (for checkout). */
+  async linesOf(userId: string): Promise<CartLine[]> {
+    return linesOf(await reachable(this.redis.hgetall(this.keyOf({ userId })!)));
+  }
+
+  /** Takes ordered quantities out of the user's cart, keeping whatever was added meanwhile. */
+  async takeOrdered(userId: string, lines: CartLine[]): Promise<void> {
+    if (!lines.length) return;
+    await this.redis.cartTakeOrdered(
+      this.keyOf({ userId })!,
+      ...lines.flatMap((l) => [l.variantId, l.quantity]),
+    );
+  }
+
+  /**
+   * Moves a guest cart into the user's, atomically (one Lua script): quantities add up, capped
+   * per line, and the guest cart is deleted, so concurrent logins with it merge it once. An id
+   * that is malformed or unknown merges nothing (login must not fail over a stale cart id).
+   */
+  async mergeIntoUser(guestCartId: string, userId: string): Promise<void> {
+    if (!isGuestCartId(guestCartId)) return;
+    let merged: number, capped: number, dropped: number;
+    try {
+      [merged, capped, dropped] = await this.redis.cartMerge(
+        this.keyOf({ guestId: guestCartId })!,
+        this.keyOf({ userId })!,
+        this.config.maxLineQuantity,
+        this.config.maxLines,
+        this.config.ttlSeconds,
+      );
+    } catch (error) {
+      // The sign-in stands; the guest cart stays and merges at the next login with its id.
+      this.logger.warn(`guest cart not merged for user ${userId}: ${(error as Error).message}`);
+      return;
+    }
+    if (capped || dropped) {
+      this.logger.log(
+        `guest cart merged into user ${userId}: ${merged} line(s), ${capped} capped at ` +
+          `${this.config.maxLineQuantity}, ${dropped} dropped past ${this.config.maxLines} lines`,
+      );
+    }
+  }
+
+  private async change(
+    owner: CartOwner,
+    variantId: string,
+    quantity: number,
+    mode: 'add' | 'set',
+  ): Promise<CartView> {
+    const key = this.keyOf(owner);
+    if (!key) {
+      if (quantity > 0) throw new NotFoundError('This variant is not in your cart.');
+      return this.view(owner, []);
+    }
+    return this.view(owner, (await this.changeLine(key, variantId, quantity, mode, false))!);
+  }
+
+  /** Runs the script; the cart's lines after it, or undefined when `mustExist` and it does not. */
+  private async changeLine(
+    key: string,
+    variantId: string,
+    quantity: number,
+    mode: 'add' | 'set',
+    mustExist: boolean,
+  ): Promise<CartLine[] | undefined> {
+    const result = await reachable(
+      this.redis.cartChangeLine(
+        key,
+        variantId,
+        quantity,
+        mode,
+        this.config.maxLineQuantity,
+        this.config.maxLines,
+        this.config.ttlSeconds,
+        mustExist ? 1 : 0,
+      ),
+    );
+    if (result === -3) return undefined;
+    if (result === -1) {
+      throw new UnprocessableError(
+        `A cart holds at most ${this.config.maxLines} different items; remove one first.`,
+      );
+    }
+    if (result === -2) throw new NotFoundError('This variant is not in your cart.');
+    return linesOf(result as string[]);
+  }
+
+  private async assertSellable(variantId: string): Promise<void> {
+    const rows: { archived: boolean; status: string }[] = await this.db.query(
+      `SELECT v.archived, p.status FROM product_variants v JOIN products p ON p.id = v.product_id
+        WHERE v.id = $1`,
+      [variantId],
+    );
+    if (!rows.length) throw new NotFoundError('No such product variant.');
+    if (rows[0].archived || rows[0].status !== 'published') {
+      throw new UnprocessableError('This product variant is not for sale.');
+    }
+  }
+
+  /** Prices the lines from PostgreSQL in one query (the cart never stores prices). */
+  private async view(owner: CartOwner, lines: CartLine[]): Promise<CartView> {
+    const id = 'userId' in owner ? owner.userId : owner.guestId;
+    const base = { id, items: [] as CartItemView[], subtotal: 0, currency: this.store.currency };
+    if (!lines.length) return base;
+    const rows: PricedRow[] = await this.db.query(
+      `SELECT c.variant_id, c.quantity, v.product_id, p.title, v.sku, v.price,
+              coalesce(NOT v.archived AND p.status = 'published' AND v.stock >= c.quantity, false)
+                AS available
+         FROM unnest($1::uuid[], $2::int[]) AS c(variant_id, quantity)
+         LEFT JOIN product_variants v ON v.id = c.variant_id
+         LEFT JOIN products p ON p.id = v.product_id
+        ORDER BY p.title NULLS LAST, v.sku, c.variant_id`,
+      [lines.map((l) => l.variantId), lines.map((l) => l.quantity)],
+    );
+    for (const r of rows) {
+      const lineTotal = (r.price ?? 0) * r.quantity;
+      base.items.push({
+        variantId: r.variant_id,
+        productId: r.product_id,
+        title: r.title,
+        sku: r.sku,
+        unitPrice: r.price,
+        quantity: r.quantity,
+        lineTotal,
+        available: r.available,
+      });
+      if (r.available) base.subtotal += lineTotal;
+    }
+    return base;
+  }
+
+  private keyOf(owner: CartOwner): string | null {
+    if ('userId' in owner) return `cart:user:${owner.userId}`;
+    return owner.guestId ? `cart:guest:${owner.guestId}` : null;
+  }
+}
+
+const unavailable = () =>
+  new ServiceUnavailableError(
+    'The cart is briefly unavailable (its store is unreachable); try again.',
+  );
+
+/** A Redis call whose failure is a 503 rather than an unexplained 500. */
+async function reachable<T>(call: Promise<T>): Promise<T> {
+  try {
+    return await call;
+  } catch {
+    throw unavailable();
+  }
+}
+
+function linesOf(hash: Record<string, string> | string[]): CartLine[] {
+  const lines: CartLine[] = [];
+  if (Array.isArray(hash)) {
+    for (let i = 0; i + 1 < hash.length; i += 2) {
+      lines.push({ variantId: hash[i], quantity: Number(hash[i + 1]) });
+    }
+  } else {
+    for (const [variantId, quantity] of Object.entries(hash)) {
+      lines.push({ variantId, quantity: Number(quantity) });
+    }
+  }
+  return lines;
+}

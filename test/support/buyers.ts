@@ -1,0 +1,41 @@
+import { JwtService } from '@nestjs/jwt';
+import { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { DataSource } from 'typeorm';
+import type { PostalAddress } from '../../src/modules/users/entities/user.entity';
+
+export interface Buyer {
+  id: string;
+  email: string;
+  auth: { authorization: string };
+}
+
+/**
+ * Many customers at once: one INSERT (with a placeholder password hash nobody can log in
+ * with) and a signed access token each. For load-style suites where argon2 would dominate.
+ */
+export async function createBuyers(
+  app: NestFastifyApplication,
+  count: number,
+  options: { address?: PostalAddress | null } = {},
+): Promise<Buyer[]> {
+  const batch = randomBytes(4).toString('hex');
+  const emails = Array.from({ length: count }, (_, i) => `buyer-${batch}-${i}@example.com`);
+  const rows: { id: string; email: string }[] = await app.get(DataSource).query(
+    `INSERT INTO users (email, password_hash, name, roles, email_verified_at, address)
+     SELECT e, '!no-login', 'Buyer ' || ord, ARRAY['customer']::text[], now(), $2::jsonb
+       FROM unnest($1::text[]) WITH ORDINALITY AS t(e, ord)
+     RETURNING id, email`,
+    [emails, options.address ? JSON.stringify(options.address) : null],
+  );
+  const jwt = app.get(JwtService);
+  return Promise.all(
+    rows.map(async (r) => ({
+      id: r.id,
+      email: r.email,
+      auth: {
+        authorization: `Bearer ${await jwt.signAsync({ sub: r.id, roles: ['customer'], sid: randomUUID() })}`,
+      },
+    })),
+  );
+}
