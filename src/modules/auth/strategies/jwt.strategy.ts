@@ -1,12 +1,14 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { PassportStrategy } from '@nestjs/passport';
-import { InjectRepository } from '@nestjs/typeorm';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { createSecretKey } from 'node:crypto';
 import { ExtractJwt, Strategy } from 'passport-jwt';
-import { Repository } from 'typeorm';
+import { DataSource } from 'typeorm';
 import type { Actor } from '../../../common/decorators/current-user.decorator';
 import { UnauthorizedError } from '../../../common/errors/domain-errors';
 import { authConfig, AuthConfig } from '../../../config';
-import { User } from '../../users/entities/user.entity';
+import { preparedQuery } from '../../../database/sql';
+import type { Role } from '../../users/role';
 import type { AccessTokenPayload } from '../token.service';
 
 /**
@@ -18,22 +20,26 @@ import type { AccessTokenPayload } from '../token.service';
 export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
   constructor(
     @Inject(authConfig.KEY) config: AuthConfig,
-    @InjectRepository(User) private readonly users: Repository<User>,
+    @InjectDataSource() private readonly db: DataSource,
   ) {
     super({
       jwtFromRequest: ExtractJwt.fromAuthHeaderAsBearerToken(),
-      secretOrKey: config.accessSecret,
+      // A key object, built once: given a string, jsonwebtoken rebuilds one on every request.
+      // jsonwebtoken 9 verifies with a KeyObject; passport-jwt's types only list string|Buffer.
+      secretOrKey: createSecretKey(Buffer.from(config.accessSecret, 'utf8')) as unknown as Buffer,
       algorithms: ['HS256'],
       ignoreExpiration: false,
     });
   }
 
   async validate(payload: AccessTokenPayload): Promise<Actor> {
-    const user = await this.users.findOne({
-      where: { id: payload.sub },
-      select: { id: true, email: true, roles: true, active: true, deletedAt: true },
-    });
-    if (!user || !user.active || user.deletedAt) {
+    // Every signed-in request runs this: a prepared statement, planned once per connection.
+    const [user] = await preparedQuery<{ id: string; email: string; roles: Role[] }>(
+      this.db,
+      `SELECT id, email, roles FROM users WHERE id = $1 AND active AND deleted_at IS NULL`,
+      [payload.sub],
+    );
+    if (!user) {
       throw new UnauthorizedError('This account is not active.');
     }
     return { id: user.id, email: user.email, roles: user.roles, sessionId: payload.sid };
