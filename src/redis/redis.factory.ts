@@ -45,7 +45,8 @@ export class RedisFactory implements OnApplicationShutdown {
     connection.on('error', (error: Error) =>
       this.logger.warn(`Redis connection "${name}": ${error.message}`),
     );
-    connection.once('end', () => this.connections.delete(connection));
+    // Kept even after an 'end': Bull reconnects its blocking client when a queue closes
+    // (to abort BRPOPLPUSH), and with our createClient it never closes that client itself.
     this.connections.add(connection);
     return connection;
   }
