@@ -1,12 +1,13 @@
 import { Module } from '@nestjs/common';
 import { CoreModule } from './core.module';
+import { InvoiceProcessorsModule } from './modules/invoices/invoice-processors.module';
 
 /**
  * The queue processors. Registered only here: the worker process imports this module, and
  * the API imports it only when RUN_WORKERS=true.
  */
 @Module({
-  imports: [CoreModule],
+  imports: [CoreModule, InvoiceProcessorsModule],
 })
 export class ProcessorsModule {}
 
