@@ -3,12 +3,13 @@ import { randomBytes } from 'node:crypto';
 import { loadDatabaseConfig } from '../src/config/database.config';
 import { ensureDatabase, runMigrations } from '../src/database/ensure-database';
 import { BenchResult, load, printResults, ROOT, startBuiltApi, startProcess } from './harness';
+import { invoiceScenarios } from './invoices';
 
 /**
  * `npm run bench [-- scenario ...]`: builds the API, starts it as in production against the
  * `shop_bench` database, and loads it with autocannon at 32 connections from this machine.
  */
-const SCENARIOS: Record<string, (baseUrl: string) => Promise<BenchResult>> = {
+const SCENARIOS: Record<string, (baseUrl: string) => Promise<BenchResult | BenchResult[]>> = {
   health: (baseUrl) => load('GET /health', { url: `${baseUrl}/health` }),
   ready: (baseUrl) => load('GET /health/ready', { url: `${baseUrl}/health/ready` }),
   login: async (baseUrl) => {
@@ -50,6 +51,8 @@ const SCENARIOS: Record<string, (baseUrl: string) => Promise<BenchResult>> = {
         url: `${url}/products?limit=20&q=jacket&category=${await categoryId(baseUrl, 'clothing')}`,
       }),
     ),
+  // PDF rendering alone, then one worker process taking BENCH_INVOICES invoice jobs.
+  invoices: () => invoiceScenarios(benchEnv()),
 };
 
 async function categoryId(baseUrl: string, slug: string): Promise<string> {
@@ -79,6 +82,21 @@ async function withBaseline(
   }
 }
 
+const JWT_SECRET = randomBytes(32).toString('hex');
+
+/** The environment of every process the bench starts (API, worker). */
+function benchEnv(): Record<string, string> {
+  return {
+    NODE_ENV: 'production',
+    DATABASE_URL: benchDatabaseUrl(),
+    REDIS_PREFIX: 'shopbench',
+    JWT_ACCESS_SECRET: JWT_SECRET,
+    LOG_LEVEL: 'warn',
+    RUN_WORKERS: 'false',
+    AUTH_RATE_LIMIT: '1000000',
+  };
+}
+
 function benchDatabaseUrl(): string {
   return process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/shop_bench';
 }
@@ -89,15 +107,7 @@ async function main(): Promise<void> {
   const unknown = names.filter((n) => !SCENARIOS[n]);
   if (unknown.length) throw new Error(`Unknown scenario(s): ${unknown.join(', ')}`);
 
-  const env = {
-    NODE_ENV: 'production',
-    DATABASE_URL: benchDatabaseUrl(),
-    REDIS_PREFIX: 'shopbench',
-    JWT_ACCESS_SECRET: randomBytes(32).toString('hex'),
-    LOG_LEVEL: 'warn',
-    RUN_WORKERS: 'false',
-    AUTH_RATE_LIMIT: '1000000',
-  };
+  const env = benchEnv();
   const database = loadDatabaseConfig({ DATABASE_URL: env.DATABASE_URL });
   await ensureDatabase(database);
   await runMigrations(database);
@@ -115,7 +125,7 @@ async function main(): Promise<void> {
     process.stdout.write(`API ready in ${api.startupMs} ms, RSS ${api.rssMb()} MB\n`);
     for (const name of names) {
       process.stdout.write(`running ${name}...\n`);
-      results.push(await SCENARIOS[name](api.baseUrl));
+      results.push(...[await SCENARIOS[name](api.baseUrl)].flat());
     }
     process.stdout.write(`API RSS after the run: ${api.rssMb()} MB\n`);
   } finally {
