@@ -204,12 +204,20 @@ describe('invoices', () => {
     expect(await invoicesOf(db, [order.id], 'invoice')).toHaveLength(1);
   });
 
-  it('fails a job with a malformed order id once, without retrying it', async () => {
+  it('fails a job with a malformed order id or an unknown name once, without retrying it', async () => {
     const job = await queue.add('invoice', { orderId: 'not-a-uuid' }, { jobId: 'invoice.bad' });
     await expect(job.finished()).rejects.toThrow(/invalid orderId/);
     const failed = await queue.getJob('invoice.bad');
     expect(failed?.attemptsMade).toBe(1);
     expect(await failed?.isFailed()).toBe(true);
+
+    const unknown = await queue.add(
+      'no-such-job',
+      { orderId: '00000000-0000-4000-8000-000000000001' },
+      { jobId: 'invoice.unknown-name' },
+    );
+    await expect(unknown.finished()).rejects.toThrow(/unknown job name/);
+    expect((await queue.getJob('invoice.unknown-name'))?.attemptsMade).toBe(1);
   });
 
   describe('GET /orders/:id/invoice', () => {

@@ -15,8 +15,8 @@ import { InvoicesService, IssueOutcome } from './invoices.service';
 type OrderJob = Job<JobPayload<'invoices:invoice'> | JobPayload<'invoices:credit-note'>>;
 
 /**
- * Consumes the `invoices` queue: one handler per job name, each running `WORKER_CONCURRENCY`
- * jobs at once in this process. Both handlers are idempotent (see InvoicesService).
+ * Consumes the `invoices` queue, `WORKER_CONCURRENCY` jobs at once in this process. Both job
+ * kinds are idempotent (see InvoicesService): a job run twice, or twice at once, is harmless.
  */
 @Injectable()
 export class InvoicesProcessor implements OnApplicationBootstrap, OnModuleDestroy {
@@ -29,16 +29,11 @@ export class InvoicesProcessor implements OnApplicationBootstrap, OnModuleDestro
   ) {}
 
   onApplicationBootstrap(): void {
-    const handlers: [string, (orderId: string) => Promise<IssueOutcome>][] = [
-      [JOBS.invoices.invoice, (id) => this.invoices.issueInvoice(id)],
-      [JOBS.invoices.creditNote, (id) => this.invoices.issueCreditNote(id)],
-    ];
-    for (const [name, handle] of handlers) {
-      // `process` resolves only when the queue closes; errors of the loop itself are logged.
-      this.queue
-        .process(name, this.config.concurrency, (job: OrderJob) => this.run(job, handle))
-        .catch((error: Error) => this.logger.error(`${name} processing stopped: ${error.message}`));
-    }
+    // One handler for every job name, so WORKER_CONCURRENCY bounds the whole queue (Bull adds
+    // up the concurrency of named handlers). `process` resolves only when the queue closes.
+    this.queue
+      .process('*', this.config.concurrency, (job: OrderJob) => this.run(job))
+      .catch((error: Error) => this.logger.error(`invoices processing stopped: ${error.message}`));
   }
 
   /**
@@ -49,16 +44,22 @@ export class InvoicesProcessor implements OnApplicationBootstrap, OnModuleDestro
     await this.queue.close();
   }
 
-  private async run(
-    job: OrderJob,
-    handle: (orderId: string) => Promise<IssueOutcome>,
-  ): Promise<IssueOutcome> {
+  private async run(job: OrderJob): Promise<IssueOutcome> {
     const { orderId } = job.data;
-    if (!isUUID(orderId)) {
-      // A malformed payload never gets better: fail it once, keep it for inspection.
-      await job.discard();
-      throw new Error(`invalid orderId in job ${String(job.id)}`);
+    if (!isUUID(orderId)) return this.refuse(job, 'invalid orderId');
+    switch (job.name) {
+      case JOBS.invoices.invoice:
+        return this.invoices.issueInvoice(orderId);
+      case JOBS.invoices.creditNote:
+        return this.invoices.issueCreditNote(orderId);
+      default:
+        return this.refuse(job, `unknown job name "${job.name}"`);
     }
-    return handle(orderId);
+  }
+
+  /** A malformed job never gets better: fail it once, keep it for inspection. */
+  private async refuse(job: OrderJob, reason: string): Promise<never> {
+    await job.discard();
+    throw new Error(`${reason} in job ${String(job.id)}`);
   }
 }
