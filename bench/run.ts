@@ -7,6 +7,7 @@ import { BenchResult, load, printResults, ROOT, startBuiltApi, startProcess } fr
 import { ensureBenchOrders } from './orders-data';
 import { mailScenario } from './mail-scenario';
 import { cartAdd, cartRead, checkout, checkoutHotSku, OrdersBenchContext } from './orders';
+import { invoiceScenarios } from './invoices';
 
 /**
  * `npm run bench [-- scenario ...]`: builds the API, starts it as in production against the
@@ -15,7 +16,10 @@ import { cartAdd, cartRead, checkout, checkoutHotSku, OrdersBenchContext } from 
 /** What scenarios that prepare data need besides the URL. */
 type BenchContext = OrdersBenchContext & { env: Record<string, string> };
 
-const SCENARIOS: Record<string, (baseUrl: string, ctx: BenchContext) => Promise<BenchResult>> = {
+const SCENARIOS: Record<
+  string,
+  (baseUrl: string, ctx: BenchContext) => Promise<BenchResult | BenchResult[]>
+> = {
   health: (baseUrl) => load('GET /health', { url: `${baseUrl}/health` }),
   ready: (baseUrl) => load('GET /health/ready', { url: `${baseUrl}/health/ready` }),
   login: async (baseUrl) => {
@@ -83,6 +87,8 @@ const SCENARIOS: Record<string, (baseUrl: string, ctx: BenchContext) => Promise<
   'cart-read': (_baseUrl, ctx) => cartRead(ctx),
   checkout: (_baseUrl, ctx) => checkout(ctx),
   'checkout-hot-sku': (_baseUrl, ctx) => checkoutHotSku(ctx),
+  // PDF rendering alone, then one worker process taking BENCH_INVOICES invoice jobs.
+  invoices: () => invoiceScenarios(benchEnv()),
 };
 
 const demo = (role: string) => DEMO_ACCOUNTS.find((a) => a.role === role)!;
@@ -126,6 +132,21 @@ async function withBaseline(
   }
 }
 
+const JWT_SECRET = randomBytes(32).toString('hex');
+
+/** The environment of every process the bench starts (API, worker). */
+function benchEnv(): Record<string, string> {
+  return {
+    NODE_ENV: 'production',
+    DATABASE_URL: benchDatabaseUrl(),
+    REDIS_PREFIX: 'shopbench',
+    JWT_ACCESS_SECRET: JWT_SECRET,
+    LOG_LEVEL: 'warn',
+    RUN_WORKERS: 'false',
+    AUTH_RATE_LIMIT: '1000000',
+  };
+}
+
 function benchDatabaseUrl(): string {
   return process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/shop_bench';
 }
@@ -136,15 +157,7 @@ async function main(): Promise<void> {
   const unknown = names.filter((n) => !SCENARIOS[n]);
   if (unknown.length) throw new Error(`Unknown scenario(s): ${unknown.join(', ')}`);
 
-  const env = {
-    NODE_ENV: 'production',
-    DATABASE_URL: benchDatabaseUrl(),
-    REDIS_PREFIX: 'shopbench',
-    JWT_ACCESS_SECRET: randomBytes(32).toString('hex'),
-    LOG_LEVEL: 'warn',
-    RUN_WORKERS: 'false',
-    AUTH_RATE_LIMIT: '1000000',
-  };
+  const env = benchEnv();
   const database = loadDatabaseConfig({ DATABASE_URL: env.DATABASE_URL });
   await ensureDatabase(database);
   await runMigrations(database);
@@ -162,16 +175,15 @@ async function main(): Promise<void> {
     process.stdout.write(`API ready in ${api.startupMs} ms, RSS ${api.rssMb()} MB\n`);
     for (const name of names) {
       process.stdout.write(`running ${name}...\n`);
-      results.push(
-        await SCENARIOS[name](api.baseUrl, {
-          baseUrl: api.baseUrl,
-          databaseUrl: env.DATABASE_URL,
-          redisUrl: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
-          redisPrefix: env.REDIS_PREFIX,
-          jwtSecret: env.JWT_ACCESS_SECRET,
-          env,
-        }),
-      );
+      const result = await SCENARIOS[name](api.baseUrl, {
+        baseUrl: api.baseUrl,
+        databaseUrl: env.DATABASE_URL,
+        redisUrl: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
+        redisPrefix: env.REDIS_PREFIX,
+        jwtSecret: env.JWT_ACCESS_SECRET,
+        env,
+      });
+      results.push(...[result].flat());
     }
     process.stdout.write(`API RSS after the run: ${api.rssMb()} MB\n`);
   } finally {

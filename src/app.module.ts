@@ -11,6 +11,7 @@ import { CatalogModule } from './modules/catalog/catalog.module';
 import { CheckoutModule } from './modules/checkout/checkout.module';
 import { InventoryModule } from './modules/inventory/inventory.module';
 import { OrdersModule } from './modules/orders/orders.module';
+import { InvoicesModule } from './modules/invoices/invoices.module';
 import { ProcessorsModule } from './worker.module';
 
 export interface AppModuleOptions {
@@ -36,6 +37,7 @@ export class AppModule {
         OrdersModule,
         CartModule,
         CheckoutModule,
+        InvoicesModule,
         ...(options.runWorkers ? [ProcessorsModule] : []),
       ],
     };

@@ -224,6 +224,15 @@ const ROUTES: Record<string, RouteCase> = {
     access: SIGNED_IN,
     request: () => ({ payload: {}, headers: { 'idempotency-key': 'matrix-checkout' } }),
   },
+  // invoices: ownership is checked in the service (another user's order is 404, past the guard).
+  'GET /orders/:id/invoice': {
+    access: SIGNED_IN,
+    params: () => ({ id: '00000000-0000-4000-8000-0000000000a1' }),
+  },
+  'GET /orders/:id/credit-note': {
+    access: SIGNED_IN,
+    params: () => ({ id: '00000000-0000-4000-8000-0000000000a1' }),
+  },
 };
 
 async function catalogFixture(app: NestFastifyApplication): Promise<CatalogFixture> {

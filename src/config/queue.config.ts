@@ -18,12 +18,27 @@ class QueueEnv {
   @IsInt()
   @Min(10)
   JOB_BACKOFF_MS: number = 2000;
+
+  /**
+   * How often a worker looks for stalled jobs (active, but their worker stopped renewing the
+   * lock, e.g. killed): those run again.
+   */
+  @IsInt()
+  @Min(100)
+  JOB_STALLED_INTERVAL_MS: number = 30000;
+
+  /** How long a job's lock lives without renewal (renewed at half of it while it runs). */
+  @IsInt()
+  @Min(500)
+  JOB_LOCK_DURATION_MS: number = 30000;
 }
 
 export interface QueueConfig {
   concurrency: number;
   attempts: number;
   backoffMs: number;
+  stalledIntervalMs: number;
+  lockDurationMs: number;
 }
 
 export function loadQueueConfig(source: NodeJS.ProcessEnv = process.env): QueueConfig {
@@ -32,6 +47,8 @@ export function loadQueueConfig(source: NodeJS.ProcessEnv = process.env): QueueC
     concurrency: raw.WORKER_CONCURRENCY,
     attempts: raw.JOB_ATTEMPTS,
     backoffMs: raw.JOB_BACKOFF_MS,
+    stalledIntervalMs: raw.JOB_STALLED_INTERVAL_MS,
+    lockDurationMs: raw.JOB_LOCK_DURATION_MS,
   };
 }
 

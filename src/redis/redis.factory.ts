@@ -45,22 +45,14 @@ export class RedisFactory implements OnApplicationShutdown {
     connection.on('error', (error: Error) =>
       this.logger.warn(`Redis connection "${name}": ${error.message}`),
     );
-    // Bull disconnects and reconnects its blocking client while it closes a queue: track a
-    // connection again when it reconnects, or it outlives the application.
-    connection.on('end', () => this.connections.delete(connection));
-    connection.on('connect', () => this.connections.add(connection));
+    // Kept even after an 'end': Bull reconnects its blocking client when a queue closes
+    // (to abort BRPOPLPUSH), and with our createClient it never closes that client itself.
     this.connections.add(connection);
     return connection;
   }
 
   async onApplicationShutdown(): Promise<void> {
     const open = [...this.connections].filter((c) => c.status !== 'end');
-    // A blocked connection (Bull's BRPOPLPUSH) would only read QUIT after its timeout.
-    await Promise.all(
-      open.map(async (c) => {
-        if (c.options.maxRetriesPerRequest === null) c.disconnect();
-        else await c.quit().catch(() => c.disconnect());
-      }),
-    );
+    await Promise.all(open.map((c) => c.quit().catch(() => c.disconnect())));
   }
 }

@@ -12,6 +12,13 @@ import { QUEUE_NAMES } from './queue-names';
       useFactory: (redis: RedisFactory, queue: QueueConfig) => ({
         prefix: `${redis.config.prefix}:bull`,
         createClient: (type) => redis.createForBull(type),
+        // A job whose worker died (lock expired) runs again after at most about
+        // lockDuration + stalledInterval; a second stall fails it (kept for inspection).
+        settings: {
+          stalledInterval: queue.stalledIntervalMs,
+          lockDuration: queue.lockDurationMs,
+          maxStalledCount: 1,
+        },
         defaultJobOptions: {
           attempts: queue.attempts,
           backoff: { type: 'exponential', delay: queue.backoffMs },

@@ -1,0 +1,191 @@
+import type { Content, TDocumentDefinitions } from 'pdfmake/interfaces';
+import {
+  buildInvoiceDocument,
+  formatMoney,
+  formatRate,
+  InvoiceDocumentInput,
+  InvoiceSeller,
+} from './invoice-document';
+
+const seller: InvoiceSeller = {
+  name: 'Demo Shop Ltd',
+  address: '1 Market Street, 10115 Berlin, DE',
+  taxId: 'DE123456789',
+};
+
+const input: InvoiceDocumentInput = {
+  kind: 'invoice',
+  number: 'INV-2026-000042',
+  issuedAt: new Date('2026-03-05T10:00:00Z'),
+  order: {
+    number: 'SO-2026-000123',
+    placedAt: new Date('2026-03-04T09:00:00Z'),
+    currency: 'EUR',
+    subtotal: 4750,
+    tax: 950,
+    taxRateBps: 2000,
+    shipping: 499,
+    total: 6199,
+    buyerName: 'Ada Lovelace',
+    buyerEmail: 'ada@example.com',
+    shippingAddress: {
+      line1: '12 Analytical Way',
+      line2: 'Flat 3',
+      city: 'London',
+      postalCode: 'N1 9GU',
+      country: 'GB',
+    },
+    lines: [
+      {
+        sku: 'TEE-M-RED',
+        title: 'Cotton tee',
+        options: { size: 'M', colour: 'red' },
+        unitPrice: 1250,
+        quantity: 3,
+        lineTotal: 3750,
+      },
+      { sku: 'MUG-1', title: 'Mug', options: {}, unitPrice: 1000, quantity: 1, lineTotal: 1000 },
+    ],
+  },
+};
+
+/** Every string the definition prints, in order (the footer called for page 1 of 1). */
+function texts(doc: TDocumentDefinitions): string[] {
+  const out: string[] = [];
+  const walk = (node: unknown): void => {
+    if (typeof node === 'string') out.push(node);
+    else if (Array.isArray(node)) node.forEach(walk);
+    else if (node && typeof node === 'object') {
+      const n = node as Record<string, unknown>;
+      if (typeof n.text === 'string') out.push(n.text);
+      else if (n.text !== undefined) {
+        const parts: string[] = [];
+        const inner = (x: unknown): void => {
+          if (typeof x === 'string') parts.push(x);
+          else if (Array.isArray(x)) x.forEach(inner);
+          else if (x && typeof x === 'object') inner((x as { text?: unknown }).text);
+        };
+        inner(n.text);
+        out.push(parts.join(''));
+      }
+      for (const key of ['columns', 'stack', 'table', 'body']) walk(n[key]);
+    }
+  };
+  walk(doc.content);
+  if (typeof doc.footer === 'function') {
+    walk(doc.footer(1, 1, { width: 595, height: 842, orientation: 'portrait' }));
+  }
+  return out;
+}
+
+describe('formatMoney', () => {
+  it('divides minor units by the currency’s own fraction digits', () => {
+    expect(formatMoney(1250, 'EUR')).toBe('€12.50');
+    expect(formatMoney(123456, 'USD')).toBe('US$1,234.56');
+    expect(formatMoney(1250, 'JPY')).toBe('JP¥1,250');
+    expect(formatMoney(1250, 'BHD')).toBe('BHD\u00a01.250');
+    expect(formatMoney(-499, 'EUR')).toBe('-€4.99');
+    expect(formatMoney(0, 'GBP')).toBe('£0.00');
+  });
+
+  it('labels a basis-point rate as a percentage', () => {
+    expect(formatRate(2000)).toBe('20 %');
+    expect(formatRate(1950)).toBe('19.5 %');
+    expect(formatRate(0)).toBe('0 %');
+  });
+});
+
+describe('buildInvoiceDocument', () => {
+  it('shows seller, buyer, references, every line and the totals', () => {
+    const doc = buildInvoiceDocument(input, seller);
+    const all = texts(doc);
+    for (const expected of [
+      'Invoice',
+      'Demo Shop Ltd',
+      '1 Market Street, 10115 Berlin, DE',
+      'VAT ID DE123456789',
+      'Ada Lovelace',
+      '12 Analytical Way',
+      'Flat 3',
+      'N1 9GU London',
+      'GB',
+      'Invoice number: INV-2026-000042',
+      'Date: 5 March 2026',
+      'Order: SO-2026-000123',
+      'Order date: 4 March 2026',
+      'TEE-M-RED',
+      'Cotton tee (size: M, colour: red)',
+      '3',
+      '€12.50',
+      '€37.50',
+      'MUG-1',
+      'Mug',
+      '€10.00',
+      'Subtotal',
+      '€47.50',
+      'VAT 20 %',
+      '€9.50',
+      'Shipping',
+      '€4.99',
+      'Total',
+      '€61.99',
+    ]) {
+      expect(all).toContain(expected);
+    }
+    expect(all.join('\n')).not.toMatch(/Credit/);
+    expect(doc.info?.title).toBe('Invoice INV-2026-000042');
+  });
+
+  it('lays the lines out as table rows: SKU, description, quantity, unit price, amount', () => {
+    const doc = buildInvoiceDocument(input, seller);
+    const table = (doc.content as { table?: { body: unknown[][] } }[]).find((c) => c.table)!;
+    const rows = table.table!.body.map((row) => texts({ content: row as Content[] }));
+    expect(rows).toEqual([
+      ['SKU', 'Description', 'Qty', 'Unit price', 'Amount'],
+      ['TEE-M-RED', 'Cotton tee (size: M, colour: red)', '3', '€12.50', '€37.50'],
+      ['MUG-1', 'Mug', '1', '€10.00', '€10.00'],
+    ]);
+  });
+
+  it('prints a credit note with its own number, the invoice it credits and negated amounts', () => {
+    const doc = buildInvoiceDocument(
+      {
+        ...input,
+        kind: 'credit_note',
+        number: 'CN-2026-000007',
+        creditsInvoiceNumber: 'INV-2026-000042',
+      },
+      seller,
+    );
+    const all = texts(doc);
+    for (const expected of [
+      'Credit note',
+      'Credit note number: CN-2026-000007',
+      'Credits invoice INV-2026-000042',
+      '-€37.50',
+      '-€12.50',
+      '-€47.50',
+      '-€9.50',
+      '-€4.99',
+      '-€61.99',
+    ]) {
+      expect(all).toContain(expected);
+    }
+    expect(all).not.toContain('€61.99');
+    expect(doc.info?.title).toBe('Credit note CN-2026-000007');
+  });
+
+  it('formats amounts in the order’s currency', () => {
+    const yen = buildInvoiceDocument(
+      { ...input, order: { ...input.order, currency: 'JPY', total: 6199 } },
+      seller,
+    );
+    expect(texts(yen)).toContain('JP¥6,199');
+  });
+
+  it('refers to no image or file, so rendering reads nothing but the fonts', () => {
+    const doc = buildInvoiceDocument(input, seller);
+    expect(doc.images).toBeUndefined();
+    expect(JSON.stringify(doc.content)).not.toMatch(/"(image|svg|attachment)"/);
+  });
+});

@@ -1,0 +1,65 @@
+import { InjectQueue } from '@nestjs/bull';
+import {
+  Inject,
+  Injectable,
+  Logger,
+  OnApplicationBootstrap,
+  OnModuleDestroy,
+} from '@nestjs/common';
+import type { Job, Queue } from 'bull';
+import { isUUID } from 'class-validator';
+import { queueConfig, QueueConfig } from '../../config';
+import { JobPayload, JOBS, QUEUES } from '../queues/queue-names';
+import { InvoicesService, IssueOutcome } from './invoices.service';
+
+type OrderJob = Job<JobPayload<'invoices:invoice'> | JobPayload<'invoices:credit-note'>>;
+
+/**
+ * Consumes the `invoices` queue, `WORKER_CONCURRENCY` jobs at once in this process. Both job
+ * kinds are idempotent (see InvoicesService): a job run twice, or twice at once, is harmless.
+ */
+@Injectable()
+export class InvoicesProcessor implements OnApplicationBootstrap, OnModuleDestroy {
+  private readonly logger = new Logger(InvoicesProcessor.name);
+
+  constructor(
+    @InjectQueue(QUEUES.invoices) private readonly queue: Queue,
+    @Inject(queueConfig.KEY) private readonly config: QueueConfig,
+    private readonly invoices: InvoicesService,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    // One handler for every job name, so WORKER_CONCURRENCY bounds the whole queue (Bull adds
+    // up the concurrency of named handlers). `process` resolves only when the queue closes.
+    this.queue
+      .process('*', this.config.concurrency, (job: OrderJob) => this.run(job))
+      .catch((error: Error) => this.logger.error(`invoices processing stopped: ${error.message}`));
+  }
+
+  /**
+   * Stops taking jobs and waits for the ones in hand, while the Redis connections are still
+   * open (they close in the later shutdown hooks). Closing twice is a no-op in Bull.
+   */
+  async onModuleDestroy(): Promise<void> {
+    await this.queue.close();
+  }
+
+  private async run(job: OrderJob): Promise<IssueOutcome> {
+    const { orderId } = job.data;
+    if (!isUUID(orderId)) return this.refuse(job, 'invalid orderId');
+    switch (job.name) {
+      case JOBS.invoices.invoice:
+        return this.invoices.issueInvoice(orderId);
+      case JOBS.invoices.creditNote:
+        return this.invoices.issueCreditNote(orderId);
+      default:
+        return this.refuse(job, `unknown job name "${job.name}"`);
+    }
+  }
+
+  /** A malformed job never gets better: fail it once, keep it for inspection. */
+  private async refuse(job: OrderJob, reason: string): Promise<never> {
+    await job.discard();
+    throw new Error(`${reason} in job ${String(job.id)}`);
+  }
+}

@@ -1,0 +1,134 @@
+import { NestFastifyApplication } from '@nestjs/platform-fastify';
+import Bull from 'bull';
+import { ChildProcess, spawn } from 'node:child_process';
+import { stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { DataSource } from 'typeorm';
+import { storageConfig, StorageConfig } from '../src/config';
+import { loadRedisConfig } from '../src/config/redis.config';
+import { jobMessages, QUEUES } from '../src/modules/queues/queue-names';
+import { createMerchant, createProduct } from './support/catalog';
+import { eventually, expectGaplessNumbering, invoicesOf } from './support/invoices';
+import { insertOrder } from './support/orders-fixture';
+import { createTestApp } from './support/test-app';
+import { createUser } from './support/users';
+
+const ROOT = join(__dirname, '..');
+
+/**
+ * Real worker processes (`src/worker.ts`), one of them killed with SIGKILL in the middle of
+ * its invoice jobs. They use a Redis prefix of their own, so that no processor of another
+ * suite takes these jobs.
+ */
+describe('invoice jobs survive a worker killed with SIGKILL', () => {
+  const redis = loadRedisConfig();
+  const prefix = `${redis.prefix}_crash`;
+  const workers: ChildProcess[] = [];
+  let app: NestFastifyApplication;
+  let db: DataSource;
+  let queue: Bull.Queue;
+
+  function startWorker(): ChildProcess {
+    const child = spawn(
+      process.execPath,
+      ['-r', 'ts-node/register/transpile-only', join(ROOT, 'src', 'worker.ts')],
+      {
+        cwd: ROOT,
+        env: {
+          ...process.env,
+          REDIS_PREFIX: prefix,
+          WORKER_CONCURRENCY: '2',
+          // A dead worker's jobs are found again within a few seconds.
+          JOB_LOCK_DURATION_MS: '2000',
+          JOB_STALLED_INTERVAL_MS: '500',
+          LOG_LEVEL: 'warn',
+        },
+        stdio: ['ignore', 'ignore', 'inherit'],
+      },
+    );
+    workers.push(child);
+    return child;
+  }
+
+  const exited = (child: ChildProcess) =>
+    child.exitCode !== null || child.signalCode !== null
+      ? Promise.resolve()
+      : new Promise<void>((resolve) => child.once('exit', () => resolve()));
+
+  beforeAll(async () => {
+    app = await createTestApp();
+    db = app.get(DataSource);
+    queue = new Bull(QUEUES.invoices, { prefix: `${prefix}:bull`, redis: redis.url });
+  });
+
+  afterAll(async () => {
+    for (const child of workers) {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      await exited(child);
+    }
+    await queue.obliterate({ force: true });
+    await queue.close();
+    await app.close();
+  });
+
+  it('re-runs the killed jobs: every order gets exactly one invoice and one file, no gap', async () => {
+    const merchant = await createMerchant(app);
+    const product = await createProduct(app, merchant, {
+      variants: [{ price: 2599, stock: 1000 }],
+    });
+    const buyer = await createUser(app);
+    const orders = [];
+    for (let i = 0; i < 20; i++) {
+      orders.push(
+        await insertOrder(app, {
+          userId: buyer.id,
+          lines: [{ variantId: product.variants[0].id, quantity: 1 + (i % 3) }],
+        }),
+      );
+    }
+    const ids = orders.map((o) => o.id);
+    for (const id of ids) {
+      const m = jobMessages.invoice(id);
+      await queue.add(m.name, m.payload, { jobId: m.jobId });
+    }
+
+    const first = startWorker();
+    await eventually(
+      'the first invoice',
+      async () => ((await invoicesOf(db, ids)).length > 0 ? true : undefined),
+      120000,
+    );
+    first.kill('SIGKILL');
+    await exited(first);
+    expect(first.signalCode).toBe('SIGKILL');
+
+    // The dead worker still holds jobs in the active list, and not all invoices exist.
+    expect(await queue.getActiveCount()).toBeGreaterThan(0);
+    expect((await invoicesOf(db, ids)).length).toBeLessThan(20);
+
+    const second = startWorker();
+    await eventually(
+      'every job completed',
+      async () => ((await queue.getCompletedCount()) === 20 ? true : undefined),
+      120000,
+    );
+    second.kill('SIGTERM');
+    await exited(second);
+
+    const rows = await invoicesOf(db, ids);
+    expect(rows).toHaveLength(20);
+    expect(new Set(rows.map((r) => r.order_id)).size).toBe(20);
+    expect(new Set(rows.map((r) => r.sequence)).size).toBe(20);
+    await expectGaplessNumbering(db);
+    const invoiceDir = app.get<StorageConfig>(storageConfig.KEY).invoiceDir;
+    for (const row of rows) {
+      expect((await stat(join(invoiceDir, row.file_path))).size).toBeGreaterThan(1000);
+    }
+    const [{ n }] = await db.query(
+      `SELECT count(*)::int AS n FROM outbox WHERE job_id = ANY($1::text[])`,
+      [ids.map((id) => jobMessages.orderConfirmation(id).jobId)],
+    );
+    expect(n).toBe(20);
+    expect(await queue.getFailedCount()).toBe(0);
+  }, 300000);
+});
