@@ -1,7 +1,7 @@
+import { formatMoney } from '../../common/money/format-money';
 import type { Content, TDocumentDefinitions } from 'pdfmake/interfaces';
 import {
   buildInvoiceDocument,
-  formatMoney,
   formatRate,
   InvoiceDocumentInput,
   InvoiceSeller,

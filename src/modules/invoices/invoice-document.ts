@@ -1,3 +1,4 @@
+import { formatMoney, MONEY_LOCALE } from '../../common/money/format-money';
 import type { Content, TableCell, TDocumentDefinitions } from 'pdfmake/interfaces';
 import type { PostalAddress } from '../users/entities/user.entity';
 
@@ -43,23 +44,7 @@ export interface InvoiceDocumentInput {
 }
 
 /** Locale of the numbers and dates printed on invoices. */
-export const INVOICE_LOCALE = 'en-GB';
-
-const moneyFormats = new Map<string, Intl.NumberFormat>();
-
-/**
- * Minor units to a display amount: the currency's own fraction digits decide the divisor
- * (EUR 1250 → "€12.50", JPY 1250 → "¥1,250", BHD 1250 → "BHD 1.250").
- */
-export function formatMoney(minor: number, currency: string): string {
-  let format = moneyFormats.get(currency);
-  if (!format) {
-    format = new Intl.NumberFormat(INVOICE_LOCALE, { style: 'currency', currency });
-    moneyFormats.set(currency, format);
-  }
-  const digits = format.resolvedOptions().maximumFractionDigits ?? 2;
-  return format.format(minor / 10 ** digits);
-}
+export const INVOICE_LOCALE = MONEY_LOCALE;
 
 /** Basis points as a percentage label: 2000 → "20 %", 1950 → "19.5 %". */
 export function formatRate(bps: number): string {

@@ -1,6 +1,7 @@
 import Handlebars from 'handlebars';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
+import { formatMoney } from '../../common/money/format-money';
 
 /** Messages, each a folder in the template dir holding `html.hbs` and `text.hbs`. */
 export const MAIL_TEMPLATES = [
@@ -11,19 +12,6 @@ export const MAIL_TEMPLATES = [
   'low-stock',
 ] as const;
 export type MailTemplate = (typeof MAIL_TEMPLATES)[number];
-
-const currencyFormats = new Map<string, Intl.NumberFormat>();
-
-/** `2899, 'EUR'` → `€28.99`: minor units shown with the currency's own number of decimals. */
-export function formatMoney(minor: number, currency: string): string {
-  let format = currencyFormats.get(currency);
-  if (!format) {
-    format = new Intl.NumberFormat('en', { style: 'currency', currency });
-    currencyFormats.set(currency, format);
-  }
-  const digits = format.resolvedOptions().maximumFractionDigits ?? 2;
-  return format.format(minor / 10 ** digits);
-}
 
 /**
  * Helpers shared by the HTML part (the mailer's Handlebars adapter, which escapes every `{{ }}`)
