@@ -1,12 +1,28 @@
 import { Module } from '@nestjs/common';
 import { CoreModule } from './core.module';
+import { OutboxRelayModule } from './modules/queues/outbox-relay.module';
 
 /**
- * The queue processors. Registered only here: the worker process imports this module, and
- * the API imports it only when RUN_WORKERS=true.
+ * The queue processors, the outbox relay and the drain on shutdown. Registered only here: the
+ * worker process imports this module, and the API imports it only when RUN_WORKERS=true.
+ *
+ * How a feature adds its processors:
+ * - it keeps them in a module of its own (e.g. `InvoiceProcessorsModule` in
+ *   `src/modules/invoices/`), whose providers are the processors and what they need; the
+ *   feature's ordinary module (controllers, services) never lists a processor;
+ * - that module is added to `imports` below (one line), nowhere else;
+ * - a processor handles one queue from `queue-names.ts` (`@Processor(QUEUES.x)`) and registers
+ *   each job name with its concurrency from `queueConfig`: either
+ *   `@Process({ name: JOBS.x.y, concurrency })` or, in `onModuleInit`,
+ *   `queue.process(JOBS.x.y, config.concurrency, handler)`;
+ * - a handler is safe to run twice (a retry, a stalled job re-run after a crash) and throws to
+ *   fail the attempt: Bull retries with exponential backoff (JOB_ATTEMPTS, JOB_BACKOFF_MS),
+ *   then keeps the job as failed (`npm run cli -- jobs:retry-failed --queue <name>`);
+ * - follow-up jobs are written through `OutboxService.add(manager, ...)` in the handler's
+ *   transaction, never added to Bull directly.
  */
 @Module({
-  imports: [CoreModule],
+  imports: [CoreModule, OutboxRelayModule],
 })
 export class ProcessorsModule {}
 

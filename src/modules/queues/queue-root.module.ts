@@ -3,6 +3,7 @@ import { Module } from '@nestjs/common';
 import { queueConfig, QueueConfig } from '../../config';
 import { RedisFactory } from '../../redis/redis.factory';
 import { QUEUE_NAMES } from './queue-names';
+import { queueRegistryProvider, QueueRegistry } from './queue-registry';
 
 /** Bull's root configuration and the queues, for producers and processors alike. */
 @Module({
@@ -18,10 +19,19 @@ import { QUEUE_NAMES } from './queue-names';
           removeOnComplete: 1000,
           removeOnFail: false,
         },
+        // A worker killed mid-job loses its lock; another worker (or the restarted one) finds
+        // the job stalled at its next check and runs it again.
+        settings: {
+          lockDuration: queue.lockDurationMs,
+          lockRenewTime: Math.floor(queue.lockDurationMs / 2),
+          stalledInterval: queue.stalledIntervalMs,
+          maxStalledCount: queue.maxStalledCount,
+        },
       }),
     }),
     BullModule.registerQueue(...QUEUE_NAMES.map((name) => ({ name }))),
   ],
-  exports: [BullModule],
+  providers: [queueRegistryProvider],
+  exports: [BullModule, QueueRegistry],
 })
 export class QueueRootModule {}
