@@ -8,6 +8,7 @@ import { UserAccountsModule } from './modules/users/user-accounts.module';
 import { UsersModule } from './modules/users/users.module';
 import { CatalogModule } from './modules/catalog/catalog.module';
 import { InventoryModule } from './modules/inventory/inventory.module';
+import { QueueDashboardModule } from './modules/queues/dashboard/queue-dashboard.module';
 import { ProcessorsModule } from './worker.module';
 
 export interface AppModuleOptions {
@@ -30,6 +31,7 @@ export class AppModule {
         UserAccountsModule,
         InventoryModule,
         CatalogModule,
+        QueueDashboardModule,
         ...(options.runWorkers ? [ProcessorsModule] : []),
       ],
     };

@@ -42,4 +42,12 @@ export class OutboxService {
       ],
     );
   }
+
+  /** Rows committed but not yet relayed (cheap: a partial index holds exactly these). */
+  async pendingCount(): Promise<number> {
+    const [row] = await this.dataSource.query<{ count: number }[]>(
+      `SELECT count(*)::int AS count FROM outbox WHERE relayed_at IS NULL`,
+    );
+    return row.count;
+  }
 }
