@@ -14,7 +14,15 @@ import { setupSwagger } from './swagger';
 
 export const API_PREFIX = 'api/v1';
 /** Operations routes live outside the API prefix. */
-export const UNPREFIXED_ROUTES = ['health', 'health/ready', 'metrics'];
+export const UNPREFIXED_ROUTES = [
+  'health',
+  'health/ready',
+  'metrics',
+  // Bull Board (a Fastify plugin) and its session routes.
+  'admin/queues',
+  'admin/queues/login',
+  'admin/queues/logout',
+];
 
 export function createFastifyAdapter(config: AppConfig): FastifyAdapter {
   return new FastifyAdapter({

@@ -2,13 +2,29 @@ import { Module } from '@nestjs/common';
 import { CoreModule } from './core.module';
 import { MailProcessorsModule } from './modules/mail/mail-processors.module';
 import { InvoiceProcessorsModule } from './modules/invoices/invoice-processors.module';
+import { OutboxRelayModule } from './modules/queues/outbox-relay.module';
 
 /**
- * The queue processors. Registered only here: the worker process imports this module, and
- * the API imports it only when RUN_WORKERS=true.
+ * The queue processors, the outbox relay and the drain on shutdown. Registered only here: the
+ * worker process imports this module, and the API imports it only when RUN_WORKERS=true.
+ *
+ * How a feature adds its processors:
+ * - it keeps them in a module of its own (e.g. `InvoiceProcessorsModule` in
+ *   `src/modules/invoices/`), whose providers are the processors and what they need; the
+ *   feature's ordinary module (controllers, services) never lists a processor;
+ * - that module is added to `imports` below (one line), nowhere else;
+ * - a processor handles one queue from `queue-names.ts` with ONE handler for all its job names,
+ *   registered in `onModuleInit` as `queue.process('*', config.concurrency, handler)` and
+ *   dispatching on `job.name`: Bull adds up the concurrency of separately named handlers, so
+ *   one handler per name would run (names × WORKER_CONCURRENCY) jobs at once;
+ * - a handler is safe to run twice (a retry, a stalled job re-run after a crash) and throws to
+ *   fail the attempt: Bull retries with exponential backoff (JOB_ATTEMPTS, JOB_BACKOFF_MS),
+ *   then keeps the job as failed (`npm run cli -- jobs:retry-failed --queue <name>`);
+ * - follow-up jobs are written through `OutboxService.add(manager, ...)` in the handler's
+ *   transaction, never added to Bull directly.
  */
 @Module({
-  imports: [CoreModule, MailProcessorsModule, InvoiceProcessorsModule],
+  imports: [CoreModule, OutboxRelayModule, MailProcessorsModule, InvoiceProcessorsModule],
 })
 export class ProcessorsModule {}
 

@@ -10,7 +10,9 @@ async function main(): Promise<void> {
   loadDotEnv();
   const app = await NestFactory.createApplicationContext(WorkerModule, { bufferLogs: true });
   app.useLogger(app.get(PinoLogger));
-  app.enableShutdownHooks();
+  // SIGTERM/SIGINT: the relay finishes its batch, the queues finish the jobs in hand (see
+  // QueueDrain), connections close, then the process exits 0.
+  app.enableShutdownHooks(['SIGTERM', 'SIGINT'], { useProcessExit: true });
   new Logger('Worker').log('Worker started');
 }
 

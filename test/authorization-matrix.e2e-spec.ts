@@ -65,6 +65,12 @@ const ROUTES: Record<string, RouteCase> = {
   'GET /health': { access: PUBLIC },
   'GET /health/ready': { access: PUBLIC },
   'GET /metrics': { access: PUBLIC },
+  // queue dashboard session (Bull Board's own routes are tested in queues-dashboard)
+  'POST /admin/queues/login': {
+    access: only('admin'),
+    request: (ctx) => json({ accessToken: ctx.caller?.accessToken ?? OPAQUE }),
+  },
+  'POST /admin/queues/logout': { access: PUBLIC },
   // auth
   'POST /auth/register': {
     access: PUBLIC,

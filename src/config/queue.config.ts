@@ -19,26 +19,58 @@ class QueueEnv {
   @Min(10)
   JOB_BACKOFF_MS: number = 2000;
 
-  /**
-   * How often a worker looks for stalled jobs (active, but their worker stopped renewing the
-   * lock, e.g. killed): those run again.
-   */
-  @IsInt()
-  @Min(100)
-  JOB_STALLED_INTERVAL_MS: number = 30000;
-
-  /** How long a job's lock lives without renewal (renewed at half of it while it runs). */
+  /** How long a worker's lock on an active job lasts (renewed at half-time while it runs). */
   @IsInt()
   @Min(500)
-  JOB_LOCK_DURATION_MS: number = 30000;
+  JOB_LOCK_DURATION_MS: number = 30_000;
+
+  /** How often a worker looks for stalled jobs (active, lock expired: their worker died). */
+  @IsInt()
+  @Min(100)
+  JOB_STALLED_INTERVAL_MS: number = 30_000;
+
+  /** Times a job may stall and be re-run before it is failed for good. */
+  @IsInt()
+  @Min(0)
+  @Max(20)
+  JOB_MAX_STALLED_COUNT: number = 2;
+
+  /** Outbox relay: longest wait between two looks when no NOTIFY arrives. */
+  @IsInt()
+  @Min(50)
+  @Max(600_000)
+  OUTBOX_POLL_MS: number = 1000;
+
+  /** Outbox relay: rows claimed per transaction. */
+  @IsInt()
+  @Min(1)
+  @Max(1000)
+  OUTBOX_BATCH: number = 100;
+
+  /** Outbox relay: longest pause between retries while Redis refuses jobs. */
+  @IsInt()
+  @Min(100)
+  OUTBOX_MAX_BACKOFF_MS: number = 30_000;
+
+  /** Relayed outbox rows are deleted after this many days (0 keeps them). */
+  @IsInt()
+  @Min(0)
+  OUTBOX_RETENTION_DAYS: number = 7;
 }
 
 export interface QueueConfig {
   concurrency: number;
   attempts: number;
   backoffMs: number;
-  stalledIntervalMs: number;
   lockDurationMs: number;
+  stalledIntervalMs: number;
+  maxStalledCount: number;
+  outbox: {
+    pollMs: number;
+    batch: number;
+    maxBackoffMs: number;
+    retentionDays: number;
+  };
 }
 
 export function loadQueueConfig(source: NodeJS.ProcessEnv = process.env): QueueConfig {
@@ -47,8 +79,15 @@ export function loadQueueConfig(source: NodeJS.ProcessEnv = process.env): QueueC
     concurrency: raw.WORKER_CONCURRENCY,
     attempts: raw.JOB_ATTEMPTS,
     backoffMs: raw.JOB_BACKOFF_MS,
-    stalledIntervalMs: raw.JOB_STALLED_INTERVAL_MS,
     lockDurationMs: raw.JOB_LOCK_DURATION_MS,
+    stalledIntervalMs: raw.JOB_STALLED_INTERVAL_MS,
+    maxStalledCount: raw.JOB_MAX_STALLED_COUNT,
+    outbox: {
+      pollMs: raw.OUTBOX_POLL_MS,
+      batch: raw.OUTBOX_BATCH,
+      maxBackoffMs: raw.OUTBOX_MAX_BACKOFF_MS,
+      retentionDays: raw.OUTBOX_RETENTION_DAYS,
+    },
   };
 }
 

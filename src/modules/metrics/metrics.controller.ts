@@ -12,7 +12,10 @@ export class MetricsController {
   @Get()
   @Header('content-type', 'text/plain; version=0.0.4; charset=utf-8')
   @Header('cache-control', 'no-store')
-  @ApiOperation({ summary: 'Prometheus metrics (process, HTTP latency by route and status)' })
+  @ApiOperation({
+    summary:
+      'Prometheus metrics (process, HTTP latency by route and status, queue depth, jobs completed and failed, outbox backlog)',
+  })
   @ApiProduces('text/plain')
   @ApiOkResponse({ description: 'Prometheus text exposition format' })
   scrape(): Promise<string> {

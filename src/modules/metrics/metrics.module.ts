@@ -1,11 +1,14 @@
 import { Global, Module } from '@nestjs/common';
 import { MetricsController } from './metrics.controller';
+import { QueueRootModule } from '../queues/queue-root.module';
 import { MetricsService } from './metrics.service';
+import { QueueMetrics } from './queue-metrics';
 
 @Global()
 @Module({
+  imports: [QueueRootModule],
   controllers: [MetricsController],
-  providers: [MetricsService],
+  providers: [MetricsService, QueueMetrics],
   exports: [MetricsService],
 })
 export class MetricsModule {}

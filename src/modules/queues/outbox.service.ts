@@ -3,6 +3,9 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { JobMessage } from './queue-names';
 
+/** The PostgreSQL NOTIFY channel that wakes the outbox relays. */
+export const OUTBOX_CHANNEL = 'outbox';
+
 /**
  * Writes follow-up jobs as `outbox` rows. Pass the caller's transaction manager: the rows
  * commit with the caller's data or not at all (a rolled-back order leaves no job). The relay
@@ -16,11 +19,17 @@ export class OutboxService {
   async add(manager: EntityManager | undefined, messages: JobMessage[]): Promise<void> {
     if (messages.length === 0) return;
     const runner = manager ?? this.dataSource.manager;
+    // The NOTIFY is delivered when the caller's transaction commits (never on rollback) and
+    // wakes the relays at once; they also poll, so a lost notification only adds latency.
     await runner.query(
-      `INSERT INTO outbox (queue, name, job_id, payload)
-       SELECT m.queue, m.name, m.job_id, m.payload
-         FROM jsonb_to_recordset($1::jsonb) AS m(queue text, name text, job_id text, payload jsonb)
-       ON CONFLICT (job_id) DO NOTHING`,
+      `WITH added AS (
+         INSERT INTO outbox (queue, name, job_id, payload)
+         SELECT m.queue, m.name, m.job_id, m.payload
+           FROM jsonb_to_recordset($1::jsonb) AS m(queue text, name text, job_id text, payload jsonb)
+         ON CONFLICT (job_id) DO NOTHING
+         RETURNING 1
+       )
+       SELECT pg_notify('${OUTBOX_CHANNEL}', '') FROM (SELECT 1 FROM added LIMIT 1) AS any_added`,
       [
         JSON.stringify(
           messages.map((m) => ({
@@ -32,5 +41,13 @@ export class OutboxService {
         ),
       ],
     );
+  }
+
+  /** Rows committed but not yet relayed (cheap: a partial index holds exactly these). */
+  async pendingCount(): Promise<number> {
+    const [row] = await this.dataSource.query<{ count: number }[]>(
+      `SELECT count(*)::int AS count FROM outbox WHERE relayed_at IS NULL`,
+    );
+    return row.count;
   }
 }

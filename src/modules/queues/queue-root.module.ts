@@ -3,6 +3,7 @@ import { Module } from '@nestjs/common';
 import { queueConfig, QueueConfig } from '../../config';
 import { RedisFactory } from '../../redis/redis.factory';
 import { QUEUE_NAMES } from './queue-names';
+import { queueRegistryProvider, QueueRegistry } from './queue-registry';
 
 /** Bull's root configuration and the queues, for producers and processors alike. */
 @Module({
@@ -12,23 +13,26 @@ import { QUEUE_NAMES } from './queue-names';
       useFactory: (redis: RedisFactory, queue: QueueConfig) => ({
         prefix: `${redis.config.prefix}:bull`,
         createClient: (type) => redis.createForBull(type),
-        // A job whose worker died (lock expired) runs again after at most about
-        // lockDuration + stalledInterval; a second stall fails it (kept for inspection).
-        settings: {
-          stalledInterval: queue.stalledIntervalMs,
-          lockDuration: queue.lockDurationMs,
-          maxStalledCount: 1,
-        },
         defaultJobOptions: {
           attempts: queue.attempts,
           backoff: { type: 'exponential', delay: queue.backoffMs },
           removeOnComplete: 1000,
           removeOnFail: false,
         },
+        // A worker killed mid-job loses its lock; another worker (or the restarted one) finds
+        // the job stalled at its next check (within about lockDuration + stalledInterval) and
+        // runs it again; past maxStalledCount stalls it is failed and kept for inspection.
+        settings: {
+          lockDuration: queue.lockDurationMs,
+          lockRenewTime: Math.floor(queue.lockDurationMs / 2),
+          stalledInterval: queue.stalledIntervalMs,
+          maxStalledCount: queue.maxStalledCount,
+        },
       }),
     }),
     BullModule.registerQueue(...QUEUE_NAMES.map((name) => ({ name }))),
   ],
-  exports: [BullModule],
+  providers: [queueRegistryProvider],
+  exports: [BullModule, QueueRegistry],
 })
 export class QueueRootModule {}

@@ -1,0 +1,52 @@
+import { Injectable, OnModuleInit } from '@nestjs/common';
+import { HttpAdapterHost } from '@nestjs/core';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { DomainError } from '../../../common/errors/domain-errors';
+import { PROBLEM_CONTENT_TYPE, toProblem } from '../../../common/http/problem-details';
+import { DASHBOARD_PATH, QueueDashboardAuth } from './queue-dashboard-auth';
+
+/** The login and logout routes are Nest routes of their own, open to anyone. */
+const OPEN_PATHS = new Set([`${DASHBOARD_PATH}/login`, `${DASHBOARD_PATH}/logout`]);
+
+const underDashboard = (path: string | undefined) =>
+  path !== undefined && (path === DASHBOARD_PATH || path.startsWith(`${DASHBOARD_PATH}/`));
+
+/**
+ * Admins only, for every Bull Board route (page, JSON API, static files). Bull Board is a
+ * Fastify plugin, not Nest routes, so Nest's guards never see it, and a Nest middleware bound
+ * to its route covers the exact path only; a Fastify `onRequest` hook sees every request. It
+ * judges both the URL and the route Fastify matched (so an encoded path cannot slip past).
+ */
+@Injectable()
+export class QueueDashboardGuard implements OnModuleInit {
+  constructor(
+    private readonly adapterHost: HttpAdapterHost,
+    private readonly auth: QueueDashboardAuth,
+  ) {}
+
+  onModuleInit(): void {
+    const fastify = this.adapterHost.httpAdapter?.getInstance<FastifyInstance>();
+    // No HTTP server (an application context): nothing to guard.
+    if (!fastify?.addHook) return;
+    fastify.addHook('onRequest', (request, reply) => this.check(request, reply));
+  }
+
+  private async check(request: FastifyRequest, reply: FastifyReply): Promise<void> {
+    const path = request.url.split('?')[0].replace(/\/+$/, '') || '/';
+    const route = request.routeOptions.url;
+    if (!underDashboard(path) && !underDashboard(route)) return;
+    if (OPEN_PATHS.has(path) && (route === undefined || OPEN_PATHS.has(route))) return;
+    try {
+      await this.auth.authorize(request.headers);
+    } catch (error) {
+      if (!(error instanceof DomainError)) throw error;
+      const problem = { ...toProblem(error), instance: path, requestId: request.id };
+      if (problem.status === 401) void reply.header('www-authenticate', 'Bearer');
+      await reply
+        .code(problem.status)
+        .header('content-type', PROBLEM_CONTENT_TYPE)
+        .header('cache-control', 'no-store')
+        .send(problem);
+    }
+  }
+}
