@@ -1,0 +1,155 @@
+import { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { randomBytes } from 'node:crypto';
+import { DataSource } from 'typeorm';
+import { mailConfig, queueConfig, redisConfig } from '../src/config';
+import { loadMailConfig } from '../src/config/mail.config';
+import { loadQueueConfig } from '../src/config/queue.config';
+import { loadRedisConfig } from '../src/config/redis.config';
+import { formatMoney } from '../src/common/money/format-money';
+import { ProcessorsModule } from '../src/worker.module';
+import { createMerchant, createProduct } from './support/catalog';
+import { eventually, pdfText } from './support/invoices';
+import { SmtpSink } from './support/smtp-sink';
+import { createTestApp } from './support/test-app';
+import { createUser } from './support/users';
+
+/**
+ * The whole path after a checkout, with nothing called by hand: the order's outbox row is
+ * relayed onto Bull, the invoice processor issues the PDF, and the confirmation e-mail reaches
+ * a real SMTP server with that PDF attached.
+ */
+describe('checkout → invoice → confirmation e-mail', () => {
+  let app: NestFastifyApplication;
+  let db: DataSource;
+  let sink: SmtpSink;
+
+  beforeAll(async () => {
+    sink = await SmtpSink.start();
+    const redis = loadRedisConfig();
+    app = await createTestApp({
+      imports: [ProcessorsModule],
+      overrides: [
+        [mailConfig.KEY, { ...loadMailConfig(), url: sink.url }],
+        [queueConfig.KEY, { ...loadQueueConfig(), backoffMs: 50, concurrency: 4 }],
+        // A prefix of its own: no other suite's processors take these jobs.
+        [
+          redisConfig.KEY,
+          { ...redis, prefix: `${redis.prefix}:flow-${randomBytes(3).toString('hex')}` },
+        ],
+      ],
+    });
+    db = app.get(DataSource);
+  });
+  afterAll(async () => {
+    await app.close();
+    await sink.close();
+  });
+
+  const address = { line1: '5 Flow Street', city: 'Hamburg', postalCode: '20095', country: 'DE' };
+
+  async function placeOrder(title: string, price: number, quantity: number) {
+    const merchant = await createMerchant(app);
+    const product = await createProduct(app, merchant, {
+      title,
+      variants: [{ price, stock: 50 }],
+    });
+    const buyer = await createUser(app);
+    const added = await app.inject({
+      method: 'POST',
+      url: '/api/v1/cart/items',
+      headers: buyer.auth,
+      payload: { variantId: product.variants[0].id, quantity },
+    });
+    expect(added.statusCode).toBe(200);
+    const res = await app.inject({
+      method: 'POST',
+      url: '/api/v1/checkout',
+      headers: { ...buyer.auth, 'idempotency-key': `flow-${randomBytes(4).toString('hex')}` },
+      payload: { shippingAddress: address },
+    });
+    expect(res.statusCode).toBe(201);
+    return { buyer, product, order: res.json() };
+  }
+
+  it('issues the invoice and mails it with the right totals, once', async () => {
+    const { buyer, product, order } = await placeOrder('Walnut <em>serving</em> board', 1999, 2);
+    // 2 × 19.99 = 39.98; tax 20 % = 8.00 (7.996 rounded); shipping 4.99 (under 50.00).
+    expect(order).toMatchObject({ subtotal: 3998, tax: 800, shipping: 499, total: 5297 });
+
+    const message = await sink.waitFor(buyer.email, 30_000);
+    const { parsed } = message;
+    const [invoice] = await db.query(
+      `SELECT number, file_path FROM invoices WHERE order_id = $1 AND kind = 'invoice'`,
+      [order.id],
+    );
+    expect(invoice.number).toMatch(/^INV-\d{4}-\d{6}$/);
+    expect(parsed.subject).toContain(order.number);
+
+    // Both parts carry the order's figures, and the HTML part escapes the merchant's title.
+    for (const part of [parsed.html as string, parsed.text!]) {
+      expect(part).toContain(order.number);
+      expect(part).toContain(invoice.number);
+      for (const amount of [3998, 800, 499, 5297]) {
+        expect(part).toContain(formatMoney(amount, order.currency));
+      }
+    }
+    expect(parsed.html).toContain('Walnut &lt;em&gt;serving&lt;/em&gt; board');
+    expect(parsed.html).not.toContain('<em>serving</em>');
+
+    // The attachment is the issued invoice: same bytes as the download, text with the totals.
+    expect(parsed.attachments).toHaveLength(1);
+    const [attachment] = parsed.attachments;
+    expect(attachment.filename).toBe(`${invoice.number}.pdf`);
+    const download = await app.inject({
+      method: 'GET',
+      url: `/api/v1/orders/${order.id}/invoice`,
+      headers: buyer.auth,
+    });
+    expect(download.statusCode).toBe(200);
+    expect(attachment.content.equals(download.rawPayload)).toBe(true);
+    const text = await pdfText(attachment.content);
+    expect(text).toContain(invoice.number);
+    expect(text).toContain(order.number);
+    expect(text).toContain(product.variants[0].sku);
+    expect(text).toContain(formatMoney(5297, order.currency));
+
+    // The order now points at its invoice; every outbox row went out; one message, logged sent.
+    const read = await app.inject({
+      method: 'GET',
+      url: `/api/v1/orders/${order.id}`,
+      headers: buyer.auth,
+    });
+    expect(read.json().invoice).toEqual({
+      number: invoice.number,
+      url: `/api/v1/orders/${order.id}/invoice`,
+    });
+    const pending = await eventually('the outbox to drain', async () => {
+      const [row] = await db.query(
+        `SELECT count(*)::int AS n FROM outbox
+          WHERE payload->>'orderId' = $1 AND relayed_at IS NULL`,
+        [order.id],
+      );
+      return row.n === 0 ? row.n : undefined;
+    });
+    expect(pending).toBe(0);
+    const logs = await db.query(
+      `SELECT template, status, attempts FROM mail_log WHERE event_key = $1`,
+      [`mail.order-confirmation.${order.id}`],
+    );
+    expect(logs).toEqual([{ template: 'order-confirmation', status: 'sent', attempts: 1 }]);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(sink.to(buyer.email)).toHaveLength(1);
+  });
+
+  it('mails each of several concurrent orders once, each with its own invoice', async () => {
+    const placed = await Promise.all(
+      Array.from({ length: 5 }, (_, i) => placeOrder(`Flow item ${i}`, 1000 + i, 1)),
+    );
+    const messages = await Promise.all(placed.map((p) => sink.waitFor(p.buyer.email, 30_000)));
+    const numbers = messages.map((m) => m.parsed.attachments[0]?.filename);
+    expect(new Set(numbers).size).toBe(5);
+    for (const [i, m] of messages.entries()) {
+      expect(m.parsed.subject).toContain(placed[i].order.number);
+    }
+  });
+});
