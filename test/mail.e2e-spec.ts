@@ -2,7 +2,7 @@ import { getQueueToken } from '@nestjs/bull';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { Job, JobStatus, Queue } from 'bull';
 import { randomBytes } from 'node:crypto';
-import { mkdir, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { simpleParser } from 'mailparser';
@@ -11,6 +11,7 @@ import { loadMailConfig } from '../src/config/mail.config';
 import { loadQueueConfig } from '../src/config/queue.config';
 import { loadRedisConfig } from '../src/config/redis.config';
 import { mailConfig, queueConfig, redisConfig, storageConfig, StorageConfig } from '../src/config';
+import { InvoicesService } from '../src/modules/invoices/invoices.service';
 import { emlFileName } from '../src/modules/mail/mail-delivery';
 import { JobMessage, jobMessages, QUEUES } from '../src/modules/queues/queue-names';
 import { ProcessorsModule } from '../src/worker.module';
@@ -53,29 +54,6 @@ async function settled(queue: Queue, jobId: string, timeoutMs = 20_000): Promise
     if (Date.now() > deadline) throw new Error(`Job ${jobId} still ${state} after ${timeoutMs} ms`);
     await new Promise((r) => setTimeout(r, 50));
   }
-}
-
-/** A small, valid one-page PDF (what the invoice processor leaves under INVOICE_DIR). */
-function minimalPdf(text: string): Buffer {
-  const stream = `BT /F1 12 Tf 72 720 Td (${text}) Tj ET`;
-  const objects = [
-    '<< /Type /Catalog /Pages 2 0 R >>',
-    '<< /Type /Pages /Kids [3 0 R] /Count 1 >>',
-    '<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 4 0 R >> >> /Contents 5 0 R >>',
-    '<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>',
-    `<< /Length ${stream.length} >>\nstream\n${stream}\nendstream`,
-  ];
-  let pdf = '%PDF-1.4\n';
-  const offsets: number[] = [];
-  objects.forEach((body, i) => {
-    offsets.push(pdf.length);
-    pdf += `${i + 1} 0 obj\n${body}\nendobj\n`;
-  });
-  const xref = pdf.length;
-  pdf += `xref\n0 ${objects.length + 1}\n0000000000 65535 f \n`;
-  for (const o of offsets) pdf += `${String(o).padStart(10, '0')} 00000 n \n`;
-  pdf += `trailer\n<< /Size ${objects.length + 1} /Root 1 0 R >>\nstartxref\n${xref}\n%%EOF\n`;
-  return Buffer.from(pdf, 'latin1');
 }
 
 describe('mail over SMTP', () => {
@@ -125,28 +103,25 @@ describe('mail over SMTP', () => {
     return { customer, product, order: placed };
   }
 
-  /** Records an invoice for the order as the invoice processor does, with its PDF file. */
-  async function issueInvoice(orderId: string, total: number) {
+  /** Issues the order's invoice through the invoice service, as its processor does. */
+  async function issueInvoice(orderId: string) {
     const storage = app.get<StorageConfig>(storageConfig.KEY);
-    const sequence = Number.parseInt(randomBytes(3).toString('hex'), 16) + 1;
-    const number = `INV-2026-${String(sequence).padStart(8, '0')}`;
-    const filePath = `2026/${number}.pdf`;
-    const pdf = minimalPdf(`Invoice ${number}`);
-    await mkdir(join(storage.invoiceDir, '2026'), { recursive: true });
-    await writeFile(join(storage.invoiceDir, filePath), pdf);
-    await db.query(
-      `INSERT INTO invoices (order_id, kind, year, sequence, number, currency, total, file_path)
-       VALUES ($1, 'invoice', 2026, $2, $3, 'EUR', $4, $5)`,
-      [orderId, sequence, number, total, filePath],
+    await app.get(InvoicesService).issueInvoice(orderId);
+    const [row] = await db.query(
+      `SELECT number, file_path FROM invoices WHERE order_id = $1 AND kind = 'invoice'`,
+      [orderId],
     );
-    return { number, pdf };
+    return {
+      number: row.number as string,
+      pdf: await readFile(join(storage.invoiceDir, row.file_path)),
+    };
   }
 
   it('sends the order confirmation with the invoice PDF attached and the totals in both parts', async () => {
     const { customer, order: placed } = await order({ title: 'Brass desk lamp', quantity: 2 });
     // 2 × 10.00 = 20.00; tax 20 % = 4.00; shipping 4.99 (under 50.00); total 28.99.
     expect(placed.total).toBe(2899);
-    const invoice = await issueInvoice(placed.id, placed.total);
+    const invoice = await issueInvoice(placed.id);
     const m = jobMessages.orderConfirmation(placed.id);
     await enqueue(queue, m);
 
@@ -194,7 +169,7 @@ describe('mail over SMTP', () => {
     expect(await mailLog(m.jobId)).toBeUndefined();
 
     // Once the invoice exists, the retried job sends the message.
-    await issueInvoice(placed.id, placed.total);
+    await issueInvoice(placed.id);
     await job.retry();
     expect((await sink.waitFor(customer.email)).parsed.attachments).toHaveLength(1);
   });

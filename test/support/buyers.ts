@@ -2,6 +2,7 @@ import { JwtService } from '@nestjs/jwt';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
+import { authConfig, AuthConfig } from '../../src/config';
 import type { PostalAddress } from '../../src/modules/users/entities/user.entity';
 
 export interface Buyer {
@@ -28,7 +29,12 @@ export async function createBuyers(
      RETURNING id, email`,
     [emails, options.address ? JSON.stringify(options.address) : null],
   );
-  const jwt = app.get(JwtService);
+  // Signed as the auth module signs (the app holds more than one JwtService: say the secret).
+  const config = app.get<AuthConfig>(authConfig.KEY);
+  const jwt = new JwtService({
+    secret: config.accessSecret,
+    signOptions: { algorithm: 'HS256', expiresIn: config.accessTtlSeconds },
+  });
   return Promise.all(
     rows.map(async (r) => ({
       id: r.id,
