@@ -49,7 +49,7 @@ describe('stalled-job recovery', () => {
       const mail = queueOf(context, QUEUES.mail);
       const jobId = randomUUID();
       await mail.add(JOBS.mail.orderConfirmation, { orderId: jobId }, { jobId, attempts: 1 });
-      await eventually(async () => output.includes(`started ${jobId}`), {
+      await eventually(() => Promise.resolve(output.includes(`started ${jobId}`)), {
         what: `the first worker to take the job (output: ${output.slice(-1000)})`,
         timeoutMs: 90_000,
       });
