@@ -4,6 +4,7 @@ import { loadAppConfig } from './app.config';
 import { DEV_JWT_SECRET, loadAuthConfig } from './auth.config';
 import { loadDatabaseConfig } from './database.config';
 import { loadMailConfig } from './mail.config';
+import { loadQueueConfig } from './queue.config';
 import { loadRedisConfig } from './redis.config';
 import { loadStoreConfig } from './store.config';
 import { ConfigValidationError, parseDurationSeconds } from './validate-env';
@@ -25,6 +26,11 @@ describe('configuration', () => {
     expect(loadRedisConfig({})).toEqual({ url: 'redis://127.0.0.1:6379', prefix: 'shop' });
     expect(loadAuthConfig({})).toMatchObject({ accessTtlSeconds: 900, rateLimitPerMinute: 10 });
     expect(loadMailConfig({}).url).toBeUndefined();
+    expect(loadQueueConfig({})).toMatchObject({
+      stalledIntervalMs: 30_000,
+      maxStalledCount: 2,
+      outbox: { pollMs: 1000, batch: 100, retentionDays: 7 },
+    });
   });
 
   it('converts numbers and booleans from their string form', () => {
@@ -61,6 +67,8 @@ describe('configuration', () => {
     [() => loadStoreConfig({ SHIPPING_FLAT: '4.99' }), 'SHIPPING_FLAT'],
     [() => loadAuthConfig({ JWT_ACCESS_TTL: 'soon' }), 'JWT_ACCESS_TTL'],
     [() => loadAuthConfig({ AUTH_RATE_LIMIT: '0' }), 'AUTH_RATE_LIMIT'],
+    [() => loadQueueConfig({ OUTBOX_BATCH: '0' }), 'OUTBOX_BATCH'],
+    [() => loadQueueConfig({ JOB_STALLED_INTERVAL_MS: 'soon' }), 'JOB_STALLED_INTERVAL_MS'],
   ])('refuses a bad value and names the variable (%#)', (load, variable) => {
     const problems = problemsOf(load);
     expect(problems.some((p) => p.startsWith(`${variable}:`))).toBe(true);
