@@ -28,6 +28,20 @@ export class RedisFactory implements OnApplicationShutdown {
     );
   }
 
+  /**
+   * A connection for SUBSCRIBE/PSUBSCRIBE: no `keyPrefix` (channels are named in full by the
+   * caller), and closed with the others at shutdown.
+   */
+  createSubscriber(name: string): Redis {
+    return this.track(
+      new Redis(this.config.url, {
+        connectionName: `${this.config.prefix}:${name}`,
+        maxRetriesPerRequest: null,
+      }),
+      name,
+    );
+  }
+
   /** Bull refuses `keyPrefix`; it takes its own `prefix` instead (see the Bull root config). */
   createForBull(type: BullClientType): Redis {
     const blocking = type !== 'client';

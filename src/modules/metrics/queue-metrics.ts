@@ -1,7 +1,10 @@
-import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
+import { Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import type { Queue } from 'bull';
+import type Redis from 'ioredis';
 import { Counter, Gauge } from 'prom-client';
 import { OutboxService } from '../queues/outbox.service';
 import { QueueRegistry } from '../queues/queue-registry';
+import { RedisFactory } from '../../redis/redis.factory';
 import { MetricsService } from './metrics.service';
 
 const STATES = ['waiting', 'active', 'delayed', 'failed'] as const;
@@ -11,20 +14,24 @@ const STATES = ['waiting', 'active', 'delayed', 'failed'] as const;
  * - `queue_jobs{queue,state}` and `outbox_backlog` are read from Redis and PostgreSQL at
  *   scrape time, so every instance reports the same cluster-wide values.
  * - `queue_jobs_completed_total` / `queue_jobs_failed_total{queue,name}` count Bull's *global*
- *   events (published by whichever worker ran the job) seen by this API process since it
- *   started; every API instance counts every job, so aggregate with `max` (or scrape one
+ *   events (published by whichever worker ran the job on `<queue key>:completed|failed`) seen
+ *   by this API process since it started, through a subscriber connection of its own (Bull's
+ *   `on('global:…')` subscribes in a promise nobody can catch, which rejects when the app
+ *   closes before the subscription is made); every API instance counts every job, so aggregate with `max` (or scrape one
  *   instance), and use `rate()`. A failed attempt that will be retried counts as failed.
  */
 @Injectable()
-export class QueueMetrics implements OnModuleInit {
+export class QueueMetrics implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger(QueueMetrics.name);
   private readonly completed: Counter<'queue' | 'name'>;
   private readonly failed: Counter<'queue' | 'name'>;
+  private subscriber?: Redis;
 
   constructor(
     metrics: MetricsService,
     private readonly queues: QueueRegistry,
     private readonly outbox: OutboxService,
+    private readonly redis: RedisFactory,
   ) {
     const registers = [metrics.registry];
     const collectDepth = (gauge: Gauge<'queue' | 'state'>) => this.collectDepth(gauge);
@@ -60,18 +67,41 @@ export class QueueMetrics implements OnModuleInit {
     });
   }
 
-  onModuleInit(): void {
+  async onModuleInit(): Promise<void> {
+    const channels = new Map<string, { queue: Queue; counter: Counter<'queue' | 'name'> }>();
     for (const queue of this.queues.all()) {
-      const count = (counter: Counter<'queue' | 'name'>) => (jobId: string) => {
-        // Global events carry the id only; the name is on the job (kept after it finished).
-        queue
-          .getJob(jobId)
-          .then((job) => counter.inc({ queue: queue.name, name: job?.name ?? 'unknown' }))
-          .catch(() => counter.inc({ queue: queue.name, name: 'unknown' }));
-      };
-      void queue.on('global:completed', count(this.completed));
-      void queue.on('global:failed', count(this.failed));
+      channels.set(queue.toKey('completed'), { queue, counter: this.completed });
+      channels.set(queue.toKey('failed'), { queue, counter: this.failed });
     }
+    this.subscriber = this.redis.createSubscriber('queue-metrics');
+    this.subscriber.on('message', (channel: string, message: string) => {
+      const target = channels.get(channel);
+      if (!target) return;
+      let jobId: string | undefined;
+      try {
+        jobId = (JSON.parse(message) as { jobId?: string }).jobId;
+      } catch {
+        return;
+      }
+      const { queue, counter } = target;
+      // The event carries the id only; the name is on the job (kept after it finished).
+      const name = jobId
+        ? queue.getJob(jobId).then((job) => job?.name)
+        : Promise.resolve(undefined);
+      name
+        .catch(() => undefined)
+        .then((n) => counter.inc({ queue: queue.name, name: n ?? 'unknown' }))
+        .catch(() => undefined);
+    });
+    try {
+      await this.subscriber.subscribe(...channels.keys());
+    } catch (error) {
+      this.logger.warn(`job counters unavailable: ${(error as Error).message}`);
+    }
+  }
+
+  onApplicationShutdown(): void {
+    this.subscriber?.disconnect();
   }
 
   private async collectDepth(gauge: Gauge<'queue' | 'state'>): Promise<void> {
