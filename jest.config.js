@@ -10,6 +10,8 @@ module.exports = {
   globalSetup: '<rootDir>/test/support/global-setup.ts',
   globalTeardown: '<rootDir>/test/support/global-teardown.ts',
   testTimeout: 60000,
+  // Suites close every app; a closed pg/ioredis socket can take a moment to release the process.
+  openHandlesTimeout: 10000,
   projects: [
     {
       displayName: 'unit',

@@ -27,7 +27,10 @@ interface Buyer {
   authorization: string;
 }
 
-async function withDb<T>(ctx: OrdersBenchContext, fn: (db: Client) => Promise<T>): Promise<T> {
+export async function withDb<T>(
+  ctx: OrdersBenchContext,
+  fn: (db: Client) => Promise<T>,
+): Promise<T> {
   const db = new Client({ connectionString: ctx.databaseUrl });
   await db.connect();
   try {
@@ -37,7 +40,11 @@ async function withDb<T>(ctx: OrdersBenchContext, fn: (db: Client) => Promise<T>
   }
 }
 
-async function createBuyers(ctx: OrdersBenchContext, db: Client, count: number): Promise<Buyer[]> {
+export async function createBuyers(
+  ctx: OrdersBenchContext,
+  db: Client,
+  count: number,
+): Promise<Buyer[]> {
   const batch = randomBytes(4).toString('hex');
   const { rows } = await db.query<{ id: string }>(
     `INSERT INTO users (email, password_hash, name, roles, email_verified_at, address)
@@ -54,7 +61,7 @@ async function createBuyers(ctx: OrdersBenchContext, db: Client, count: number):
 }
 
 /** `count` published variants of the seeded catalog, topped up to `stock` (logged as adjustments). */
-async function stockedVariants(db: Client, count: number, stock: number): Promise<string[]> {
+export async function stockedVariants(db: Client, count: number, stock: number): Promise<string[]> {
   const { rows } = await db.query<{ id: string }>(
     `WITH picked AS (
        SELECT v.id, v.stock FROM product_variants v JOIN products p ON p.id = v.product_id
@@ -74,7 +81,7 @@ async function stockedVariants(db: Client, count: number, stock: number): Promis
   return rows.map((r) => r.id);
 }
 
-async function fillCarts(
+export async function fillCarts(
   ctx: OrdersBenchContext,
   buyers: Buyer[],
   lines: (i: number) => [string, number][],

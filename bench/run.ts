@@ -6,6 +6,7 @@ import { DEMO_ACCOUNTS } from '../src/database/seed/demo-accounts';
 import { BenchResult, load, printResults, ROOT, startBuiltApi, startProcess } from './harness';
 import { ensureBenchOrders } from './orders-data';
 import { mailScenario } from './mail-scenario';
+import { orderToMail } from './order-to-mail';
 import { cartAdd, cartRead, checkout, checkoutHotSku, OrdersBenchContext } from './orders';
 import { invoiceScenarios } from './invoices';
 
@@ -72,6 +73,8 @@ const SCENARIOS: Record<
     });
   },
   mail: (baseUrl, ctx) => mailScenario(baseUrl, ctx.env),
+  // checkout commit → invoice → confirmation e-mail accepted by SMTP (bench/order-to-mail.ts)
+  'order-to-mail': (_baseUrl, ctx) => orderToMail(ctx),
   baseline: (baseUrl) =>
     withBaseline(baseUrl, (url) =>
       load('baseline: bare Fastify + pg, /products?limit=20', { url: `${url}/products?limit=20` }),

@@ -1,0 +1,108 @@
+import { spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { SmtpSink } from '../test/support/smtp-sink';
+import { BenchResult, ROOT } from './harness';
+import { createBuyers, fillCarts, OrdersBenchContext, stockedVariants, withDb } from './orders';
+
+const ORDERS = Number(process.env.BENCH_FLOW_ORDERS ?? 200);
+const CONCURRENCY = Number(process.env.BENCH_FLOW_CONCURRENCY ?? 8);
+
+/**
+ * Checkout commit → confirmation e-mail accepted by SMTP, through the real path: the API's
+ * checkout writes the outbox row, one built worker (`dist/worker.js`, default concurrency)
+ * relays it, issues the invoice PDF, queues and sends the e-mail with the PDF attached to a
+ * loopback SMTP server. Latency per order = the message's arrival at the server minus the
+ * order row's `created_at` (taken inside the checkout transaction, just before its commit).
+ * Checkouts are sent `CONCURRENCY` at a time, so the figure includes queueing behind the
+ * other orders of the run.
+ */
+export async function orderToMail(
+  ctx: OrdersBenchContext & { env: Record<string, string> },
+): Promise<BenchResult> {
+  const { buyers, variants } = await withDb(ctx, async (db) => {
+    // Earlier scenarios leave thousands of outbox rows nobody relayed (the bench API runs no
+    // workers): mark them done so that this run measures its own orders only.
+    await db.query(`UPDATE outbox SET relayed_at = now() WHERE relayed_at IS NULL`);
+    return {
+      buyers: await createBuyers(ctx, db, ORDERS),
+      variants: await stockedVariants(db, 50, 1_000_000),
+    };
+  });
+  await fillCarts(ctx, buyers, (i) => [[variants[i % variants.length], 1 + (i % 3)]]);
+  const sink = await SmtpSink.start();
+  const invoiceDir = mkdtempSync(join(tmpdir(), 'bench-flow-invoices-'));
+  const worker = spawn(process.execPath, [join(ROOT, 'dist', 'worker.js')], {
+    cwd: ROOT,
+    env: { ...process.env, ...ctx.env, MAIL_URL: sink.url, INVOICE_DIR: invoiceDir },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  try {
+    const orderIds: string[] = [];
+    let errors = 0;
+    let next = 0;
+    const started = Date.now();
+    await Promise.all(
+      Array.from({ length: CONCURRENCY }, async () => {
+        while (next < buyers.length) {
+          const buyer = buyers[next++];
+          const res = await fetch(`${ctx.baseUrl}/api/v1/checkout`, {
+            method: 'POST',
+            headers: {
+              authorization: buyer.authorization,
+              'content-type': 'application/json',
+              'idempotency-key': randomUUID(),
+            },
+            body: '{}',
+          });
+          if (res.status === 201) orderIds.push(((await res.json()) as { id: string }).id);
+          else errors++;
+        }
+      }),
+    );
+    const expected = orderIds.length;
+    const deadline = Date.now() + 300_000;
+    while (sink.messages.length < expected) {
+      if (Date.now() > deadline) throw new Error(`only ${sink.messages.length}/${expected} mails`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const seconds = (Math.max(...sink.messages.map((m) => m.receivedAt)) - started) / 1000;
+    const placedAt = await withDb(ctx, async (db) => {
+      const { rows } = await db.query<{ email: string; at: Date }>(
+        `SELECT u.email, o.created_at AS at FROM orders o JOIN users u ON u.id = o.user_id
+          WHERE o.id = ANY($1::uuid[])`,
+        [orderIds],
+      );
+      return new Map(rows.map((r) => [r.email, r.at.getTime()]));
+    });
+    const latencies = sink.messages
+      .filter((m) => m.parsed.attachments.length === 1 && placedAt.has(m.to[0]))
+      .map((m) => m.receivedAt - placedAt.get(m.to[0])!)
+      .sort((a, b) => a - b);
+    if (latencies.length !== orderIds.length) {
+      throw new Error(`${latencies.length} confirmations with a PDF for ${orderIds.length} orders`);
+    }
+    const at = (q: number) =>
+      latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))];
+    return {
+      scenario: `checkout → invoice → e-mail accepted, ${orderIds.length} orders, ${CONCURRENCY} at a time, 1 worker (orders/s, latency ms)`,
+      connections: CONCURRENCY,
+      durationSeconds: Math.round(seconds * 10) / 10,
+      requestsPerSecond: Math.round((orderIds.length / seconds) * 10) / 10,
+      p50: at(0.5),
+      p97_5: at(0.975),
+      p99: at(0.99),
+      non2xx: errors,
+      errors: sink.attempts - sink.messages.length,
+    };
+  } finally {
+    await new Promise<void>((resolve) => {
+      worker.once('exit', () => resolve());
+      worker.kill('SIGTERM');
+    });
+    await sink.close();
+    rmSync(invoiceDir, { recursive: true, force: true });
+  }
+}
