@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { jobMessages } from '../src/modules/queues/queue-names';
 import { SinkMessage, SmtpSink } from '../test/support/smtp-sink';
-import { BenchResult, ROOT } from './harness';
+import { BenchResult, markOutboxRelayed, ROOT } from './harness';
 
 const eventOf = (msg: SinkMessage) => msg.parsed.headers.get('x-shop-event') as string;
 
@@ -33,11 +33,18 @@ export async function mailScenario(
   });
   const userId = ((await login.json()) as { user: { id: string } }).user.id;
 
+  await markOutboxRelayed(env.DATABASE_URL);
   const sink = await SmtpSink.start();
   const concurrency = process.env.BENCH_MAIL_CONCURRENCY ?? '8';
   const worker = spawn(process.execPath, [join(ROOT, 'dist', 'worker.js')], {
     cwd: ROOT,
-    env: { ...process.env, ...env, MAIL_URL: sink.url, WORKER_CONCURRENCY: concurrency },
+    env: {
+      ...process.env,
+      ...env,
+      MAIL_URL: sink.url,
+      WORKER_CONCURRENCY: concurrency,
+      WORKER_QUEUES: 'mail',
+    },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   const queue = new Bull('mail', {

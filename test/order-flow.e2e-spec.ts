@@ -1,11 +1,14 @@
+import { getQueueToken } from '@nestjs/bull';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { randomBytes } from 'node:crypto';
+import type { Queue } from 'bull';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { mailConfig, queueConfig, redisConfig } from '../src/config';
 import { loadMailConfig } from '../src/config/mail.config';
 import { loadQueueConfig } from '../src/config/queue.config';
 import { loadRedisConfig } from '../src/config/redis.config';
 import { formatMoney } from '../src/common/money/format-money';
+import { jobMessages, QUEUES } from '../src/modules/queues/queue-names';
 import { ProcessorsModule } from '../src/worker.module';
 import { createMerchant, createProduct } from './support/catalog';
 import { eventually, pdfText } from './support/invoices';
@@ -150,6 +153,39 @@ describe('checkout → invoice → confirmation e-mail', () => {
     expect(new Set(numbers).size).toBe(5);
     for (const [i, m] of messages.entries()) {
       expect(m.parsed.subject).toContain(placed[i].order.number);
+    }
+  });
+});
+
+describe('WORKER_QUEUES', () => {
+  it('runs only the named queues: a mail-only worker leaves invoice jobs waiting', async () => {
+    const redis = loadRedisConfig();
+    const app = await createTestApp({
+      imports: [ProcessorsModule],
+      overrides: [
+        [queueConfig.KEY, { ...loadQueueConfig(), workerQueues: ['mail'] }],
+        [
+          redisConfig.KEY,
+          { ...redis, prefix: `${redis.prefix}:wq-${randomBytes(3).toString('hex')}` },
+        ],
+      ],
+    });
+    try {
+      const invoices = app.get<Queue>(getQueueToken(QUEUES.invoices));
+      const mail = app.get<Queue>(getQueueToken(QUEUES.mail));
+      const invoice = jobMessages.invoice(randomUUID());
+      const verify = jobMessages.verifyEmail(randomUUID(), randomBytes(16).toString('hex'));
+      await invoices.add(invoice.name, invoice.payload, { jobId: invoice.jobId });
+      await mail.add(verify.name, verify.payload, { jobId: verify.jobId });
+      // The mail job (its user does not exist) is taken and settled by the mail processor…
+      await eventually('the mail job to settle', async () => {
+        const state = await (await mail.getJob(verify.jobId))?.getState();
+        return state === 'completed' || state === 'failed' ? state : undefined;
+      });
+      // …while nobody takes the invoice job.
+      expect(await (await invoices.getJob(invoice.jobId))?.getState()).toBe('waiting');
+    } finally {
+      await app.close();
     }
   });
 });

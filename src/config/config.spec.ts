@@ -33,6 +33,11 @@ describe('configuration', () => {
     });
   });
 
+  it('consumes every queue unless WORKER_QUEUES names some', () => {
+    expect(loadQueueConfig({}).workerQueues).toEqual(['invoices', 'mail']);
+    expect(loadQueueConfig({ WORKER_QUEUES: 'mail,mail' }).workerQueues).toEqual(['mail']);
+  });
+
   it('converts numbers and booleans from their string form', () => {
     const app = loadAppConfig({ PORT: '8080', RUN_WORKERS: 'false', CORS_ORIGINS: 'a, b' });
     expect(app).toMatchObject({ port: 8080, runWorkers: false, corsOrigins: ['a', 'b'] });
@@ -68,6 +73,7 @@ describe('configuration', () => {
     [() => loadAuthConfig({ JWT_ACCESS_TTL: 'soon' }), 'JWT_ACCESS_TTL'],
     [() => loadAuthConfig({ AUTH_RATE_LIMIT: '0' }), 'AUTH_RATE_LIMIT'],
     [() => loadQueueConfig({ OUTBOX_BATCH: '0' }), 'OUTBOX_BATCH'],
+    [() => loadQueueConfig({ WORKER_QUEUES: 'mail,reports' }), 'WORKER_QUEUES'],
     [() => loadQueueConfig({ JOB_STALLED_INTERVAL_MS: 'soon' }), 'JOB_STALLED_INTERVAL_MS'],
   ])('refuses a bad value and names the variable (%#)', (load, variable) => {
     const problems = problemsOf(load);

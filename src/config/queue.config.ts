@@ -1,5 +1,6 @@
 import { registerAs } from '@nestjs/config';
-import { IsInt, Max, Min } from 'class-validator';
+import { IsInt, Matches, Max, Min } from 'class-validator';
+import { QUEUE_NAMES, QueueName } from '../modules/queues/queue-names';
 import { validateEnv } from './validate-env';
 
 class QueueEnv {
@@ -8,6 +9,12 @@ class QueueEnv {
   @Min(1)
   @Max(64)
   WORKER_CONCURRENCY: number = 2;
+
+  /** Queues this process consumes (comma-separated): dedicated workers per queue scale apart. */
+  @Matches(new RegExp(`^(${QUEUE_NAMES.join('|')})(,(${QUEUE_NAMES.join('|')}))*$`), {
+    message: `must be a comma-separated list of ${QUEUE_NAMES.join(', ')}`,
+  })
+  WORKER_QUEUES: string = QUEUE_NAMES.join(',');
 
   @IsInt()
   @Min(1)
@@ -60,6 +67,8 @@ class QueueEnv {
 
 export interface QueueConfig {
   concurrency: number;
+  /** The queues whose processors run in this process (the outbox relay runs regardless). */
+  workerQueues: QueueName[];
   attempts: number;
   backoffMs: number;
   lockDurationMs: number;
@@ -77,6 +86,7 @@ export function loadQueueConfig(source: NodeJS.ProcessEnv = process.env): QueueC
   const raw = validateEnv(QueueEnv, source);
   return {
     concurrency: raw.WORKER_CONCURRENCY,
+    workerQueues: [...new Set(raw.WORKER_QUEUES.split(','))] as QueueName[],
     attempts: raw.JOB_ATTEMPTS,
     backoffMs: raw.JOB_BACKOFF_MS,
     lockDurationMs: raw.JOB_LOCK_DURATION_MS,

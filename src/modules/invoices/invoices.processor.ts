@@ -29,6 +29,7 @@ export class InvoicesProcessor implements OnApplicationBootstrap, OnModuleDestro
   ) {}
 
   onApplicationBootstrap(): void {
+    if (!this.config.workerQueues.includes(QUEUES.invoices)) return;
     // One handler for every job name, so WORKER_CONCURRENCY bounds the whole queue (Bull adds
     // up the concurrency of named handlers). `process` resolves only when the queue closes.
     this.queue

@@ -32,6 +32,7 @@ export class MailProcessor implements OnApplicationBootstrap {
   ) {}
 
   onApplicationBootstrap(): void {
+    if (!this.config.workerQueues.includes(QUEUES.mail)) return;
     // One '*' handler: Bull adds up the concurrency of named handlers.
     void this.queue.process('*', this.config.concurrency, (job: Job) => this.handle(job));
   }
