@@ -1,3 +1,4 @@
+import { preparedQuery } from '../../database/sql';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
@@ -192,7 +193,8 @@ export class CartService extends GuestCartHandover {
   }
 
   private async assertSellable(variantId: string): Promise<void> {
-    const rows: { archived: boolean; status: string }[] = await this.db.query(
+    const rows = await preparedQuery<{ archived: boolean; status: string }>(
+      this.db,
       `SELECT v.archived, p.status FROM product_variants v JOIN products p ON p.id = v.product_id
         WHERE v.id = $1`,
       [variantId],
@@ -208,7 +210,9 @@ export class CartService extends GuestCartHandover {
     const id = 'userId' in owner ? owner.userId : owner.guestId;
     const base = { id, items: [] as CartItemView[], subtotal: 0, currency: this.store.currency };
     if (!lines.length) return base;
-    const rows: PricedRow[] = await this.db.query(
+    // Every cart answer runs this: a prepared statement, planned once per connection.
+    const rows = await preparedQuery<PricedRow>(
+      this.db,
       `SELECT c.variant_id, c.quantity, v.product_id, p.title, v.sku, v.price,
               coalesce(NOT v.archived AND p.status = 'published' AND v.stock >= c.quantity, false)
                 AS available
