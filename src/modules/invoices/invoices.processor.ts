@@ -8,8 +8,9 @@ import {
 } from '@nestjs/common';
 import type { Job, Queue } from 'bull';
 import { isUUID } from 'class-validator';
-import { queueConfig, QueueConfig } from '../../config';
+import { queueConfig, QueueConfig, storageConfig, StorageConfig } from '../../config';
 import { JobPayload, JOBS, QUEUES } from '../queues/queue-names';
+import { sweepStaleTemps } from './invoice-files';
 import { InvoicesService, IssueOutcome } from './invoices.service';
 
 type OrderJob = Job<JobPayload<'invoices:invoice'> | JobPayload<'invoices:credit-note'>>;
@@ -25,6 +26,7 @@ export class InvoicesProcessor implements OnApplicationBootstrap, OnModuleDestro
   constructor(
     @InjectQueue(QUEUES.invoices) private readonly queue: Queue,
     @Inject(queueConfig.KEY) private readonly config: QueueConfig,
+    @Inject(storageConfig.KEY) private readonly storage: StorageConfig,
     private readonly invoices: InvoicesService,
   ) {}
 
@@ -35,6 +37,10 @@ export class InvoicesProcessor implements OnApplicationBootstrap, OnModuleDestro
     this.queue
       .process('*', this.config.concurrency, (job: OrderJob) => this.run(job))
       .catch((error: Error) => this.logger.error(`invoices processing stopped: ${error.message}`));
+    // Temp files of writes cut short by a crash (an hour old: never another worker's write).
+    sweepStaleTemps(this.storage.invoiceDir, 60 * 60 * 1000)
+      .then((n) => n && this.logger.log(`Removed ${n} stale temporary invoice file(s)`))
+      .catch((error: Error) => this.logger.warn(`temp file sweep: ${error.message}`));
   }
 
   /**
