@@ -2,6 +2,7 @@ import autocannon from 'autocannon';
 import { ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { Client } from 'pg';
 
 export const ROOT = join(__dirname, '..');
 
@@ -15,6 +16,16 @@ export interface BenchResult {
   p99: number;
   non2xx: number;
   errors: number;
+}
+
+/** p50, p97.5 and p99 (ms, rounded) of latencies measured outside autocannon. */
+export function latencyPercentiles(
+  latencies: number[],
+): Pick<BenchResult, 'p50' | 'p97_5' | 'p99'> {
+  const sorted = [...latencies].sort((a, b) => a - b);
+  const at = (q: number) =>
+    Math.round(sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0);
+  return { p50: at(0.5), p97_5: at(0.975), p99: at(0.99) };
 }
 
 export interface LoadOptions {
@@ -135,7 +146,6 @@ export async function startProcess(
  * otherwise turn into invoice and mail jobs ahead of the measured ones. Bench data only.
  */
 export async function markOutboxRelayed(databaseUrl: string): Promise<void> {
-  const { Client } = await import('pg');
   const db = new Client({ connectionString: databaseUrl });
   await db.connect();
   try {

@@ -12,7 +12,7 @@ import {
 } from '../src/modules/invoices/invoice-document';
 import { PdfRenderer } from '../src/modules/invoices/pdf-renderer';
 import { jobMessages, QUEUES } from '../src/modules/queues/queue-names';
-import { BenchResult, markOutboxRelayed, ROOT } from './harness';
+import { BenchResult, latencyPercentiles, markOutboxRelayed, ROOT } from './harness';
 
 /** The same three-line order for the bare loop and (as rows) for the jobs. */
 const LINES: InvoiceLine[] = (
@@ -26,20 +26,13 @@ const SUBTOTAL = LINES.reduce((s, l) => s + l.lineTotal, 0);
 const TAX = Math.round(SUBTOTAL * 0.2);
 const ADDRESS = { line1: '1 Bench Road', city: 'Berlin', postalCode: '10115', country: 'DE' };
 
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
-}
-
 function result(scenario: string, perSecond: number, latencies: number[], errors = 0): BenchResult {
-  const sorted = [...latencies].sort((a, b) => a - b);
   return {
     scenario,
     connections: 1,
     durationSeconds: 0,
     requestsPerSecond: Math.round(perSecond * 10) / 10,
-    p50: Math.round(percentile(sorted, 50)),
-    p97_5: Math.round(percentile(sorted, 97.5)),
-    p99: Math.round(percentile(sorted, 99)),
+    ...latencyPercentiles(latencies),
     non2xx: 0,
     errors,
   };

@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { jobMessages } from '../src/modules/queues/queue-names';
 import { SinkMessage, SmtpSink } from '../test/support/smtp-sink';
-import { BenchResult, markOutboxRelayed, ROOT } from './harness';
+import { BenchResult, latencyPercentiles, markOutboxRelayed, ROOT } from './harness';
 
 const eventOf = (msg: SinkMessage) => msg.parsed.headers.get('x-shop-event') as string;
 
@@ -65,25 +65,20 @@ export async function mailScenario(
       if (Date.now() > deadline) throw new Error(`only ${arrivals().length}/${count} mails`);
       await new Promise((r) => setTimeout(r, 50));
     }
-    const latencies = arrivals()
-      .map((msg) => msg.receivedAt - added.get(eventOf(msg))!)
-      .sort((a, b) => a - b);
+    const latencies = arrivals().map((msg) => msg.receivedAt - added.get(eventOf(msg))!);
+
     const last = Math.max(...arrivals().map((msg) => msg.receivedAt));
     return { seconds: (last - start) / 1000, latencies };
   };
   try {
     await send(20); // warm-up: the worker is up and the templates compiled
     const { seconds, latencies } = await send(MESSAGES);
-    const at = (q: number) =>
-      latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))];
     return {
       scenario: `mail: ${MESSAGES} verify-email jobs, 1 worker × ${concurrency}, SMTP (mails/s)`,
       connections: Number(concurrency),
       durationSeconds: Math.round(seconds * 10) / 10,
       requestsPerSecond: Math.round(MESSAGES / seconds),
-      p50: at(0.5),
-      p97_5: at(0.975),
-      p99: at(0.99),
+      ...latencyPercentiles(latencies),
       non2xx: 0,
       errors: sink.attempts - sink.messages.length,
     };

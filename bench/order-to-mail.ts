@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SmtpSink } from '../test/support/smtp-sink';
-import { BenchResult, markOutboxRelayed, ROOT } from './harness';
+import { BenchResult, latencyPercentiles, markOutboxRelayed, ROOT } from './harness';
 import { createBuyers, fillCarts, OrdersBenchContext, stockedVariants, withDb } from './orders';
 
 const ORDERS = Number(process.env.BENCH_FLOW_ORDERS ?? 150);
@@ -77,21 +77,17 @@ export async function orderToMail(
     });
     const latencies = sink.messages
       .filter((m) => m.parsed.attachments.length === 1 && placedAt.has(m.to[0]))
-      .map((m) => m.receivedAt - placedAt.get(m.to[0])!)
-      .sort((a, b) => a - b);
+      .map((m) => m.receivedAt - placedAt.get(m.to[0])!);
+
     if (latencies.length !== orderIds.length) {
       throw new Error(`${latencies.length} confirmations with a PDF for ${orderIds.length} orders`);
     }
-    const at = (q: number) =>
-      latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))];
     return {
       scenario: `checkout commit → invoice → e-mail accepted, ${orderIds.length} orders at ${RATE}/s, 1 worker (latency ms)`,
       connections: 1,
       durationSeconds: Math.round(seconds * 10) / 10,
       requestsPerSecond: Math.round((orderIds.length / seconds) * 10) / 10,
-      p50: at(0.5),
-      p97_5: at(0.975),
-      p99: at(0.99),
+      ...latencyPercentiles(latencies),
       non2xx: errors,
       errors: sink.attempts - sink.messages.length,
     };

@@ -2,7 +2,7 @@ import Redis from 'ioredis';
 import { sign } from 'jsonwebtoken';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { Client } from 'pg';
-import { BenchResult, load } from './harness';
+import { BenchResult, latencyPercentiles, load } from './harness';
 
 /**
  * Cart and checkout scenarios. Buyers are written straight into the bench database (one
@@ -254,21 +254,12 @@ async function runCheckouts(
   if (next >= buyers.length) {
     process.stdout.write(`${scenario}: all ${buyers.length} prepared buyers used before the end\n`);
   }
-  latencies.sort((a, b) => a - b);
-  const pct = (p: number) =>
-    latencies.length
-      ? Math.round(
-          latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))],
-        )
-      : 0;
   return {
     scenario: `${scenario} [orders/s]`,
     connections: CONNECTIONS,
     durationSeconds: Math.round(elapsed * 10) / 10,
     requestsPerSecond: Math.round(placed / elapsed),
-    p50: pct(50),
-    p97_5: pct(97.5),
-    p99: pct(99),
+    ...latencyPercentiles(latencies),
     non2xx,
     errors,
     placed,

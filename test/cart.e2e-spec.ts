@@ -1,5 +1,6 @@
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { randomBytes, randomUUID } from 'node:crypto';
+import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import { cartConfig, CartConfig } from '../src/config';
 import { REDIS, Redis } from '../src/redis/redis.module';
@@ -60,6 +61,29 @@ describe('cart', () => {
     }
     return cartId;
   };
+
+  it('prices a cart in one database statement, whatever its number of lines', async () => {
+    const one = await newGuestCart([[variants[0], 1]]);
+    const three = await newGuestCart([
+      [variants[0], 1],
+      [variants[1], 2],
+      [variants[2], 1],
+    ]);
+    // Every statement, from TypeORM or the pool, goes through a pg Client.
+    const spy = jest.spyOn(Client.prototype, 'query');
+    const counts: number[] = [];
+    try {
+      for (const cartId of [one, three]) {
+        spy.mockClear();
+        const res = await getCart({ cartId });
+        expect(res.statusCode).toBe(200);
+        counts.push(spy.mock.calls.length);
+      }
+    } finally {
+      spy.mockRestore();
+    }
+    expect(counts).toEqual([1, 1]);
+  });
 
   it('gives a guest an unguessable cart id on the first add, in the header and the body', async () => {
     const res = await add({}, variants[0], 2);

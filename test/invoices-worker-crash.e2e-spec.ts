@@ -8,7 +8,8 @@ import { storageConfig, StorageConfig } from '../src/config';
 import { loadRedisConfig } from '../src/config/redis.config';
 import { jobMessages, QUEUES } from '../src/modules/queues/queue-names';
 import { createMerchant, createProduct } from './support/catalog';
-import { eventually, expectGaplessNumbering, invoicesOf } from './support/invoices';
+import { expectGaplessNumbering, invoicesOf } from './support/invoices';
+import { enqueue, eventually } from './support/jobs';
 import { insertOrder } from './support/orders-fixture';
 import { createTestApp } from './support/test-app';
 import { createUser } from './support/users';
@@ -88,16 +89,15 @@ describe('invoice jobs survive a worker killed with SIGKILL', () => {
     }
     const ids = orders.map((o) => o.id);
     for (const id of ids) {
-      const m = jobMessages.invoice(id);
-      await queue.add(m.name, m.payload, { jobId: m.jobId });
+      await enqueue(queue, jobMessages.invoice(id));
     }
 
     const first = startWorker();
-    await eventually(
-      'the first invoice',
-      async () => ((await invoicesOf(db, ids)).length > 0 ? true : undefined),
-      120000,
-    );
+    await eventually(async () => (await invoicesOf(db, ids)).length > 0, {
+      what: 'the first invoice',
+      timeoutMs: 120_000,
+      everyMs: 50,
+    });
     first.kill('SIGKILL');
     await exited(first);
     expect(first.signalCode).toBe('SIGKILL');
@@ -107,11 +107,11 @@ describe('invoice jobs survive a worker killed with SIGKILL', () => {
     expect((await invoicesOf(db, ids)).length).toBeLessThan(20);
 
     const second = startWorker();
-    await eventually(
-      'every job completed',
-      async () => ((await queue.getCompletedCount()) === 20 ? true : undefined),
-      120000,
-    );
+    await eventually(async () => (await queue.getCompletedCount()) === 20, {
+      what: 'every job completed',
+      timeoutMs: 120_000,
+      everyMs: 50,
+    });
     second.kill('SIGTERM');
     await exited(second);
 

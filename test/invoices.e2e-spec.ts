@@ -1,3 +1,4 @@
+import { enqueue as enqueueJob } from './support/jobs';
 import { getQueueToken } from '@nestjs/bull';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { Queue } from 'bull';
@@ -67,8 +68,7 @@ describe('invoices', () => {
     return n as number;
   };
 
-  const enqueue = (message: ReturnType<typeof jobMessages.invoice>) =>
-    queue.add(message.name, message.payload, { jobId: message.jobId });
+  const enqueue = (message: ReturnType<typeof jobMessages.invoice>) => enqueueJob(queue, message);
 
   it('issues the invoice: a PDF whose text holds number, order, seller, buyer, lines and totals', async () => {
     const order = await placeOrder();

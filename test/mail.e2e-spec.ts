@@ -1,6 +1,6 @@
 import { getQueueToken } from '@nestjs/bull';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
-import type { Job, JobStatus, Queue } from 'bull';
+import type { Queue } from 'bull';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, readdir, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -13,9 +13,10 @@ import { loadRedisConfig } from '../src/config/redis.config';
 import { mailConfig, queueConfig, redisConfig, storageConfig, StorageConfig } from '../src/config';
 import { InvoicesService } from '../src/modules/invoices/invoices.service';
 import { emlFileName } from '../src/modules/mail/mail-delivery';
-import { JobMessage, jobMessages, QUEUES } from '../src/modules/queues/queue-names';
+import { jobMessages, QUEUES } from '../src/modules/queues/queue-names';
 import { ProcessorsModule } from '../src/worker.module';
 import { createMerchant, createProduct } from './support/catalog';
+import { enqueue, eventually, settledJob } from './support/jobs';
 import { insertOrder } from './support/orders-fixture';
 import { SmtpSink } from './support/smtp-sink';
 import { createTestApp } from './support/test-app';
@@ -38,22 +39,6 @@ async function mailApp(mail: Partial<ReturnType<typeof loadMailConfig>>) {
       ],
     ],
   });
-}
-
-/** Adds a job to Bull from the contract, as the outbox relay will. */
-const enqueue = (queue: Queue, m: JobMessage) => queue.add(m.name, m.payload, { jobId: m.jobId });
-
-/** Waits until the job is completed or has failed for good; returns it. */
-async function settled(queue: Queue, jobId: string, timeoutMs = 20_000): Promise<Job> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const job = await queue.getJob(jobId);
-    const state: JobStatus | 'stuck' | undefined = await job?.getState();
-    // Read again once final: the first read may predate the result.
-    if (job && (state === 'completed' || state === 'failed')) return (await queue.getJob(jobId))!;
-    if (Date.now() > deadline) throw new Error(`Job ${jobId} still ${state} after ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 describe('mail over SMTP', () => {
@@ -146,7 +131,7 @@ describe('mail over SMTP', () => {
     expect(pdf.contentType).toBe('application/pdf');
     expect(pdf.content.equals(invoice.pdf)).toBe(true);
 
-    expect((await settled(queue, m.jobId)).returnvalue).toBe('sent');
+    expect((await settledJob(queue, m.jobId)).returnvalue).toBe('sent');
     const log = await mailLog(m.jobId);
     expect(log).toMatchObject({
       template: 'order-confirmation',
@@ -162,7 +147,7 @@ describe('mail over SMTP', () => {
     const { customer, order: placed } = await order();
     const m = jobMessages.orderConfirmation(placed.id);
     await enqueue(queue, m);
-    const job = await settled(queue, m.jobId);
+    const job = await settledJob(queue, m.jobId);
     expect(job.failedReason).toContain('has no invoice yet');
     expect(job.attemptsMade).toBe(4);
     expect(sink.to(customer.email)).toHaveLength(0);
@@ -188,7 +173,7 @@ describe('mail over SMTP', () => {
       [userId],
     );
     expect(rows).toHaveLength(1);
-    await queue.add(rows[0].name, rows[0].payload, { jobId: rows[0].job_id });
+    // The app's outbox relay (ProcessorsModule) puts the row on the mail queue.
 
     const { parsed } = await sink.waitFor(email);
     expect(parsed.subject).toContain('verify your e-mail address');
@@ -211,7 +196,7 @@ describe('mail over SMTP', () => {
       `SELECT name, job_id, payload FROM outbox WHERE name = 'password-reset' AND payload->>'userId' = $1`,
       [user.id],
     );
-    await queue.add(row.name, row.payload, { jobId: row.job_id });
+    expect(row).toBeDefined();
 
     const { parsed } = await sink.waitFor(user.email);
     expect(parsed.subject).toContain('Reset your');
@@ -272,15 +257,16 @@ describe('mail over SMTP', () => {
     expect((await adjust(-1)).statusCode).toBe(201); // 6: above the threshold of 5
     expect((await adjust(-3)).statusCode).toBe(201); // 3: crossed
     expect((await adjust(-1)).statusCode).toBe(201); // 2: already below, no second notice
-    // The listener writes the row after the adjustment's commit.
-    let rows: { name: string; job_id: string; payload: object }[] = [];
-    for (let i = 0; i < 50 && rows.length === 0; i++) {
-      rows = await lowStockRows();
-      if (!rows.length) await new Promise((r) => setTimeout(r, 20));
-    }
+    // The listener writes the row after the adjustment's commit; the app's relay queues it.
+    const rows = await eventually(
+      async () => {
+        const found = await lowStockRows();
+        return found.length ? found : undefined;
+      },
+      { everyMs: 20, what: 'the low-stock outbox row' },
+    );
     expect(rows).toHaveLength(1);
     expect(rows[0].payload).toEqual({ variantId: variant.id, stock: 3, threshold: 5 });
-    await queue.add(rows[0].name, rows[0].payload, { jobId: rows[0].job_id });
 
     const { parsed } = await sink.waitFor(merchant.email);
     expect(parsed.subject).toBe(`Low stock: ${variant.sku} (3 left)`);
@@ -301,7 +287,7 @@ describe('mail over SMTP', () => {
     sink.refuseNext(2, 451);
     await enqueue(queue, m);
 
-    const job = await settled(queue, m.jobId);
+    const job = await settledJob(queue, m.jobId);
     expect(job.returnvalue).toBe('sent');
     expect(job.attemptsMade).toBe(2);
     expect(sink.attempts - before).toBe(3);
@@ -314,7 +300,7 @@ describe('mail over SMTP', () => {
     const m = jobMessages.passwordReset(user.id, randomBytes(32).toString('base64url'));
     sink.refuseNext(4, 550);
     await enqueue(queue, m);
-    const job = await settled(queue, m.jobId);
+    const job = await settledJob(queue, m.jobId);
     expect(job.finishedOn).toBeDefined();
     expect(await job.getState()).toBe('failed');
     expect(sink.to(user.email)).toHaveLength(0);
@@ -324,7 +310,7 @@ describe('mail over SMTP', () => {
 
     // A refused send is safe to repeat: retrying the failed job delivers it.
     await job.retry();
-    expect((await settled(queue, m.jobId)).returnvalue).toBe('sent');
+    expect((await settledJob(queue, m.jobId)).returnvalue).toBe('sent');
     expect(sink.to(user.email)).toHaveLength(1);
     expect(await mailLog(m.jobId)).toMatchObject({ status: 'sent', attempts: 5 });
   });
@@ -333,12 +319,12 @@ describe('mail over SMTP', () => {
     const user = await createUser(app);
     const m = jobMessages.verifyEmail(user.id, randomBytes(32).toString('base64url'));
     await enqueue(queue, m);
-    expect((await settled(queue, m.jobId)).returnvalue).toBe('sent');
+    expect((await settledJob(queue, m.jobId)).returnvalue).toBe('sent');
 
     // The same event again (a relay that re-adds a job Bull has already removed).
     await (await queue.getJob(m.jobId))!.remove();
     await enqueue(queue, m);
-    expect((await settled(queue, m.jobId)).returnvalue).toBe('already-done');
+    expect((await settledJob(queue, m.jobId)).returnvalue).toBe('already-done');
     expect(sink.to(user.email)).toHaveLength(1);
     expect(await mailLog(m.jobId)).toMatchObject({ status: 'sent', attempts: 1 });
   });
@@ -353,25 +339,25 @@ describe('mail over SMTP', () => {
       [m.jobId, user.email],
     );
     await enqueue(queue, m);
-    expect((await settled(queue, m.jobId)).returnvalue).toBe('interrupted');
+    expect((await settledJob(queue, m.jobId)).returnvalue).toBe('interrupted');
     const log = await mailLog(m.jobId);
     expect(log.status).toBe('failed');
     expect(log.last_error).toMatch(/^outcome unknown/);
 
     await (await queue.getJob(m.jobId))!.remove();
     await enqueue(queue, m);
-    expect((await settled(queue, m.jobId)).returnvalue).toBe('already-done');
+    expect((await settledJob(queue, m.jobId)).returnvalue).toBe('already-done');
     expect(sink.to(user.email)).toHaveLength(0);
   });
 
   it('records an event whose account is gone as skipped, and fails an unknown job name', async () => {
     const m = jobMessages.verifyEmail('00000000-0000-4000-8000-000000000000', 'x'.repeat(43));
     await enqueue(queue, m);
-    expect((await settled(queue, m.jobId)).returnvalue).toBe('skipped');
+    expect((await settledJob(queue, m.jobId)).returnvalue).toBe('skipped');
     expect(await mailLog(m.jobId)).toMatchObject({ status: 'skipped', attempts: 0 });
 
     await queue.add('no-such-mail', {}, { jobId: 'mail.no-such-mail.1', attempts: 1 });
-    const unknown = await settled(queue, 'mail.no-such-mail.1');
+    const unknown = await settledJob(queue, 'mail.no-such-mail.1');
     expect(unknown.failedReason).toBe('Unknown mail job "no-such-mail"');
     expect(await mailLog('mail.no-such-mail.1')).toBeUndefined();
   });
@@ -409,7 +395,7 @@ describe('mail without MAIL_URL', () => {
     const token = randomBytes(32).toString('base64url');
     const m = jobMessages.verifyEmail(user.id, token);
     await enqueue(queue, m);
-    expect((await settled(queue, m.jobId)).returnvalue).toBe('sent');
+    expect((await settledJob(queue, m.jobId)).returnvalue).toBe('sent');
 
     const files = await readdir(outboxDir);
     expect(files).toEqual([emlFileName(m.jobId)]);

@@ -1,5 +1,6 @@
 import { getQueueToken } from '@nestjs/bull';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { Test } from '@nestjs/testing';
 import type { Queue } from 'bull';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
@@ -9,9 +10,14 @@ import { loadQueueConfig } from '../src/config/queue.config';
 import { loadRedisConfig } from '../src/config/redis.config';
 import { formatMoney } from '../src/common/money/format-money';
 import { jobMessages, QUEUES } from '../src/modules/queues/queue-names';
+import { AppModule } from '../src/app.module';
+import { InvoicesProcessor } from '../src/modules/invoices/invoices.processor';
+import { MailProcessor } from '../src/modules/mail/mail.processor';
+import { OutboxRelay } from '../src/modules/queues/outbox-relay';
 import { ProcessorsModule } from '../src/worker.module';
 import { createMerchant, createProduct } from './support/catalog';
-import { eventually, pdfText } from './support/invoices';
+import { pdfText } from './support/invoices';
+import { enqueue, eventually, settledJob } from './support/jobs';
 import { SmtpSink } from './support/smtp-sink';
 import { createTestApp } from './support/test-app';
 import { createUser } from './support/users';
@@ -126,15 +132,16 @@ describe('checkout → invoice → confirmation e-mail', () => {
       number: invoice.number,
       url: `/api/v1/orders/${order.id}/invoice`,
     });
-    const pending = await eventually('the outbox to drain', async () => {
-      const [row] = await db.query(
-        `SELECT count(*)::int AS n FROM outbox
-          WHERE payload->>'orderId' = $1 AND relayed_at IS NULL`,
-        [order.id],
-      );
-      return row.n === 0 ? row.n : undefined;
-    });
-    expect(pending).toBe(0);
+    const pending = async () =>
+      (
+        await db.query(
+          `SELECT count(*)::int AS n FROM outbox
+            WHERE payload->>'orderId' = $1 AND relayed_at IS NULL`,
+          [order.id],
+        )
+      )[0].n as number;
+    await eventually(async () => (await pending()) === 0, { what: 'the outbox to drain' });
+    expect(await pending()).toBe(0);
     const logs = await db.query(
       `SELECT template, status, attempts FROM mail_log WHERE event_key = $1`,
       [`mail.order-confirmation.${order.id}`],
@@ -157,8 +164,26 @@ describe('checkout → invoice → confirmation e-mail', () => {
   });
 });
 
-describe('WORKER_QUEUES', () => {
-  it('runs only the named queues: a mail-only worker leaves invoice jobs waiting', async () => {
+describe('where processors run', () => {
+  it.each([
+    [false, 'an API without RUN_WORKERS registers no processor and no relay'],
+    [true, 'an API with RUN_WORKERS runs the relay and both processors'],
+  ])('runWorkers %s: %s', async (runWorkers) => {
+    const moduleRef = await Test.createTestingModule({
+      imports: [AppModule.forRoot({ runWorkers })],
+    }).compile();
+    try {
+      for (const processor of [OutboxRelay, MailProcessor, InvoicesProcessor]) {
+        const lookup = () => moduleRef.get(processor, { strict: false });
+        if (runWorkers) expect(lookup()).toBeInstanceOf(processor);
+        else expect(lookup).toThrow();
+      }
+    } finally {
+      await moduleRef.close();
+    }
+  });
+
+  it('WORKER_QUEUES runs only the named queues: a mail-only worker leaves invoice jobs waiting', async () => {
     const redis = loadRedisConfig();
     const app = await createTestApp({
       imports: [ProcessorsModule],
@@ -175,13 +200,10 @@ describe('WORKER_QUEUES', () => {
       const mail = app.get<Queue>(getQueueToken(QUEUES.mail));
       const invoice = jobMessages.invoice(randomUUID());
       const verify = jobMessages.verifyEmail(randomUUID(), randomBytes(16).toString('hex'));
-      await invoices.add(invoice.name, invoice.payload, { jobId: invoice.jobId });
-      await mail.add(verify.name, verify.payload, { jobId: verify.jobId });
+      await enqueue(invoices, invoice);
+      await enqueue(mail, verify);
       // The mail job (its user does not exist) is taken and settled by the mail processor…
-      await eventually('the mail job to settle', async () => {
-        const state = await (await mail.getJob(verify.jobId))?.getState();
-        return state === 'completed' || state === 'failed' ? state : undefined;
-      });
+      await settledJob(mail, verify.jobId);
       // …while nobody takes the invoice job.
       expect(await (await invoices.getJob(invoice.jobId))?.getState()).toBe('waiting');
     } finally {

@@ -6,7 +6,7 @@ import type { Queue } from 'bull';
 import { DataSource } from 'typeorm';
 import { OutboxService } from '../src/modules/queues/outbox.service';
 import { JobMessage, jobMessages, QUEUE_NAMES } from '../src/modules/queues/queue-names';
-import { eventually, outboxRows, queueOf, startContext } from './support/jobs';
+import { eventually, outboxRows, queueOf, settledJob, startContext } from './support/jobs';
 
 const ROOT = join(__dirname, '..');
 
@@ -110,15 +110,7 @@ describe('the worker process (npm run start:worker)', () => {
       if (leftActive.length) {
         const next = startWorker({ JOB_LOCK_DURATION_MS: '1000', JOB_STALLED_INTERVAL_MS: '500' });
         try {
-          for (const { queue, id } of leftActive) {
-            await eventually(
-              async () => {
-                const state = await (await queue.getJob(id))?.getState();
-                return state === 'completed' || state === 'failed' ? state : undefined;
-              },
-              { what: `job ${id} to be taken again after the shutdown`, timeoutMs: 60_000 },
-            );
-          }
+          for (const { queue, id } of leftActive) await settledJob(queue, id, 60_000);
         } finally {
           next.child.kill('SIGTERM');
           await next.exited;

@@ -30,21 +30,6 @@ export function pdfText(bytes: Buffer): Promise<string> {
   });
 }
 
-/** Polls `check` until it returns a value other than undefined (or fails after `ms`). */
-export async function eventually<T>(
-  what: string,
-  check: () => Promise<T | undefined>,
-  ms = 30000,
-): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
 export interface InvoiceRow {
   id: string;
   order_id: string;

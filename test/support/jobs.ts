@@ -1,13 +1,13 @@
 import { getQueueToken } from '@nestjs/bull';
 import { Type } from '@nestjs/common';
 import { Test, TestingModule } from '@nestjs/testing';
-import type { Queue } from 'bull';
+import type { Job, JobStatus, Queue } from 'bull';
 import { DataSource } from 'typeorm';
 import { queueConfig, QueueConfig } from '../../src/config';
 import { loadQueueConfig } from '../../src/config/queue.config';
 import { CoreModule } from '../../src/core.module';
 import { OutboxRelayModule } from '../../src/modules/queues/outbox-relay.module';
-import type { QueueName } from '../../src/modules/queues/queue-names';
+import type { JobMessage, QueueName } from '../../src/modules/queues/queue-names';
 
 export type Override = [string | symbol | Type, unknown];
 
@@ -52,6 +52,24 @@ export async function eventually<T>(
     last = await probe();
   }
   return last;
+}
+
+/** Adds a job to Bull from the contract, as the outbox relay does. */
+export const enqueue = (queue: Queue, m: JobMessage) =>
+  queue.add(m.name, m.payload, { jobId: m.jobId });
+
+/** Waits until the job is completed or has failed for good; returns it. */
+export async function settledJob(queue: Queue, jobId: string, timeoutMs = 20_000): Promise<Job> {
+  let state: JobStatus | 'stuck' | undefined;
+  await eventually(
+    async () => {
+      state = await (await queue.getJob(jobId))?.getState();
+      return state === 'completed' || state === 'failed';
+    },
+    { timeoutMs, everyMs: 50, what: `job ${jobId} to settle (still ${state})` },
+  );
+  // Read again once final: the first read may predate the result.
+  return (await queue.getJob(jobId))!;
 }
 
 export interface OutboxState {

@@ -1,4 +1,3 @@
-import { formatMoney } from '../../common/money/format-money';
 import type { Content, TDocumentDefinitions } from 'pdfmake/interfaces';
 import {
   buildInvoiceDocument,
@@ -78,16 +77,7 @@ function texts(doc: TDocumentDefinitions): string[] {
   return out;
 }
 
-describe('formatMoney', () => {
-  it('divides minor units by the currency’s own fraction digits', () => {
-    expect(formatMoney(1250, 'EUR')).toBe('€12.50');
-    expect(formatMoney(123456, 'USD')).toBe('US$1,234.56');
-    expect(formatMoney(1250, 'JPY')).toBe('JP¥1,250');
-    expect(formatMoney(1250, 'BHD')).toBe('BHD\u00a01.250');
-    expect(formatMoney(-499, 'EUR')).toBe('-€4.99');
-    expect(formatMoney(0, 'GBP')).toBe('£0.00');
-  });
-
+describe('formatRate', () => {
   it('labels a basis-point rate as a percentage', () => {
     expect(formatRate(2000)).toBe('20 %');
     expect(formatRate(1950)).toBe('19.5 %');

@@ -1,7 +1,8 @@
 import { mkdir, mkdtemp, readdir, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { sweepStaleTemps, writeFileAtomic } from './invoice-files';
+import { writeFileAtomic } from '../../common/files/atomic-write';
+import { sweepStaleTemps } from './invoice-files';
 
 describe('invoice files', () => {
   let root: string;

@@ -1,6 +1,5 @@
-import { randomBytes } from 'node:crypto';
-import { mkdir, open, readdir, rename, stat, unlink } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { readdir, stat, unlink } from 'node:fs/promises';
+import { join } from 'node:path';
 
 /** `INV-2026-000001`: the prefix, the year and the sequence on six digits (more past 999 999). */
 export function documentNumber(prefix: 'INV' | 'CN', year: number, sequence: number): string {
@@ -12,44 +11,8 @@ export function documentPath(year: number, number: string): string {
   return `${year}/${number}.pdf`;
 }
 
-export async function fileExists(path: string): Promise<boolean> {
-  try {
-    return (await stat(path)).isFile();
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false;
-    throw error;
-  }
-}
-
 /**
- * Writes `bytes` to `path` so that readers see either no file or the whole file: a temporary
- * file in the same folder, flushed to disk, then renamed over the target (atomic on POSIX).
- * A crash leaves at most a `.tmp` file behind, never a truncated PDF.
- */
-export async function writeFileAtomic(path: string, bytes: Buffer): Promise<void> {
-  const folder = dirname(path);
-  await mkdir(folder, { recursive: true });
-  const temp = join(folder, `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
-  const handle = await open(temp, 'wx', 0o640);
-  try {
-    await handle.writeFile(bytes);
-    await handle.sync();
-  } catch (error) {
-    await handle.close();
-    await unlink(temp).catch(() => undefined);
-    throw error;
-  }
-  await handle.close();
-  try {
-    await rename(temp, path);
-  } catch (error) {
-    await unlink(temp).catch(() => undefined);
-    throw error;
-  }
-}
-
-/**
- * Deletes the `.tmp` files that `writeFileAtomic` left in the year folders under `root` when a
+ * Deletes the `.tmp` files that `writeFileAtomic` (src/common/files) left in the year folders under `root` when a
  * process died between writing and renaming, once they are older than `olderThanMs` (a younger
  * one may be another worker's write in progress). Returns how many it removed.
  */

@@ -1,11 +1,5 @@
 import { InjectQueue } from '@nestjs/bull';
-import {
-  Inject,
-  Injectable,
-  Logger,
-  OnApplicationBootstrap,
-  OnModuleDestroy,
-} from '@nestjs/common';
+import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import type { Job, Queue } from 'bull';
 import { isUUID } from 'class-validator';
 import { queueConfig, QueueConfig, storageConfig, StorageConfig } from '../../config';
@@ -20,7 +14,7 @@ type OrderJob = Job<JobPayload<'invoices:invoice'> | JobPayload<'invoices:credit
  * kinds are idempotent (see InvoicesService): a job run twice, or twice at once, is harmless.
  */
 @Injectable()
-export class InvoicesProcessor implements OnApplicationBootstrap, OnModuleDestroy {
+export class InvoicesProcessor implements OnApplicationBootstrap {
   private readonly logger = new Logger(InvoicesProcessor.name);
 
   constructor(
@@ -41,14 +35,6 @@ export class InvoicesProcessor implements OnApplicationBootstrap, OnModuleDestro
     sweepStaleTemps(this.storage.invoiceDir, 60 * 60 * 1000)
       .then((n) => n && this.logger.log(`Removed ${n} stale temporary invoice file(s)`))
       .catch((error: Error) => this.logger.warn(`temp file sweep: ${error.message}`));
-  }
-
-  /**
-   * Stops taking jobs and waits for the ones in hand, while the Redis connections are still
-   * open (they close in the later shutdown hooks). Closing twice is a no-op in Bull.
-   */
-  async onModuleDestroy(): Promise<void> {
-    await this.queue.close();
   }
 
   private async run(job: OrderJob): Promise<IssueOutcome> {

@@ -9,7 +9,8 @@ import { OutboxService } from '../queues/outbox.service';
 import { jobMessages } from '../queues/queue-names';
 import type { PostalAddress } from '../users/entities/user.entity';
 import { buildInvoiceDocument, InvoiceKind, InvoiceLine } from './invoice-document';
-import { documentNumber, documentPath, fileExists, writeFileAtomic } from './invoice-files';
+import { fileExists, writeFileAtomic } from '../../common/files/atomic-write';
+import { documentNumber, documentPath } from './invoice-files';
 import { PdfRenderer } from './pdf-renderer';
 
 interface OrderRow {

@@ -1,6 +1,5 @@
-import { randomBytes } from 'node:crypto';
-import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { writeFileAtomic } from '../../common/files/atomic-write';
 
 /** What a failed send tells us about the message. */
 export type SendFailure =
@@ -56,19 +55,15 @@ export function emlFileName(eventKey: string): string {
 }
 
 /**
- * Writes a rendered message to `dir/<event key>.eml` atomically (a temporary file renamed into
- * place), so a reader never sees half a message and a crash leaves no partial file.
+ * Writes a rendered message to `dir/<event key>.eml` atomically (`writeFileAtomic`), so a reader
+ * never sees half a message and a crash leaves no partial file.
  */
 export async function writeEml(dir: string, eventKey: string, message: Buffer): Promise<string> {
   const path = join(dir, emlFileName(eventKey));
-  const temp = join(dir, `.${emlFileName(eventKey)}.${randomBytes(6).toString('hex')}.tmp`);
   try {
-    await mkdir(dir, { recursive: true });
-    await writeFile(temp, message, { flag: 'wx' });
-    await rename(temp, path);
+    await writeFileAtomic(path, message);
     return path;
   } catch (error) {
-    await rm(temp, { force: true });
     throw new EmlWriteError(error);
   }
 }

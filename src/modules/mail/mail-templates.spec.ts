@@ -1,15 +1,5 @@
 import { join } from 'node:path';
-import { formatMoney } from '../../common/money/format-money';
 import { TextTemplates } from './mail-templates';
-
-describe('formatMoney', () => {
-  it('shows minor units with the currency and its own decimals', () => {
-    expect(formatMoney(2899, 'EUR')).toBe('€28.99');
-    expect(formatMoney(123456, 'USD')).toBe('US$1,234.56');
-    expect(formatMoney(500, 'JPY')).toBe('JP¥500');
-    expect(formatMoney(0, 'GBP')).toBe('£0.00');
-  });
-});
 
 describe('TextTemplates', () => {
   const text = new TextTemplates(join(__dirname, '../../../templates'));
