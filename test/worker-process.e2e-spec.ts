@@ -96,9 +96,9 @@ describe('the worker process (npm run start:worker)', () => {
       expect(mismatched).toEqual([]);
       expect(rows.some((r) => r.relayed)).toBe(true);
 
-      // Jobs in hand were finished. A job whose blocking fetch (BRPOPLPUSH) was answered while
-      // Bull closed the connection is in the active list without an owner: it holds no lock,
-      // so the next worker's stalled check takes it again. Nothing is lost.
+      // Jobs in hand were finished. A job Bull fetched as the drain began (it fetches the next
+      // job in the call that completes one) and never started is left active, but its lock is
+      // released, so the next worker's stalled check takes it again. Nothing is lost.
       const leftActive: { queue: Queue; id: string }[] = [];
       for (const name of QUEUE_NAMES) {
         const queue = queueOf(context, name);
