@@ -3,8 +3,9 @@ import type { Queue } from 'bull';
 import { QueueRegistry } from './queue-registry';
 
 /**
- * Shutdown of a process that runs processors: before anything closes (database, Redis),
- * every queue stops taking jobs and waits for the jobs in hand to finish. @nestjs/bull only
+ * Shutdown of every process (API, worker, CLI): before anything closes (database, Redis),
+ * every queue stops taking jobs and waits for the jobs in hand to finish (nothing to wait for
+ * where no processor runs), then closes. @nestjs/bull only
  * closes the queues in `onApplicationShutdown`, the same phase in which TypeORM and the Redis
  * factory close their connections, so a job could lose its database mid-way; this runs one
  * phase earlier.

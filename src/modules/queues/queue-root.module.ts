@@ -3,6 +3,7 @@ import { Module } from '@nestjs/common';
 import { queueConfig, QueueConfig } from '../../config';
 import { RedisFactory } from '../../redis/redis.factory';
 import { QUEUE_NAMES } from './queue-names';
+import { QueueDrain } from './queue-drain';
 import { queueRegistryProvider, QueueRegistry } from './queue-registry';
 
 /** Bull's root configuration and the queues, for producers and processors alike. */
@@ -32,7 +33,8 @@ import { queueRegistryProvider, QueueRegistry } from './queue-registry';
     }),
     BullModule.registerQueue(...QUEUE_NAMES.map((name) => ({ name }))),
   ],
-  providers: [queueRegistryProvider],
+  // Every process closes its queues before the Redis factory closes the connections under them.
+  providers: [queueRegistryProvider, QueueDrain],
   exports: [BullModule, QueueRegistry],
 })
 export class QueueRootModule {}
