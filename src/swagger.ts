@@ -185,7 +185,7 @@ function operationsOf(document: OpenAPIObject): [string, OperationObject][] {
   const found: [string, OperationObject][] = [];
   for (const [path, item] of Object.entries(document.paths)) {
     for (const method of METHODS) {
-      const operation = (item)[method];
+      const operation = item[method];
       if (operation) found.push([`${method.toUpperCase()} ${path}`, operation]);
     }
   }
