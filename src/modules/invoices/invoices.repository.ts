@@ -13,17 +13,23 @@ export interface DocumentRow {
   issued_at: Date;
 }
 
-/** What a new document row holds (its number and year come from the counter). */
+/** What a new document row holds (its year, sequence, number and path come from the counter). */
 export interface NewDocument {
   orderId: string;
   kind: InvoiceKind;
-  year: number;
-  sequence: number;
-  number: string;
+  prefix: string;
   creditsInvoiceId: string | null;
   currency: string;
   total: number;
-  filePath: string;
+}
+
+export interface NumberedDocument {
+  id: string;
+  year: number;
+  sequence: number;
+  number: string;
+  file_path: string;
+  issued_at: Date;
 }
 
 /** Every statement on `invoices` and `invoice_counters`. */
@@ -52,42 +58,29 @@ export class InvoicesRepository {
   }
 
   /**
-   * Takes the next number of (kind, this year). The counter row stays locked until the
-   * caller's transaction ends: concurrent issuers queue here, and a rollback hands the number
-   * back.
+   * Takes the next number of (kind, this year) and records the document with it, in one
+   * statement: `<prefix>-<year>-<sequence on 6 digits or more>`, file `<year>/<number>.pdf`.
+   * The counter row stays locked until the caller's transaction ends: concurrent issuers
+   * queue there, and a rollback hands the number back.
    */
-  async nextNumber(
-    tx: EntityManager,
-    kind: InvoiceKind,
-  ): Promise<{ year: number; last_number: number }> {
-    const [counter] = await tx.query<{ year: number; last_number: number }[]>(
-      `INSERT INTO invoice_counters AS c (kind, year, last_number)
-       VALUES ($1, extract(year FROM now() AT TIME ZONE 'UTC')::int, 1)
-       ON CONFLICT (kind, year) DO UPDATE SET last_number = c.last_number + 1
-       RETURNING c.year, c.last_number`,
-      [kind],
-    );
-    return counter;
-  }
-
-  /** Records a numbered document; answers its id and issue time. */
-  async insert(tx: EntityManager, d: NewDocument): Promise<{ id: string; issued_at: Date }> {
-    const [row] = await tx.query<{ id: string; issued_at: Date }[]>(
-      `INSERT INTO invoices (order_id, kind, year, sequence, number, credits_invoice_id, currency,
+  async insertNumbered(tx: EntityManager, d: NewDocument): Promise<NumberedDocument> {
+    const [row] = await tx.query<NumberedDocument[]>(
+      `WITH c AS (
+         INSERT INTO invoice_counters AS c (kind, year, last_number)
+         VALUES ($2, extract(year FROM now() AT TIME ZONE 'UTC')::int, 1)
+         ON CONFLICT (kind, year) DO UPDATE SET last_number = c.last_number + 1
+         RETURNING c.year, c.last_number
+       ), n AS (
+         SELECT year, last_number, $3::text || '-' || year || '-'
+                || lpad(last_number::text, greatest(6, length(last_number::text)), '0') AS number
+           FROM c
+       )
+       INSERT INTO invoices (order_id, kind, year, sequence, number, credits_invoice_id, currency,
                              total, file_path)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
-       RETURNING id, issued_at`,
-      [
-        d.orderId,
-        d.kind,
-        d.year,
-        d.sequence,
-        d.number,
-        d.creditsInvoiceId,
-        d.currency,
-        d.total,
-        d.filePath,
-      ],
+       SELECT $1, $2, n.year, n.last_number, n.number, $4, $5, $6, n.year || '/' || n.number || '.pdf'
+         FROM n
+       RETURNING id, year, sequence, number, file_path, issued_at`,
+      [d.orderId, d.kind, d.prefix, d.creditsInvoiceId, d.currency, d.total],
     );
     return row;
   }

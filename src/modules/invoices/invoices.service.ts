@@ -6,6 +6,7 @@ import { DataSource, EntityManager } from 'typeorm';
 import { isAdmin, type Actor } from '../../common/decorators/current-user.decorator';
 import { NotFoundError } from '../../common/errors/domain-errors';
 import { storageConfig, StorageConfig, storeConfig, StoreConfig } from '../../config';
+import { UnrecoverableJobError } from '../queues/job-runner';
 import { OutboxService } from '../queues/outbox.service';
 import { jobMessages } from '../queues/queue-names';
 import { InvoiceableOrder, OrdersRepository } from '../orders/orders.repository';
@@ -62,12 +63,13 @@ export class InvoicesService {
   /**
    * The `invoices:invoice` job: issues the order's invoice once, however often and however
    * concurrently it runs. An order cancelled before it was invoiced gets none (nothing was
-   * sold); the job then completes without doing anything.
+   * sold); the job then completes without doing anything. An order that does not exist never
+   * will: `UnrecoverableJobError` (the job fails once, not retried).
    */
   async issueInvoice(orderId: string): Promise<IssueOutcome> {
     const result = await this.db.transaction(async (tx): Promise<Locked> => {
       const order = await this.lockOrder(tx, orderId);
-      if (!order) return { skipped: 'no such order' };
+      if (!order) throw new UnrecoverableJobError(`no such order ${orderId}`);
       const existing = await this.findDocument(tx, orderId, 'invoice');
       if (existing) return { order, document: existing, created: false };
       if (order.status === 'cancelled') return { skipped: 'order cancelled before invoicing' };
@@ -93,7 +95,7 @@ export class InvoicesService {
 
     const result = await this.db.transaction(async (tx): Promise<Locked> => {
       const order = await this.lockOrder(tx, orderId);
-      if (!order) return { skipped: 'no such order' };
+      if (!order) throw new UnrecoverableJobError(`no such order ${orderId}`);
       const existing = await this.findDocument(tx, orderId, 'credit_note');
       if (existing) return { order, document: existing, created: false };
       if (order.status !== 'refunded') return { skipped: `order is ${order.status}` };
@@ -183,27 +185,27 @@ export class InvoicesService {
     kind: InvoiceKind,
     credits: DocumentRow | null,
   ): Promise<DocumentRow> {
-    const counter = await this.invoices.nextNumber(tx, kind);
-    const number = documentNumber(PREFIX[kind], counter.year, counter.last_number);
-    const filePath = documentPath(counter.year, number);
-    const row = await this.invoices.insert(tx, {
+    const row = await this.invoices.insertNumbered(tx, {
       orderId: order.id,
       kind,
-      year: counter.year,
-      sequence: counter.last_number,
-      number,
+      prefix: PREFIX[kind],
       creditsInvoiceId: credits?.id ?? null,
       currency: order.currency,
       total: kind === 'credit_note' ? -order.total : order.total,
-      filePath,
     });
+    // The statement formats number and path itself (one round trip under the counter lock);
+    // these functions are the rule it must agree with.
+    const number = documentNumber(PREFIX[kind], row.year, row.sequence);
+    if (row.number !== number || row.file_path !== documentPath(row.year, number)) {
+      throw new Error(`Invoice numbering disagrees: ${row.number} ${row.file_path} vs ${number}`);
+    }
     if (kind === 'invoice') await this.orders.setInvoiceNumber(tx, order.id, number);
     return {
       id: row.id,
       kind,
       number,
       credits_number: credits?.number ?? null,
-      file_path: filePath,
+      file_path: row.file_path,
       issued_at: row.issued_at,
     };
   }

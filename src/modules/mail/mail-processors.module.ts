@@ -6,7 +6,7 @@ import { mailConfig, MailConfig, queueConfig, QueueConfig } from '../../config';
 import { CatalogModule } from '../catalog/catalog.module';
 import { InvoicesModule } from '../invoices/invoices.module';
 import { OrdersModule } from '../orders/orders.module';
-import { QueueRootModule } from '../queues/queue-root.module';
+import { JobRunnerModule } from '../queues/job-runner.module';
 import { UsersModule } from '../users/users.module';
 import { MailLogService } from './mail-log.service';
 import { MailMessages } from './mail-messages';
@@ -49,7 +49,7 @@ export function mailerOptions(config: MailConfig, queue: QueueConfig): MailerOpt
  */
 @Module({
   imports: [
-    QueueRootModule,
+    JobRunnerModule,
     UsersModule,
     OrdersModule,
     InvoicesModule,
