@@ -2,7 +2,7 @@ import { execSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { loadDatabaseConfig } from '../src/config/database.config';
 import { ensureDatabase, runMigrations } from '../src/database/ensure-database';
-import { DEMO_ACCOUNTS } from '../src/database/seed/demo-accounts';
+import { DEMO_ACCOUNTS } from '../src/modules/users/demo-accounts';
 import { BenchResult, load, printResults, ROOT, startBuiltApi, startProcess } from './harness';
 import { ensureBenchOrders } from './orders-data';
 import { mailScenario } from './mail-scenario';

@@ -4,7 +4,7 @@ import { DiscoveryService, ModulesContainer } from '@nestjs/core';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { InjectOptions } from 'light-my-request';
 import { API_PREFIX, UNPREFIXED_ROUTES } from '../src/http';
-import type { Role } from '../src/modules/users/role';
+import type { Role } from '../src/common/auth/role';
 import { createCategory, createMerchant, createProduct, uniqueSku } from './support/catalog';
 import { multipartFile, TINY_PNG } from './support/multipart';
 import { insertOrder } from './support/orders-fixture';

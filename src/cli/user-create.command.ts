@@ -3,7 +3,7 @@ import { isEmail } from 'class-validator';
 import { Command, CommandRunner, Option } from 'nest-commander';
 import { ValidationFailedError } from '../common/errors/domain-errors';
 import { assertAcceptablePassword } from '../modules/auth/password-policy';
-import { ROLES, Role } from '../modules/users/role';
+import { ROLES, Role } from '../common/auth/role';
 import { UsersService } from '../modules/users/users.service';
 
 interface Options {

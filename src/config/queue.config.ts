@@ -1,6 +1,6 @@
 import { registerAs } from '@nestjs/config';
 import { IsInt, Matches, Max, Min } from 'class-validator';
-import { QUEUE_NAMES, QueueName } from '../modules/queues/queue-names';
+import { QUEUE_NAMES, QueueName } from './queues';
 import { validateEnv } from './validate-env';
 
 class QueueEnv {

@@ -3,7 +3,7 @@ import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { authConfig, AuthConfig } from '../../src/config';
-import type { PostalAddress } from '../../src/modules/users/entities/user.entity';
+import type { PostalAddress } from '../../src/common/address/postal-address';
 
 export interface Buyer {
   id: string;

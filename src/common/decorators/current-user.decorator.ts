@@ -1,6 +1,6 @@
 import { createParamDecorator, ExecutionContext } from '@nestjs/common';
-import type { PostalAddress } from '../../modules/users/entities/user.entity';
-import type { Role } from '../../modules/users/role';
+import type { PostalAddress } from '../address/postal-address';
+import type { Role } from '../auth/role';
 
 /** Who is calling: set by the JWT guard from the token and the user's current state. */
 export interface Actor {

@@ -10,7 +10,7 @@ import type { Actor } from '../../common/decorators/current-user.decorator';
 import { User } from '../users/entities/user.entity';
 import { PasswordHasher } from '../users/password-hasher';
 import { toUserResponse } from '../users/dto/user.response';
-import { normalizeEmail } from '../users/users.service';
+import { normalizeEmail, UsersService } from '../users/users.service';
 import { CartService } from '../cart/cart.service';
 import { OutboxService } from '../queues/outbox.service';
 import { jobMessages } from '../queues/queue-names';
@@ -34,6 +34,7 @@ export class AuthService {
     private readonly carts: CartService,
     private readonly userTokens: UserTokenService,
     private readonly outbox: OutboxService,
+    private readonly accounts: UsersService,
   ) {}
 
   async register(input: RegisterDto, guestCartId?: string): Promise<SessionResponse> {
@@ -78,10 +79,7 @@ export class AuthService {
   async verifyEmail(token: string): Promise<void> {
     const userId = await this.userTokens.consume(token, 'verify-email');
     if (!userId) throw new BadRequestError('The verification link is invalid or has expired.');
-    await this.db.query(
-      `UPDATE users SET email_verified_at = COALESCE(email_verified_at, now()) WHERE id = $1`,
-      [userId],
-    );
+    await this.accounts.markEmailVerified(userId);
   }
 
   /**

@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { AddressResponse } from '../users/dto/user.response';
-import type { PostalAddress } from '../users/entities/user.entity';
+import { AddressResponse } from '../../common/address/postal-address';
+import type { PostalAddress } from '../../common/address/postal-address';
 
 import { ORDER_STATUSES, OrderStatus } from './order-status';
 

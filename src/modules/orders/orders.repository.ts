@@ -3,7 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { timestampKey } from '../../common/pagination/cursor';
 import { preparedQuery, updateReturning } from '../../database/sql';
-import type { PostalAddress } from '../users/entities/user.entity';
+import type { PostalAddress } from '../../common/address/postal-address';
 import type { OrderStatus } from './order-status';
 import type { HistoryActor, OrderDetailView, OrderItemView, OrderView } from './order-view';
 

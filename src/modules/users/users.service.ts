@@ -5,7 +5,7 @@ import { BadRequestError } from '../../common/errors/domain-errors';
 import { preparedQuery } from '../../database/sql';
 import { PostalAddress, User } from './entities/user.entity';
 import { PasswordHasher } from './password-hasher';
-import { Role } from './role';
+import { Role } from '../../common/auth/role';
 
 export interface GrantResult {
   user: User;
@@ -65,6 +65,14 @@ export class UsersService {
       [[...new Set(ids)]],
     );
     return new Map(rows.map((r) => [r.id, r.name]));
+  }
+
+  /** Marks the e-mail verified (kept as first verified when it already was). */
+  async markEmailVerified(id: string): Promise<void> {
+    await this.db.query(
+      `UPDATE users SET email_verified_at = COALESCE(email_verified_at, now()) WHERE id = $1`,
+      [id],
+    );
   }
 
   findByEmail(email: string): Promise<User | null> {

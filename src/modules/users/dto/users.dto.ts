@@ -19,7 +19,7 @@ import {
 } from 'class-validator';
 import { PageQueryDto } from '../../../common/pagination/page-query.dto';
 import { PASSWORD_MAX, PASSWORD_MIN } from '../../auth/dto/auth.dto';
-import { ROLES, Role } from '../role';
+import { ROLES, Role } from '../../../common/auth/role';
 import { UserResponse } from './user.response';
 
 const trimmed = ({ value }: { value: unknown }) =>

@@ -7,16 +7,8 @@ import {
   PrimaryGeneratedColumn,
   UpdateDateColumn,
 } from 'typeorm';
-import type { Role } from '../role';
-
-export interface PostalAddress {
-  line1: string;
-  line2?: string;
-  city: string;
-  postalCode: string;
-  country: string;
-  state?: string;
-}
+import type { PostalAddress } from '../../../common/address/postal-address';
+import type { Role } from '../../../common/auth/role';
 
 @Entity('users')
 @Check('CHK_users_email_lower', `"email" = lower("email")`)
@@ -68,3 +60,5 @@ export class User {
   @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' })
   updatedAt!: Date;
 }
+
+export type { PostalAddress };

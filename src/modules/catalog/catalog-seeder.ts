@@ -3,8 +3,8 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
 import { DataSource, EntityManager } from 'typeorm';
 import { slugify } from '../../common/text/slug';
-import { UsersService } from '../../modules/users/users.service';
-import { DEMO_ACCOUNTS } from './demo-accounts';
+import { UsersService } from '../users/users.service';
+import { DEMO_ACCOUNTS } from '../users/demo-accounts';
 
 /** Extra demo merchants, each with a shop (the demo merchant of DEMO_ACCOUNTS has one too). */
 export const DEMO_MERCHANTS = [

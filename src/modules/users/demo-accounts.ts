@@ -1,4 +1,4 @@
-import type { Role } from '../../modules/users/role';
+import type { Role } from '../../common/auth/role';
 
 /** Demo accounts for local runs; also listed in README.md. Never seeded in production. */
 export const DEMO_ACCOUNTS: { email: string; password: string; name: string; role: Role }[] = [
