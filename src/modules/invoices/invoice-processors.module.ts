@@ -1,12 +1,12 @@
 import { Module } from '@nestjs/common';
-import { QueueRootModule } from '../queues/queue-root.module';
+import { JobRunnerModule } from '../queues/job-runner.module';
 import { InvoicesProcessor } from './invoices.processor';
 import { InvoicesService } from './invoices.service';
 import { PdfRenderer } from './pdf-renderer';
 
 /** The `invoices` queue's handlers (imported by ProcessorsModule only). */
 @Module({
-  imports: [QueueRootModule],
+  imports: [JobRunnerModule],
   providers: [InvoicesService, PdfRenderer, InvoicesProcessor],
 })
 export class InvoiceProcessorsModule {}

@@ -5,6 +5,7 @@ import { DataSource, EntityManager } from 'typeorm';
 import { isAdmin, type Actor } from '../../common/decorators/current-user.decorator';
 import { NotFoundError } from '../../common/errors/domain-errors';
 import { storageConfig, StorageConfig, storeConfig, StoreConfig } from '../../config';
+import { UnrecoverableJobError } from '../queues/job-runner';
 import { OutboxService } from '../queues/outbox.service';
 import { jobMessages } from '../queues/queue-names';
 import type { PostalAddress } from '../users/entities/user.entity';
@@ -79,12 +80,13 @@ export class InvoicesService {
   /**
    * The `invoices:invoice` job: issues the order's invoice once, however often and however
    * concurrently it runs. An order cancelled before it was invoiced gets none (nothing was
-   * sold); the job then completes without doing anything.
+   * sold); the job then completes without doing anything. An order that does not exist never
+   * will: `UnrecoverableJobError` (the job fails once, not retried).
    */
   async issueInvoice(orderId: string): Promise<IssueOutcome> {
     const result = await this.db.transaction(async (tx): Promise<Locked> => {
       const order = await this.lockOrder(tx, orderId);
-      if (!order) return { skipped: 'no such order' };
+      if (!order) throw new UnrecoverableJobError(`no such order ${orderId}`);
       const existing = await this.findDocument(tx, orderId, 'invoice');
       if (existing) return { order, document: existing, created: false };
       if (order.status === 'cancelled') return { skipped: 'order cancelled before invoicing' };
@@ -109,7 +111,7 @@ export class InvoicesService {
 
     const result = await this.db.transaction(async (tx): Promise<Locked> => {
       const order = await this.lockOrder(tx, orderId);
-      if (!order) return { skipped: 'no such order' };
+      if (!order) throw new UnrecoverableJobError(`no such order ${orderId}`);
       const existing = await this.findDocument(tx, orderId, 'credit_note');
       if (existing) return { order, document: existing, created: false };
       if (order.status !== 'refunded') return { skipped: `order is ${order.status}` };

@@ -3,7 +3,7 @@ import { HandlebarsAdapter } from '@nestjs-modules/mailer/adapters/handlebars.ad
 import { Module } from '@nestjs/common';
 import { join } from 'node:path';
 import { mailConfig, MailConfig, queueConfig, QueueConfig } from '../../config';
-import { QueueRootModule } from '../queues/queue-root.module';
+import { JobRunnerModule } from '../queues/job-runner.module';
 import { MailLogService } from './mail-log.service';
 import { MailMessages } from './mail-messages';
 import { MailSender } from './mail-sender';
@@ -44,7 +44,7 @@ export function mailerOptions(config: MailConfig, queue: QueueConfig): MailerOpt
  */
 @Module({
   imports: [
-    QueueRootModule,
+    JobRunnerModule,
     MailerModule.forRootAsync({
       inject: [mailConfig.KEY, queueConfig.KEY],
       useFactory: mailerOptions,
