@@ -3,7 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { decodeCursor, KeysetCursor } from '../../common/pagination/cursor';
 import { ProductQueryDto, ProductSort } from './dto/product.dto';
-import { ProductStatus } from './entities/product.entity';
+import { ProductStatus } from './catalog-types';
 import { preparedQuery } from '../../database/sql';
 
 /** One product with its shop, category and live variants, as the SQL below returns it. */
@@ -181,6 +181,15 @@ export class ProductsRepository {
          updated_at = now()
        WHERE p.id = $1`,
       [productId],
+    );
+  }
+
+  /** Adds a review's rating to the product's sum and count, in the caller's transaction. */
+  async addRating(tx: EntityManager, productId: string, rating: number): Promise<void> {
+    await tx.query(
+      `UPDATE products SET rating_sum = rating_sum + $2, rating_count = rating_count + 1
+        WHERE id = $1`,
+      [productId, rating],
     );
   }
 }
