@@ -2,6 +2,7 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { UploadsModule } from './common/uploads/uploads.module';
 import { CoreModule } from './core.module';
 import { HealthModule } from './modules/health/health.module';
+import { MailMetricsModule } from './modules/mail/mail-metrics.module';
 import { MetricsModule } from './modules/metrics/metrics.module';
 import { AuthModule } from './modules/auth/auth.module';
 import { UserAccountsModule } from './modules/users/user-accounts.module';
@@ -30,6 +31,7 @@ export class AppModule {
         CoreModule,
         UploadsModule,
         MetricsModule,
+        MailMetricsModule,
         HealthModule,
         UsersModule,
         AuthModule,
