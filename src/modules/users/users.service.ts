@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
 import { BadRequestError } from '../../common/errors/domain-errors';
-import { User } from './entities/user.entity';
+import { PostalAddress, User } from './entities/user.entity';
 import { PasswordHasher } from './password-hasher';
 import { Role } from './role';
 
@@ -35,6 +35,7 @@ export class UsersService {
     password?: string;
     name: string;
     role: Role;
+    address?: PostalAddress;
   }): Promise<GrantResult> {
     const existing = await this.findByEmail(input.email);
     if (existing) {
@@ -52,6 +53,7 @@ export class UsersService {
         passwordHash: await this.hasher.hash(input.password),
         name: input.name,
         roles,
+        address: input.address ?? null,
         emailVerifiedAt: new Date(),
       }),
     );
