@@ -29,6 +29,9 @@ async function rolesOf(email: string): Promise<string[] | undefined> {
 }
 
 describe('the operator CLI', () => {
+  // Each case boots TypeScript entry points in child processes: slow on a busy 2-core machine.
+  jest.setTimeout(180_000);
+
   it('creates an admin, and adds a role to an existing user', async () => {
     const email = `ops-${Date.now()}@example.com`;
     await cli(

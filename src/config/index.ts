@@ -1,4 +1,5 @@
 import { appConfig } from './app.config';
+import { ConfigValidationError } from './validate-env';
 import { authConfig } from './auth.config';
 import { cartConfig } from './cart.config';
 import { catalogConfig } from './catalog.config';
@@ -50,3 +51,20 @@ export {
   storeConfig,
   stripeConfig,
 };
+
+/**
+ * Loads every namespace now and reports all bad variables at once (each problem names its
+ * variable), so an entry point can fail before it connects to anything.
+ */
+export function checkConfig(): void {
+  const problems: string[] = [];
+  for (const load of allConfigs) {
+    try {
+      load();
+    } catch (error) {
+      if (!(error instanceof ConfigValidationError)) throw error;
+      problems.push(...error.problems);
+    }
+  }
+  if (problems.length) throw new ConfigValidationError(problems);
+}

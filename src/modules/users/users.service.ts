@@ -88,6 +88,7 @@ export class UsersService {
     password?: string;
     name: string;
     role: Role;
+    address?: PostalAddress;
   }): Promise<GrantResult> {
     const existing = await this.findByEmail(input.email);
     if (existing) {
@@ -105,6 +106,7 @@ export class UsersService {
         passwordHash: await this.hasher.hash(input.password),
         name: input.name,
         roles,
+        address: input.address ?? null,
         emailVerifiedAt: new Date(),
       }),
     );
