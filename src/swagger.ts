@@ -6,6 +6,8 @@ import type {
   SchemaObject,
 } from '@nestjs/swagger/dist/interfaces/open-api-spec.interface';
 import { version } from '../package.json';
+import type { AppConfig } from './config';
+import type { NodeEnv } from './config/validate-env';
 
 export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
   const config = new DocumentBuilder()
@@ -60,12 +62,21 @@ function withProblemResponses(document: OpenAPIObject): OpenAPIObject {
   return document;
 }
 
-/** Swagger UI at /docs, the OpenAPI 3 document at /docs-json. */
-export function setupSwagger(app: INestApplication): void {
+/**
+ * Swagger UI options. `persistAuthorization` keeps the bearer token in the browser's
+ * localStorage, where any script of the origin can read it: a convenience for development only.
+ */
+export function swaggerUiOptions(env: NodeEnv): { persistAuthorization: boolean } {
+  return { persistAuthorization: env !== 'production' };
+}
+
+/** Swagger UI at /docs, the OpenAPI 3 document at /docs-json (unless DOCS_ENABLED=false). */
+export function setupSwagger(app: INestApplication, config: AppConfig): void {
+  if (!config.docsEnabled) return;
   SwaggerModule.setup('docs', app, () => buildOpenApiDocument(app), {
     jsonDocumentUrl: 'docs-json',
     yamlDocumentUrl: 'docs-yaml',
     customSiteTitle: 'Shop API',
-    swaggerOptions: { persistAuthorization: true },
+    swaggerOptions: swaggerUiOptions(config.env),
   });
 }

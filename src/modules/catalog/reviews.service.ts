@@ -51,7 +51,7 @@ export class ReviewsService {
     const values: unknown[] = [productId, page.limit + 1];
     let after = '';
     if (page.cursor) {
-      const c = decodeCursor(page.cursor, 'reviews');
+      const c = decodeCursor(page.cursor, 'reviews', 'timestamp');
       values.push(c.v, c.id);
       after = `AND (r.created_at, r.id) < ($3::timestamptz, $4::uuid)`;
     }

@@ -13,8 +13,9 @@ import type { AccessTokenPayload } from '../token.service';
 
 /**
  * Verifies the bearer token (HS256 only: `alg: none` and other algorithms are refused), then
- * reads the user's current state, so that a deactivated user or a changed role takes effect at
- * the next request.
+ * reads the user's current state and, in the same statement, whether the token's session (its
+ * refresh-token family) still has a live token: a deactivated user, a changed role, a logout,
+ * "sign out everywhere" and a password change or reset all take effect at the next request.
  */
 @Injectable()
 export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
@@ -34,13 +35,18 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
 
   async validate(payload: AccessTokenPayload): Promise<Actor> {
     // Every signed-in request runs this: a prepared statement, planned once per connection.
+    if (typeof payload.sid !== 'string') throw new UnauthorizedError('Sign in again.');
     const [user] = await preparedQuery<{ id: string; email: string; roles: Role[] }>(
       this.db,
-      `SELECT id, email, roles FROM users WHERE id = $1 AND active AND deleted_at IS NULL`,
-      [payload.sub],
+      `SELECT u.id, u.email, u.roles FROM users u
+        WHERE u.id = $1 AND u.active AND u.deleted_at IS NULL
+          AND EXISTS (SELECT 1 FROM refresh_tokens t
+                       WHERE t.family_id = $2 AND t.user_id = u.id
+                         AND t.revoked_at IS NULL AND t.expires_at > now())`,
+      [payload.sub, payload.sid],
     );
     if (!user) {
-      throw new UnauthorizedError('This account is not active.');
+      throw new UnauthorizedError('This session has ended or the account is not active.');
     }
     return { id: user.id, email: user.email, roles: user.roles, sessionId: payload.sid };
   }
