@@ -2,7 +2,7 @@ import fastifyHelmet from '@fastify/helmet';
 import fastifyMultipart from '@fastify/multipart';
 import fastifyStatic from '@fastify/static';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
-import type { FastifyRequest } from 'fastify';
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { mkdir } from 'node:fs/promises';
 import { Logger as PinoLogger } from 'nestjs-pino';
 import { AppConfig, storageConfig, StorageConfig } from './config';
@@ -38,6 +38,15 @@ export function createFastifyAdapter(config: AppConfig): FastifyAdapter {
     forceCloseConnections: 'idle',
     return503OnClosing: true,
     logger: false,
+    // Errors of Fastify's router (a malformed URL, a path segment past its length limit) as
+    // the same problem documents as every other error.
+    frameworkErrors: (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
+      const problem = toProblem(error);
+      void reply
+        .code(problem.status)
+        .header('content-type', PROBLEM_CONTENT_TYPE)
+        .send({ ...problem, instance: request.url.split('?')[0], requestId: request.id });
+    },
   });
 }
 
