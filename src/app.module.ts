@@ -11,6 +11,7 @@ import { CatalogModule } from './modules/catalog/catalog.module';
 import { CheckoutModule } from './modules/checkout/checkout.module';
 import { InventoryModule } from './modules/inventory/inventory.module';
 import { OrdersModule } from './modules/orders/orders.module';
+import { ReviewsModule } from './modules/reviews/reviews.module';
 import { InvoicesModule } from './modules/invoices/invoices.module';
 import { QueueDashboardModule } from './modules/queues/dashboard/queue-dashboard.module';
 import { ProcessorsModule } from './worker.module';
@@ -36,6 +37,7 @@ export class AppModule {
         InventoryModule,
         CatalogModule,
         OrdersModule,
+        ReviewsModule,
         CartModule,
         CheckoutModule,
         InvoicesModule,

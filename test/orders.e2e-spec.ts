@@ -5,7 +5,7 @@ import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import { ORDER_EVENTS, OrderStatusChangedEvent } from '../src/modules/orders/order.events';
 import { canTransition } from '../src/modules/orders/order-status';
-import { ORDER_STATUSES, OrderStatus } from '../src/modules/orders/order-view';
+import { ORDER_STATUSES, OrderStatus } from '../src/modules/orders/order-status';
 import { createMerchant, createProduct } from './support/catalog';
 import { insertOrder } from './support/orders-fixture';
 import { createTestApp } from './support/test-app';

@@ -1,4 +1,5 @@
 import { createParamDecorator, ExecutionContext } from '@nestjs/common';
+import type { PostalAddress } from '../../modules/users/entities/user.entity';
 import type { Role } from '../../modules/users/role';
 
 /** Who is calling: set by the JWT guard from the token and the user's current state. */
@@ -6,6 +7,9 @@ export interface Actor {
   id: string;
   email: string;
   roles: Role[];
+  /** The name and saved address as read with the roles (checkout snapshots them). */
+  name: string;
+  address: PostalAddress | null;
   /** The session (refresh-token family) the access token belongs to. */
   sessionId?: string;
 }

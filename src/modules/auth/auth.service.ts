@@ -11,9 +11,10 @@ import { User } from '../users/entities/user.entity';
 import { PasswordHasher } from '../users/password-hasher';
 import { toUserResponse } from '../users/dto/user.response';
 import { normalizeEmail } from '../users/users.service';
-import { AccountNotifier } from './account-notifier';
+import { CartService } from '../cart/cart.service';
+import { OutboxService } from '../queues/outbox.service';
+import { jobMessages } from '../queues/queue-names';
 import { RegisterDto, ResetPasswordDto, SessionResponse, TokenPairResponse } from './dto/auth.dto';
-import { GuestCartHandover } from './guest-cart-handover';
 import { assertAcceptablePassword } from './password-policy';
 import { TokenService } from './token.service';
 import { UserTokenService } from './user-token.service';
@@ -34,9 +35,9 @@ export class AuthService {
     @InjectDataSource() private readonly db: DataSource,
     private readonly hasher: PasswordHasher,
     private readonly tokens: TokenService,
-    private readonly cartHandover: GuestCartHandover,
+    private readonly carts: CartService,
     private readonly userTokens: UserTokenService,
-    private readonly notifier: AccountNotifier,
+    private readonly outbox: OutboxService,
   ) {}
 
   async register(input: RegisterDto, guestCartId?: string): Promise<SessionResponse> {
@@ -48,17 +49,22 @@ export class AuthService {
     const passwordHash = await this.hasher.hash(input.password);
     let user: User;
     try {
-      user = await this.users.save(
-        this.users.create({ email, passwordHash, name: input.name, roles: ['customer'] }),
-      );
+      // The account, its verification token and the welcome e-mail's outbox row commit
+      // together: no account without its e-mail, no e-mail for an account that is not there.
+      user = await this.db.transaction(async (tx) => {
+        const created = await tx.save(
+          tx.create(User, { email, passwordHash, name: input.name, roles: ['customer'] }),
+        );
+        const token = await this.userTokens.issue(created.id, 'verify-email', tx);
+        await this.outbox.add(tx, [jobMessages.verifyEmail(created.id, token)]);
+        return created;
+      });
     } catch (error) {
       if ((error as { code?: string }).code === UNIQUE_VIOLATION) {
         throw new ConflictError('An account with this e-mail already exists.');
       }
       throw error;
     }
-    const token = await this.userTokens.issue(user.id, 'verify-email');
-    await this.notifier.emailVerification(user.id, token);
     return this.startSession(user, guestCartId);
   }
 
@@ -66,8 +72,10 @@ export class AuthService {
   async resendVerification(actor: Actor): Promise<void> {
     const user = await this.users.findOneBy({ id: actor.id });
     if (!user || user.emailVerifiedAt) return;
-    const token = await this.userTokens.issue(user.id, 'verify-email');
-    await this.notifier.emailVerification(user.id, token);
+    await this.db.transaction(async (tx) => {
+      const token = await this.userTokens.issue(user.id, 'verify-email', tx);
+      await this.outbox.add(tx, [jobMessages.verifyEmail(user.id, token)]);
+    });
   }
 
   /** Marks the e-mail verified; the token works once. */
@@ -87,11 +95,15 @@ export class AuthService {
    * the mail worker skips the job of an e-mail without an account.
    */
   async forgotPassword(email: string): Promise<void> {
-    const { token, userId } = await this.userTokens.issueForEmail(
-      normalizeEmail(email),
-      'reset-password',
-    );
-    await this.notifier.passwordReset(userId ?? NO_ACCOUNT, token);
+    // The token and its outbox row commit together, with or without an account.
+    await this.db.transaction(async (tx) => {
+      const { token, userId } = await this.userTokens.issueForEmail(
+        normalizeEmail(email),
+        'reset-password',
+        tx,
+      );
+      await this.outbox.add(tx, [jobMessages.passwordReset(userId ?? NO_ACCOUNT, token)]);
+    });
   }
 
   /** Sets a new password with a reset token (once) and signs the user out everywhere. */
@@ -133,7 +145,7 @@ export class AuthService {
   }
 
   async startSession(user: User, guestCartId?: string): Promise<SessionResponse> {
-    if (guestCartId) await this.cartHandover.mergeIntoUser(guestCartId, user.id);
+    if (guestCartId) await this.carts.mergeIntoUser(guestCartId, user.id);
     const pair = await this.tokens.issue(user);
     return { user: toUserResponse(user), ...pair };
   }

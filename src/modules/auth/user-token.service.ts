@@ -45,9 +45,10 @@ export class UserTokenService {
   async issueForEmail(
     email: string,
     purpose: UserTokenPurpose,
+    manager: EntityManager = this.db.manager,
   ): Promise<{ token: string; userId?: string }> {
     const { token, hash } = newOpaqueToken();
-    const rows: { user_id: string }[] = await this.db.query(
+    const rows: { user_id: string }[] = await manager.query(
       `WITH account AS (
          SELECT id FROM users WHERE email = $1 AND active AND deleted_at IS NULL
        ), spent AS (

@@ -185,4 +185,13 @@ export class ProductsRepository {
       [productId],
     );
   }
+
+  /** Adds a review's rating to the product's sum and count, in the caller's transaction. */
+  async addRating(tx: EntityManager, productId: string, rating: number): Promise<void> {
+    await tx.query(
+      `UPDATE products SET rating_sum = rating_sum + $2, rating_count = rating_count + 1
+        WHERE id = $1`,
+      [productId, rating],
+    );
+  }
 }

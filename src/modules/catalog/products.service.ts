@@ -12,7 +12,6 @@ import {
 import { Page, toPage } from '../../common/pagination/cursor';
 import { slugCandidates, SLUG_PATTERN } from '../../common/text/slug';
 import { ImageStorage, thumbnailName } from '../../common/uploads/image-storage.service';
-import { InventoryService } from '../inventory/inventory.service';
 import { CatalogCache } from './catalog-cache';
 import { CategoriesService } from './categories.service';
 import {
@@ -29,6 +28,7 @@ import {
 import { OwnerScope, ProductRow, ProductsRepository } from './products.repository';
 import { ShopsService } from './shops.service';
 import { updateReturning } from '../../database/sql';
+import { VariantsRepository } from './variants.repository';
 
 export const PRODUCT_IMAGE_MAX_BYTES = 5 * 1024 * 1024;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -99,7 +99,7 @@ export class ProductsService {
     private readonly products: ProductsRepository,
     private readonly shops: ShopsService,
     private readonly categories: CategoriesService,
-    private readonly inventory: InventoryService,
+    private readonly variants: VariantsRepository,
     private readonly images: ImageStorage,
     private readonly cache: CatalogCache,
   ) {}
@@ -138,6 +138,11 @@ export class ProductsService {
       (row) => this.toResponse(row),
       (row) => ({ s: sort, v: row.sort_key ?? null, id: row.id }),
     );
+  }
+
+  /** Adds a review's rating to the product's sum and count, in the review's transaction. */
+  async addRating(tx: EntityManager, productId: string, rating: number): Promise<void> {
+    await this.products.addRating(tx, productId, rating);
   }
 
   async get(actor: Actor | undefined, idOrSlug: string): Promise<ProductResponse> {
@@ -355,13 +360,16 @@ export class ProductsService {
     );
     if (!rows.length) throw new ConflictError(`The SKU ${v.sku} is taken.`, { sku: v.sku });
     if (v.stock > 0) {
-      await this.inventory.apply(m, [
+      // A new row: no lock to take, no threshold to cross from 0.
+      await this.variants.applyStock(m, new Map([[rows[0].id, v.stock]]), [
         {
           variantId: rows[0].id,
           delta: v.stock,
           reason: 'adjustment',
           actorId: actor.id,
+          orderId: null,
           note: 'initial stock',
+          resultingStock: v.stock,
         },
       ]);
     }

@@ -1,47 +1,24 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { join } from 'node:path';
+import { readFile } from 'node:fs/promises';
+import { isAbsolute, relative, resolve } from 'node:path';
 import { DataSource, EntityManager } from 'typeorm';
 import { isAdmin, type Actor } from '../../common/decorators/current-user.decorator';
 import { NotFoundError } from '../../common/errors/domain-errors';
 import { storageConfig, StorageConfig, storeConfig, StoreConfig } from '../../config';
+import { UnrecoverableJobError } from '../queues/job-runner';
 import { OutboxService } from '../queues/outbox.service';
 import { jobMessages } from '../queues/queue-names';
-import type { PostalAddress } from '../users/entities/user.entity';
-import { buildInvoiceDocument, InvoiceKind, InvoiceLine } from './invoice-document';
+import { InvoiceableOrder, OrdersRepository } from '../orders/orders.repository';
+import { buildInvoiceDocument, InvoiceKind } from './invoice-document';
 import { fileExists, writeFileAtomic } from '../../common/files/atomic-write';
 import { documentNumber, documentPath } from './invoice-files';
+import { DocumentRow, InvoicesRepository } from './invoices.repository';
 import { PdfRenderer } from './pdf-renderer';
-
-interface OrderRow {
-  id: string;
-  number: string;
-  status: string;
-  currency: string;
-  subtotal: number;
-  tax: number;
-  tax_rate_bps: number;
-  shipping: number;
-  total: number;
-  buyer_name: string;
-  buyer_email: string;
-  shipping_address: PostalAddress;
-  created_at: Date;
-  lines: InvoiceLine[];
-}
-
-interface DocumentRow {
-  id: string;
-  kind: InvoiceKind;
-  number: string;
-  credits_number: string | null;
-  file_path: string;
-  issued_at: Date;
-}
 
 type Locked =
   | { skipped: string }
-  | { skipped?: undefined; order: OrderRow; document: DocumentRow; created: boolean };
+  | { skipped?: undefined; order: InvoiceableOrder; document: DocumentRow; created: boolean };
 
 /** What a job did; stored by Bull as the job's return value. */
 export type IssueOutcome =
@@ -50,6 +27,11 @@ export type IssueOutcome =
 export interface DocumentFile {
   path: string;
   fileName: string;
+}
+
+/** The invoice's row exists but its file cannot be read (yet): worth another try later. */
+export class InvoiceFileUnreadableError extends Error {
+  override name = 'InvoiceFileUnreadableError';
 }
 
 const PREFIX: Record<InvoiceKind, 'INV' | 'CN'> = { invoice: 'INV', credit_note: 'CN' };
@@ -72,6 +54,8 @@ export class InvoicesService {
     @InjectDataSource() private readonly db: DataSource,
     @Inject(storeConfig.KEY) private readonly store: StoreConfig,
     @Inject(storageConfig.KEY) private readonly storage: StorageConfig,
+    private readonly invoices: InvoicesRepository,
+    private readonly orders: OrdersRepository,
     private readonly outbox: OutboxService,
     private readonly renderer: PdfRenderer,
   ) {}
@@ -79,12 +63,13 @@ export class InvoicesService {
   /**
    * The `invoices:invoice` job: issues the order's invoice once, however often and however
    * concurrently it runs. An order cancelled before it was invoiced gets none (nothing was
-   * sold); the job then completes without doing anything.
+   * sold); the job then completes without doing anything. An order that does not exist never
+   * will: `UnrecoverableJobError` (the job fails once, not retried).
    */
   async issueInvoice(orderId: string): Promise<IssueOutcome> {
     const result = await this.db.transaction(async (tx): Promise<Locked> => {
       const order = await this.lockOrder(tx, orderId);
-      if (!order) return { skipped: 'no such order' };
+      if (!order) throw new UnrecoverableJobError(`no such order ${orderId}`);
       const existing = await this.findDocument(tx, orderId, 'invoice');
       if (existing) return { order, document: existing, created: false };
       if (order.status === 'cancelled') return { skipped: 'order cancelled before invoicing' };
@@ -94,7 +79,8 @@ export class InvoicesService {
     if (result.skipped !== undefined) return this.skip(orderId, 'invoice', result.skipped);
 
     await this.ensureFile(result.order, result.document, result.created);
-    await this.outbox.add(undefined, [jobMessages.orderConfirmation(orderId)]);
+    // Only now that the file exists (autocommit: the document's transaction is over).
+    await this.outbox.add(this.db.manager, [jobMessages.orderConfirmation(orderId)]);
     return { status: result.created ? 'issued' : 'existing', number: result.document.number };
   }
 
@@ -109,7 +95,7 @@ export class InvoicesService {
 
     const result = await this.db.transaction(async (tx): Promise<Locked> => {
       const order = await this.lockOrder(tx, orderId);
-      if (!order) return { skipped: 'no such order' };
+      if (!order) throw new UnrecoverableJobError(`no such order ${orderId}`);
       const existing = await this.findDocument(tx, orderId, 'credit_note');
       if (existing) return { order, document: existing, created: false };
       if (order.status !== 'refunded') return { skipped: `order is ${order.status}` };
@@ -129,27 +115,45 @@ export class InvoicesService {
    * order is not found, and so is a document not issued (or not rendered) yet.
    */
   async findFile(actor: Actor, orderId: string, kind: InvoiceKind): Promise<DocumentFile> {
-    const [row] = await this.db.query<
-      { user_id: string; number: string | null; file_path: string | null }[]
-    >(
-      `SELECT o.user_id, i.number, i.file_path
-         FROM orders o
-         LEFT JOIN invoices i ON i.order_id = o.id AND i.kind = $2
-        WHERE o.id = $1`,
-      [orderId, kind],
-    );
-    if (!row || (row.user_id !== actor.id && !isAdmin(actor))) {
+    const ownerId = await this.orders.ownerOf(orderId);
+    if (!ownerId || (ownerId !== actor.id && !isAdmin(actor))) {
       throw new NotFoundError('No such order.');
     }
     const what = kind === 'invoice' ? 'invoice' : 'credit note';
-    if (!row.number || !row.file_path) {
-      throw new NotFoundError(`The order's ${what} is not issued yet.`);
-    }
-    const path = join(this.storage.invoiceDir, row.file_path);
+    const row = await this.invoices.findIssued(orderId, kind);
+    if (!row) throw new NotFoundError(`The order's ${what} is not issued yet.`);
+    const path = this.pathOf(row);
     if (!(await fileExists(path))) {
       throw new NotFoundError(`The order's ${what} is being generated.`);
     }
     return { path, fileName: `${row.number}.pdf` };
+  }
+
+  /**
+   * The rendered PDF of an order's invoice (the confirmation e-mail attaches it): undefined
+   * while none is issued; throws `InvoiceFileUnreadableError` while its file is not readable.
+   */
+  async invoicePdf(orderId: string): Promise<{ number: string; content: Buffer } | undefined> {
+    const row = await this.invoices.findIssued(orderId, 'invoice');
+    if (!row) return undefined;
+    const path = this.pathOf(row);
+    try {
+      return { number: row.number, content: await readFile(path) };
+    } catch (error) {
+      throw new InvoiceFileUnreadableError(
+        `Invoice ${row.number} file is not readable: ${(error as Error).message}`,
+      );
+    }
+  }
+
+  /** The document's file under INVOICE_DIR; a stored path that leads outside it is refused. */
+  private pathOf(row: DocumentRow): string {
+    const path = resolve(this.storage.invoiceDir, row.file_path);
+    const inside = relative(resolve(this.storage.invoiceDir), path);
+    if (inside === '' || inside.startsWith('..') || isAbsolute(inside)) {
+      throw new Error(`Invoice ${row.number} has a path outside INVOICE_DIR`);
+    }
+    return path;
   }
 
   private skip(orderId: string, what: string, reason: string): IssueOutcome {
@@ -158,35 +162,16 @@ export class InvoicesService {
   }
 
   /** The order with its lines, locked: jobs for the same order run one after the other. */
-  private async lockOrder(tx: EntityManager, orderId: string): Promise<OrderRow | undefined> {
-    const [order] = await tx.query<OrderRow[]>(
-      `SELECT o.id, o.number, o.status, o.currency, o.subtotal, o.tax, o.tax_rate_bps, o.shipping,
-              o.total, o.buyer_name, o.buyer_email, o.shipping_address, o.created_at,
-              (SELECT coalesce(json_agg(json_build_object(
-                        'sku', i.sku, 'title', i.title, 'options', i.options,
-                        'unitPrice', i.unit_price, 'quantity', i.quantity,
-                        'lineTotal', i.line_total) ORDER BY i.position), '[]')
-                 FROM order_items i WHERE i.order_id = o.id) AS lines
-         FROM orders o
-        WHERE o.id = $1
-          FOR UPDATE OF o`,
-      [orderId],
-    );
-    return order;
+  private lockOrder(tx: EntityManager, orderId: string): Promise<InvoiceableOrder | undefined> {
+    return this.orders.lockForInvoice(tx, orderId);
   }
 
-  private async findDocument(
+  private findDocument(
     tx: EntityManager,
     orderId: string,
     kind: InvoiceKind,
   ): Promise<DocumentRow | undefined> {
-    const [row] = await tx.query<DocumentRow[]>(
-      `SELECT i.id, i.kind, i.number, c.number AS credits_number, i.file_path, i.issued_at
-         FROM invoices i LEFT JOIN invoices c ON c.id = i.credits_invoice_id
-        WHERE i.order_id = $1 AND i.kind = $2`,
-      [orderId, kind],
-    );
-    return row;
+    return this.invoices.find(tx, orderId, kind);
   }
 
   /**
@@ -196,49 +181,42 @@ export class InvoicesService {
    */
   private async allocate(
     tx: EntityManager,
-    order: OrderRow,
+    order: InvoiceableOrder,
     kind: InvoiceKind,
     credits: DocumentRow | null,
   ): Promise<DocumentRow> {
-    const [counter] = await tx.query<{ year: number; last_number: number }[]>(
-      `INSERT INTO invoice_counters AS c (kind, year, last_number)
-       VALUES ($1, extract(year FROM now() AT TIME ZONE 'UTC')::int, 1)
-       ON CONFLICT (kind, year) DO UPDATE SET last_number = c.last_number + 1
-       RETURNING c.year, c.last_number`,
-      [kind],
-    );
-    const number = documentNumber(PREFIX[kind], counter.year, counter.last_number);
-    const filePath = documentPath(counter.year, number);
-    const [row] = await tx.query<{ id: string; issued_at: Date }[]>(
-      `INSERT INTO invoices (order_id, kind, year, sequence, number, credits_invoice_id, currency,
-                             total, file_path)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
-       RETURNING id, issued_at`,
-      [
-        order.id,
-        kind,
-        counter.year,
-        counter.last_number,
-        number,
-        credits?.id ?? null,
-        order.currency,
-        kind === 'credit_note' ? -order.total : order.total,
-        filePath,
-      ],
-    );
+    const row = await this.invoices.insertNumbered(tx, {
+      orderId: order.id,
+      kind,
+      prefix: PREFIX[kind],
+      creditsInvoiceId: credits?.id ?? null,
+      currency: order.currency,
+      total: kind === 'credit_note' ? -order.total : order.total,
+    });
+    // The statement formats number and path itself (one round trip under the counter lock);
+    // these functions are the rule it must agree with.
+    const number = documentNumber(PREFIX[kind], row.year, row.sequence);
+    if (row.number !== number || row.file_path !== documentPath(row.year, number)) {
+      throw new Error(`Invoice numbering disagrees: ${row.number} ${row.file_path} vs ${number}`);
+    }
+    if (kind === 'invoice') await this.orders.setInvoiceNumber(tx, order.id, number);
     return {
       id: row.id,
       kind,
       number,
       credits_number: credits?.number ?? null,
-      file_path: filePath,
+      file_path: row.file_path,
       issued_at: row.issued_at,
     };
   }
 
   /** Renders the document's PDF unless its file is already there (`force`: render anyway). */
-  private async ensureFile(order: OrderRow, document: DocumentRow, force: boolean): Promise<void> {
-    const path = join(this.storage.invoiceDir, document.file_path);
+  private async ensureFile(
+    order: InvoiceableOrder,
+    document: DocumentRow,
+    force: boolean,
+  ): Promise<void> {
+    const path = this.pathOf(document);
     if (!force && (await fileExists(path))) return;
     const definition = buildInvoiceDocument(
       {

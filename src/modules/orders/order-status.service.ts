@@ -7,8 +7,9 @@ import { NotFoundError, UnprocessableError } from '../../common/errors/domain-er
 import { InventoryService } from '../inventory/inventory.service';
 import { OutboxService } from '../queues/outbox.service';
 import { ORDER_EVENTS, OrderStatusChangedEvent } from './order.events';
-import { assertTransition, followUpJobs, OWNER_CANCELLABLE } from './order-status';
-import { loadOrderDetails, OrderDetailView, OrderStatus } from './order-view';
+import { assertTransition, followUpJobs, OrderStatus, OWNER_CANCELLABLE } from './order-status';
+import { OrderDetailView } from './order-view';
+import { OrdersRepository } from './orders.repository';
 
 /**
  * Moves orders through the state machine (`order-status.ts`). Each transition is one
@@ -22,6 +23,7 @@ import { loadOrderDetails, OrderDetailView, OrderStatus } from './order-view';
 export class OrderStatusService {
   constructor(
     @InjectDataSource() private readonly db: DataSource,
+    private readonly orders: OrdersRepository,
     private readonly inventory: InventoryService,
     private readonly outbox: OutboxService,
     private readonly events: EventEmitter2,
@@ -44,13 +46,8 @@ export class OrderStatusService {
     asBuyer: boolean,
   ): Promise<OrderDetailView> {
     const event = await this.db.transaction(async (tx): Promise<OrderStatusChangedEvent> => {
-      const rows: { status: OrderStatus }[] = await tx.query(
-        `SELECT status FROM orders WHERE id = $1 AND ($2::uuid IS NULL OR user_id = $2)
-           FOR UPDATE`,
-        [orderId, asBuyer ? actor.id : null],
-      );
-      if (!rows.length) throw new NotFoundError('No such order.');
-      const from = rows[0].status;
+      const from = await this.orders.lockStatus(tx, orderId, asBuyer ? actor.id : undefined);
+      if (!from) throw new NotFoundError('No such order.');
       assertTransition(from, to);
       if (asBuyer && !OWNER_CANCELLABLE.includes(from)) {
         throw new UnprocessableError(
@@ -59,32 +56,20 @@ export class OrderStatusService {
           { from, to },
         );
       }
-      await tx.query(`UPDATE orders SET status = $2, updated_at = now() WHERE id = $1`, [
-        orderId,
-        to,
-      ]);
-      const [history]: { id: string }[] = await tx.query(
-        `INSERT INTO order_status_history (order_id, from_status, to_status, actor_id)
-         VALUES ($1, $2, $3, $4) RETURNING id`,
-        [orderId, from, to, actor.id],
-      );
+      const historyId = await this.orders.changeStatus(tx, orderId, from, to, actor.id);
       // Refunds do not restock: the goods may never come back (a return is a manual adjustment).
       if (to === 'cancelled') await this.restock(tx, orderId, actor.id);
-      await this.outbox.add(tx, followUpJobs(orderId, history.id, to));
-      return { orderId, historyId: history.id, from, to, actorId: actor.id };
+      await this.outbox.add(tx, followUpJobs(orderId, historyId, to));
+      return { orderId, historyId, from, to, actorId: actor.id };
     });
     this.events.emit(ORDER_EVENTS.statusChanged, event);
-    const [order] = await loadOrderDetails(this.db, [orderId]);
+    const [order] = await this.orders.loadDetails([orderId]);
     return order;
   }
 
   /** Gives back every line's quantity; lines whose variant was deleted since are skipped. */
   private async restock(tx: EntityManager, orderId: string, actorId: string): Promise<void> {
-    const lines: { variant_id: string; quantity: number }[] = await tx.query(
-      `SELECT variant_id, quantity FROM order_items
-        WHERE order_id = $1 AND variant_id IS NOT NULL ORDER BY position`,
-      [orderId],
-    );
+    const lines = await this.orders.linesWithVariant(tx, orderId);
     await this.inventory.apply(
       tx,
       lines.map((l) => ({

@@ -5,7 +5,16 @@ import {
   ORDER_MAIL_STATUSES,
   OrderMailStatus,
 } from '../queues/queue-names';
-import type { OrderStatus } from './order-view';
+
+export const ORDER_STATUSES = [
+  'placed',
+  'paid',
+  'shipped',
+  'delivered',
+  'cancelled',
+  'refunded',
+] as const;
+export type OrderStatus = (typeof ORDER_STATUSES)[number];
 
 /**
  * The order state machine: the one table of allowed transitions (from → the statuses it may

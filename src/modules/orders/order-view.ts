@@ -1,18 +1,10 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import type { DataSource, EntityManager } from 'typeorm';
 import { AddressResponse } from '../users/dto/user.response';
 import type { PostalAddress } from '../users/entities/user.entity';
-import { preparedQuery } from '../../database/sql';
 
-export const ORDER_STATUSES = [
-  'placed',
-  'paid',
-  'shipped',
-  'delivered',
-  'cancelled',
-  'refunded',
-] as const;
-export type OrderStatus = (typeof ORDER_STATUSES)[number];
+import { ORDER_STATUSES, OrderStatus } from './order-status';
+
+/** The API shapes of an order (its reads live in OrdersRepository). */
 
 export class OrderItemView {
   @ApiPropertyOptional({
@@ -107,127 +99,4 @@ export class OrderHistoryEntry {
 export class OrderDetailView extends OrderView {
   @ApiProperty({ type: [OrderHistoryEntry] })
   history!: OrderHistoryEntry[];
-}
-
-interface OrderRow {
-  id: string;
-  number: string;
-  status: OrderStatus;
-  subtotal: number;
-  tax: number;
-  tax_rate_bps: number;
-  shipping: number;
-  total: number;
-  currency: string;
-  shipping_address: PostalAddress;
-  note: string | null;
-  created_at: Date;
-  invoice_number: string | null;
-  items: {
-    variantId: string | null;
-    productId: string | null;
-    shopId: string;
-    title: string;
-    sku: string;
-    options: Record<string, string>;
-    unitPrice: number;
-    quantity: number;
-    lineTotal: number;
-  }[];
-  history: { from: OrderStatus | null; to: OrderStatus; at: string; by: HistoryActor }[] | null;
-}
-
-export interface OrderViewOptions {
-  /** Only this shop's lines (the merchant view); totals stay the whole order's. */
-  shopId?: string;
-  /** Only orders of this buyer (others are left out, as if they did not exist). */
-  userId?: string;
-  apiPrefix?: string;
-}
-
-/**
- * Orders in their API shape, in one query whatever their number (a named statement outside a
- * transaction). `shopId` limits the lines to
- * one shop's (the merchant view); the order's totals stay the whole order's.
- */
-export function loadOrderViews(
-  runner: DataSource | EntityManager,
-  ids: string[],
-  options: OrderViewOptions = {},
-): Promise<OrderView[]> {
-  return queryOrderViews(runner, ids, options, false);
-}
-
-/** Orders with their status history (oldest first), in one query. */
-export function loadOrderDetails(
-  runner: DataSource | EntityManager,
-  ids: string[],
-  options: OrderViewOptions = {},
-): Promise<OrderDetailView[]> {
-  return queryOrderViews(runner, ids, options, true) as Promise<OrderDetailView[]>;
-}
-
-async function queryOrderViews(
-  runner: DataSource | EntityManager,
-  ids: string[],
-  options: OrderViewOptions,
-  withHistory: boolean,
-): Promise<(OrderView | OrderDetailView)[]> {
-  if (ids.length === 0) return [];
-  const rows = await preparedQuery<OrderRow>(
-    runner,
-    `SELECT o.id, o.number, o.status, o.subtotal, o.tax, o.tax_rate_bps, o.shipping, o.total,
-            o.currency, o.shipping_address, o.note, o.created_at,
-            (SELECT i.number FROM invoices i WHERE i.order_id = o.id AND i.kind = 'invoice')
-              AS invoice_number,
-            (SELECT coalesce(jsonb_agg(jsonb_build_object(
-                      'variantId', it.variant_id, 'productId', it.product_id, 'shopId', it.shop_id,
-                      'title', it.title, 'sku', it.sku, 'options', it.options,
-                      'unitPrice', it.unit_price, 'quantity', it.quantity,
-                      'lineTotal', it.line_total) ORDER BY it.position), '[]'::jsonb)
-               FROM order_items it
-              WHERE it.order_id = o.id AND ($2::uuid IS NULL OR it.shop_id = $2)) AS items,
-            CASE WHEN $3::boolean THEN
-              (SELECT coalesce(jsonb_agg(jsonb_build_object(
-                        'from', h.from_status, 'to', h.to_status, 'at', h.created_at,
-                        'by', CASE WHEN h.actor_id IS NULL THEN 'system'
-                                   WHEN h.actor_id = o.user_id THEN 'buyer'
-                                   ELSE 'staff' END) ORDER BY h.id), '[]'::jsonb)
-                 FROM order_status_history h WHERE h.order_id = o.id)
-            END AS history
-       FROM orders o
-      WHERE o.id = ANY($1::uuid[]) AND ($4::uuid IS NULL OR o.user_id = $4)
-      ORDER BY array_position($1::uuid[], o.id)`,
-    [ids, options.shopId ?? null, withHistory, options.userId ?? null],
-  );
-  const prefix = options.apiPrefix ?? '/api/v1';
-  return rows.map((r) => ({
-    ...toOrderView(r, prefix),
-    ...(r.history
-      ? {
-          history: r.history.map((h) => ({ from: h.from, to: h.to, at: new Date(h.at), by: h.by })),
-        }
-      : {}),
-  }));
-}
-
-function toOrderView(r: OrderRow, prefix: string): OrderView {
-  return {
-    id: r.id,
-    number: r.number,
-    status: r.status,
-    items: r.items,
-    subtotal: r.subtotal,
-    tax: r.tax,
-    taxRateBps: r.tax_rate_bps,
-    shipping: r.shipping,
-    total: r.total,
-    currency: r.currency.trim(),
-    shippingAddress: r.shipping_address,
-    note: r.note,
-    invoice: r.invoice_number
-      ? { number: r.invoice_number, url: `${prefix}/orders/${r.id}/invoice` }
-      : null,
-    createdAt: r.created_at,
-  };
 }

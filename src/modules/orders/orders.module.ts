@@ -5,16 +5,19 @@ import { AdminOrdersController } from './admin-orders.controller';
 import { MerchantOrdersController } from './merchant-orders.controller';
 import { OrderStatusService } from './order-status.service';
 import { OrdersController } from './orders.controller';
+import { OrdersRepository } from './orders.repository';
 import { OrdersService } from './orders.service';
 
 /**
- * Order reads (buyer, admin, merchant) and the status state machine. Orders are created by
- * checkout; `OrderStatusService` is the one place that changes their status.
+ * Order reads (buyer, admin, merchant) and the status state machine. Owns `orders`,
+ * `order_items`, `order_status_history`. Exports OrdersRepository (place an order, lock one
+ * and change its status with history, the views, invoice data, anonymisation, purchase check),
+ * OrdersService and OrderStatusService (the state machine's transitions).
  */
 @Module({
   imports: [InventoryModule, CatalogModule],
   controllers: [OrdersController, AdminOrdersController, MerchantOrdersController],
-  providers: [OrdersService, OrderStatusService],
-  exports: [OrdersService, OrderStatusService],
+  providers: [OrdersRepository, OrdersService, OrderStatusService],
+  exports: [OrdersRepository, OrdersService, OrderStatusService],
 })
 export class OrdersModule {}

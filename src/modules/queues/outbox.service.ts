@@ -7,8 +7,9 @@ import { JobMessage } from './queue-names';
 export const OUTBOX_CHANNEL = 'outbox';
 
 /**
- * Writes follow-up jobs as `outbox` rows. Pass the caller's transaction manager: the rows
- * commit with the caller's data or not at all (a rolled-back order leaves no job). The relay
+ * Writes follow-up jobs as `outbox` rows. The caller's manager is required: pass the
+ * transaction's, so that the rows commit with the caller's data or not at all (a rolled-back
+ * order leaves no job); passing `dataSource.manager` (autocommit) is a visible choice. The relay
  * moves committed rows onto Bull. Writing the same message twice is a no-op (its job id is
  * unique).
  */
@@ -16,9 +17,9 @@ export const OUTBOX_CHANNEL = 'outbox';
 export class OutboxService {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
-  async add(manager: EntityManager | undefined, messages: JobMessage[]): Promise<void> {
+  async add(manager: EntityManager, messages: JobMessage[]): Promise<void> {
     if (messages.length === 0) return;
-    const runner = manager ?? this.dataSource.manager;
+    const runner = manager;
     // The NOTIFY is delivered when the caller's transaction commits (never on rollback) and
     // wakes the relays at once; they also poll, so a lost notification only adds latency.
     await runner.query(

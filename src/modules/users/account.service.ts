@@ -7,7 +7,7 @@ import { UnauthorizedError, ValidationFailedError } from '../../common/errors/do
 import { ImageStorage } from '../../common/uploads/image-storage.service';
 import { assertAcceptablePassword } from '../auth/password-policy';
 import { TokenService } from '../auth/token.service';
-import { anonymiseBuyerOrders } from '../orders/order-privacy';
+import { OrdersRepository } from '../orders/orders.repository';
 import { UserTokenService } from '../auth/user-token.service';
 import { ChangePasswordDto, UpdateMeDto } from './dto/users.dto';
 import { toUserResponse, UserResponse } from './dto/user.response';
@@ -24,6 +24,7 @@ export class AccountService {
     private readonly tokens: TokenService,
     private readonly userTokens: UserTokenService,
     private readonly images: ImageStorage,
+    private readonly orders: OrdersRepository,
   ) {}
 
   async get(actor: Actor): Promise<UserResponse> {
@@ -113,7 +114,7 @@ export class AccountService {
       );
       await this.tokens.revokeAllOf(user.id, manager);
       await this.userTokens.revokeAllOf(user.id, manager);
-      await anonymiseBuyerOrders(manager, user.id, anonymousEmail);
+      await this.orders.anonymiseBuyer(manager, user.id, anonymousEmail);
     });
     if (user.avatarFile) await this.images.remove('avatars', user.avatarFile);
   }

@@ -1,14 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { PassportStrategy } from '@nestjs/passport';
-import { InjectDataSource } from '@nestjs/typeorm';
 import { createSecretKey } from 'node:crypto';
 import { ExtractJwt, Strategy } from 'passport-jwt';
-import { DataSource } from 'typeorm';
 import type { Actor } from '../../../common/decorators/current-user.decorator';
 import { UnauthorizedError } from '../../../common/errors/domain-errors';
 import { authConfig, AuthConfig } from '../../../config';
-import { preparedQuery } from '../../../database/sql';
-import type { Role } from '../../users/role';
+import { UsersService } from '../../users/users.service';
 import type { AccessTokenPayload } from '../token.service';
 
 /**
@@ -21,7 +18,7 @@ import type { AccessTokenPayload } from '../token.service';
 export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
   constructor(
     @Inject(authConfig.KEY) config: AuthConfig,
-    @InjectDataSource() private readonly db: DataSource,
+    private readonly users: UsersService,
   ) {
     super({
       jwtFromRequest: ExtractJwt.fromAuthHeaderAsBearerToken(),
@@ -34,20 +31,18 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
   }
 
   async validate(payload: AccessTokenPayload): Promise<Actor> {
-    // Every signed-in request runs this: a prepared statement, planned once per connection.
     if (typeof payload.sid !== 'string') throw new UnauthorizedError('Sign in again.');
-    const [user] = await preparedQuery<{ id: string; email: string; roles: Role[] }>(
-      this.db,
-      `SELECT u.id, u.email, u.roles FROM users u
-        WHERE u.id = $1 AND u.active AND u.deleted_at IS NULL
-          AND EXISTS (SELECT 1 FROM refresh_tokens t
-                       WHERE t.family_id = $2 AND t.user_id = u.id
-                         AND t.revoked_at IS NULL AND t.expires_at > now())`,
-      [payload.sub, payload.sid],
-    );
+    const user = await this.users.findActive(payload.sub, payload.sid);
     if (!user) {
       throw new UnauthorizedError('This session has ended or the account is not active.');
     }
-    return { id: user.id, email: user.email, roles: user.roles, sessionId: payload.sid };
+    return {
+      id: user.id,
+      email: user.email,
+      roles: user.roles,
+      name: user.name,
+      address: user.address,
+      sessionId: payload.sid,
+    };
   }
 }
