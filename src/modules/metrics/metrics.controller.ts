@@ -1,4 +1,5 @@
-import { Controller, Get, Header, Headers, Inject } from '@nestjs/common';
+import { Controller, Get, Header, Inject, Req } from '@nestjs/common';
+import type { FastifyRequest } from 'fastify';
 import {
   ApiBearerAuth,
   ApiNotFoundResponse,
@@ -39,9 +40,9 @@ export class MetricsController {
   @ApiOkResponse({ description: 'Prometheus text exposition format' })
   @ApiUnauthorizedResponse({ description: 'Missing or wrong METRICS_TOKEN' })
   @ApiNotFoundResponse({ description: 'METRICS_TOKEN is not set: scrape the metrics port' })
-  scrape(@Headers('authorization') authorization?: string): Promise<string> {
+  scrape(@Req() request: FastifyRequest): Promise<string> {
     if (!this.config.token) throw new NotFoundError('Metrics are served on the metrics port.');
-    if (!bearerMatches(authorization, this.config.token)) {
+    if (!bearerMatches(request.headers.authorization, this.config.token)) {
       throw new UnauthorizedError('Send the metrics token as a bearer token.');
     }
     return this.metrics.render();
