@@ -3,7 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { CursorValueKind, decodeCursor, KeysetCursor } from '../../common/pagination/cursor';
 import { ProductQueryDto, ProductSort } from './dto/product.dto';
-import { ProductStatus } from './entities/product.entity';
+import { ProductStatus } from './catalog-types';
 import { preparedQuery } from '../../database/sql';
 
 /** One product with its shop, category and live variants, as the SQL below returns it. */

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { preparedQuery } from '../../database/sql';
-import type { StockReason } from './entities/stock-movement.entity';
+import type { StockReason } from './catalog-types';
 
 /** A cart line as the catalog prices it: the variant and product now (nulls: deleted). */
 export interface PricedLine {

@@ -3,7 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { Actor, isAdmin } from '../../common/decorators/current-user.decorator';
 import { BadRequestError, NotFoundError } from '../../common/errors/domain-errors';
-import type { StockReason } from '../catalog/entities/stock-movement.entity';
+import type { StockReason } from '../catalog/catalog-types';
 import { LockedVariant, VariantsRepository } from '../catalog/variants.repository';
 import { OutboxService } from '../queues/outbox.service';
 import { JobMessage, jobMessages } from '../queues/queue-names';

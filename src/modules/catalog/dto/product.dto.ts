@@ -20,7 +20,7 @@ import {
   registerDecorator,
 } from 'class-validator';
 import { PageQueryDto } from '../../../common/pagination/page-query.dto';
-import { PRODUCT_STATUSES, ProductStatus } from '../entities/product.entity';
+import { PRODUCT_STATUSES, ProductStatus } from '../catalog-types';
 import { CategoryRef } from './category.dto';
 import { ShopRef, trimmed } from './shop.dto';
 

@@ -1,4 +1,5 @@
 import {
+  Check,
   Column,
   CreateDateColumn,
   Entity,
@@ -18,6 +19,11 @@ export interface PostalAddress {
 }
 
 @Entity('users')
+@Check('CHK_users_email_lower', `"email" = lower("email")`)
+@Check('CHK_users_roles', `"roles" <@ ARRAY['customer','merchant','admin']::text[]`)
+// GIN and DESC indexes: TypeORM cannot express them; the migrations define them.
+@Index('IDX_users_roles', { synchronize: false })
+@Index('IDX_users_created_at_id', { synchronize: false })
 export class User {
   @PrimaryGeneratedColumn('uuid')
   id!: string;
