@@ -8,6 +8,8 @@ import type {
   SchemaObject,
 } from '@nestjs/swagger/dist/interfaces/open-api-spec.interface';
 import { version } from '../package.json';
+import type { AppConfig } from './config';
+import type { NodeEnv } from './config/validate-env';
 
 /** Tags in the order a reader meets them; a tag not listed here goes before `merchant`. */
 const TAGS: { name: string; description: string }[] = [
@@ -34,6 +36,7 @@ const OPERATION_IDS: Record<string, string> = {
   'POST /api/v1/auth/login': 'login',
   'POST /api/v1/auth/refresh': 'refreshTokens',
   'POST /api/v1/auth/logout': 'logout',
+  'POST /api/v1/auth/logout/all': 'logoutEverywhere',
   'POST /api/v1/auth/verify-email': 'verifyEmail',
   'POST /api/v1/auth/verify-email/resend': 'resendVerificationEmail',
   'POST /api/v1/auth/password/forgot': 'requestPasswordReset',
@@ -281,12 +284,21 @@ function addStandardErrors(route: string, operation: OperationObject): void {
   if (route.includes(' /api/v1/')) add('503');
 }
 
-/** Swagger UI at /docs, the OpenAPI 3 document at /docs-json. */
-export function setupSwagger(app: INestApplication): void {
+/**
+ * Swagger UI options. `persistAuthorization` keeps the bearer token in the browser's
+ * localStorage, where any script of the origin can read it: a convenience for development only.
+ */
+export function swaggerUiOptions(env: NodeEnv): { persistAuthorization: boolean } {
+  return { persistAuthorization: env !== 'production' };
+}
+
+/** Swagger UI at /docs, the OpenAPI 3 document at /docs-json (unless DOCS_ENABLED=false). */
+export function setupSwagger(app: INestApplication, config: AppConfig): void {
+  if (!config.docsEnabled) return;
   SwaggerModule.setup('docs', app, () => buildOpenApiDocument(app), {
     jsonDocumentUrl: 'docs-json',
     yamlDocumentUrl: 'docs-yaml',
     customSiteTitle: 'Shop API',
-    swaggerOptions: { persistAuthorization: true },
+    swaggerOptions: swaggerUiOptions(config.env),
   });
 }

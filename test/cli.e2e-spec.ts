@@ -68,6 +68,16 @@ describe('the operator CLI', () => {
     expect(await rolesOf(email)).toBeUndefined();
   });
 
+  it('applies the API policy: 10 characters are enough, a common password is refused', async () => {
+    const email = `policy-${Date.now()}@example.com`;
+    await expect(
+      cli('user:create', '--email', email, '--password', 'password12', '--role', 'admin'),
+    ).rejects.toMatchObject({ code: 1, stderr: expect.stringContaining('most common passwords') });
+    expect(await rolesOf(email)).toBeUndefined();
+    await cli('user:create', '--email', email, '--password', 'tq8#vLm2pZ', '--role', 'admin');
+    expect(await rolesOf(email)).toEqual(['customer', 'admin']);
+  });
+
   it('refuses an unknown role', async () => {
     await expect(
       cli(

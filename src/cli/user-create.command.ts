@@ -1,7 +1,7 @@
 import { isEmail } from 'class-validator';
 import { Command, CommandRunner, Option } from 'nest-commander';
 import { ValidationFailedError } from '../common/errors/domain-errors';
-import { PASSWORD_MIN } from '../modules/auth/dto/auth.dto';
+import { PASSWORD_MAX, PASSWORD_MIN } from '../modules/auth/dto/auth.dto';
 import { assertAcceptablePassword } from '../modules/auth/password-policy';
 import { ROLES, Role } from '../common/auth/role';
 import { UsersService } from '../modules/users/users.service';
@@ -31,7 +31,7 @@ export class UserCreateCommand extends CommandRunner {
       );
     }
     if (options.password !== undefined) {
-      // The API's policy (register, reset, password change).
+      // The one policy of register, reset and password change (password-policy.ts).
       try {
         assertAcceptablePassword(options.password, options.email);
       } catch (error) {
@@ -58,8 +58,8 @@ export class UserCreateCommand extends CommandRunner {
   @Option({
     flags: '--password <password>',
     description:
-      `needed to create a new user (at least ${PASSWORD_MIN} characters, the API's password ` +
-      'policy); not needed to add a role to an existing user',
+      `needed to create a new user (${PASSWORD_MIN} to ${PASSWORD_MAX} characters, not a common ` +
+      "password: the API's policy); not needed to add a role to an existing user",
   })
   parsePassword(value: string): string {
     return value;

@@ -5,6 +5,7 @@ import { cartConfig } from './cart.config';
 import { catalogConfig } from './catalog.config';
 import { databaseConfig } from './database.config';
 import { mailConfig } from './mail.config';
+import { metricsConfig } from './metrics.config';
 import { queueConfig } from './queue.config';
 import { redisConfig } from './redis.config';
 import { storageConfig } from './storage.config';
@@ -17,6 +18,7 @@ export { CartConfig } from './cart.config';
 export { CatalogConfig } from './catalog.config';
 export { DatabaseConfig } from './database.config';
 export { MailConfig } from './mail.config';
+export { MetricsConfig } from './metrics.config';
 export { QueueConfig } from './queue.config';
 export { RedisConfig } from './redis.config';
 export { StorageConfig } from './storage.config';
@@ -31,6 +33,7 @@ export const allConfigs = [
   catalogConfig,
   databaseConfig,
   mailConfig,
+  metricsConfig,
   queueConfig,
   redisConfig,
   storageConfig,
@@ -45,6 +48,7 @@ export {
   catalogConfig,
   databaseConfig,
   mailConfig,
+  metricsConfig,
   queueConfig,
   redisConfig,
   storageConfig,

@@ -20,6 +20,10 @@ import { TokenService } from './token.service';
 import { UserTokenService } from './user-token.service';
 
 const UNIQUE_VIOLATION = '23505';
+/** The user id of the reset job for an e-mail without an account: the worker finds no one. */
+const NO_ACCOUNT = '00000000-0000-0000-0000-000000000000';
+/** The one answer to wrong credentials, whatever was wrong. */
+export const INVALID_CREDENTIALS = 'Invalid e-mail or password.';
 
 @Injectable()
 export class AuthService {
@@ -83,15 +87,20 @@ export class AuthService {
   }
 
   /**
-   * Sends a reset link when the e-mail belongs to an active account. The caller answers the
-   * same whatever happens here, so that the route does not reveal which e-mails exist.
+   * Queues a reset link for the e-mail. The request does the same work whether or not an
+   * active account has it (one token statement that inserts nothing without an account, one
+   * outbox job either way), so that neither the answer nor its timing tells which e-mails exist;
+   * the mail worker skips the job of an e-mail without an account.
    */
   async forgotPassword(email: string): Promise<void> {
-    const user = await this.users.findOneBy({ email: normalizeEmail(email) });
-    if (!user || !user.active || user.deletedAt) return;
+    // The token and its outbox row commit together, with or without an account.
     await this.db.transaction(async (tx) => {
-      const token = await this.userTokens.issue(user.id, 'reset-password', tx);
-      await this.outbox.add(tx, [jobMessages.passwordReset(user.id, token)]);
+      const { token, userId } = await this.userTokens.issueForEmail(
+        normalizeEmail(email),
+        'reset-password',
+        tx,
+      );
+      await this.outbox.add(tx, [jobMessages.passwordReset(userId ?? NO_ACCOUNT, token)]);
     });
   }
 
@@ -124,11 +133,11 @@ export class AuthService {
     if (!user) {
       this.dummyHash ??= this.hasher.hash('timing-equaliser-password');
       await this.hasher.verify(await this.dummyHash, password);
-      throw new UnauthorizedError('Invalid e-mail or password.');
+      throw new UnauthorizedError(INVALID_CREDENTIALS);
     }
     const valid = await this.hasher.verify(user.passwordHash, password);
     if (!valid || !user.active || user.deletedAt) {
-      throw new UnauthorizedError('Invalid e-mail or password.');
+      throw new UnauthorizedError(INVALID_CREDENTIALS);
     }
     return user;
   }
@@ -152,5 +161,10 @@ export class AuthService {
 
   logout(userId: string, refreshToken: string): Promise<void> {
     return this.tokens.revoke(refreshToken, userId);
+  }
+
+  /** Ends every session of the user (their access tokens stop working at the next request). */
+  logoutEverywhere(userId: string): Promise<void> {
+    return this.tokens.revokeAllOf(userId);
   }
 }

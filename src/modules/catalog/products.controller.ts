@@ -38,6 +38,7 @@ import {
   UpdateVariantDto,
   VariantInputDto,
 } from './dto/product.dto';
+import { readImageUpload } from '../../common/uploads/read-image-upload';
 import { PRODUCT_IMAGE_MAX_BYTES, ProductsService } from './products.service';
 
 const OWNER_ERRORS = [
@@ -163,16 +164,25 @@ export class ProductsController {
   @Post(':id/images')
   @Roles('merchant', 'admin')
   @ApiBearerAuth()
-  @ApiOperation({ summary: 'Add an image (at most 8 per product)' })
+  @ApiOperation({
+    summary: 'Add an image (at most 8 per product)',
+    description:
+      'Re-encoded in its own format, metadata stripped, fitted into 2000 × 2000 px, with a ' +
+      '400 px thumbnail (`thumbnails`, same order as `images`).',
+  })
   @ApiImageUpload(PRODUCT_IMAGE_MAX_BYTES)
   @ApiCreatedResponse({ type: ProductResponse })
   @ApiUnprocessableEntityResponse({ description: 'The product already has 8 images' })
   @ownerErrors()
-  addImage(
+  async addImage(
     @CurrentUser() actor: Actor,
     @Param('id', ParseUUIDPipe) id: string,
     @Req() request: FastifyRequest,
   ): Promise<ProductResponse> {
-    return this.products.addImage(actor, id, request);
+    return this.products.addImage(
+      actor,
+      id,
+      await readImageUpload(request, PRODUCT_IMAGE_MAX_BYTES),
+    );
   }
 }

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
-import { decodeCursor, KeysetCursor } from '../../common/pagination/cursor';
+import { CursorValueKind, decodeCursor, KeysetCursor } from '../../common/pagination/cursor';
 import { ProductQueryDto, ProductSort } from './dto/product.dto';
 import { ProductStatus } from './catalog-types';
 import { preparedQuery } from '../../database/sql';
@@ -55,15 +55,17 @@ interface SortSpec {
   /** Sort key expression; `$q` stands for the tsquery. */
   key: string;
   cast: string;
+  /** What a cursor's value must look like to be cast to `cast`. */
+  value: CursorValueKind;
   direction: 'ASC' | 'DESC';
 }
 
 const SORTS: Record<Exclude<ProductSort, 'relevance'> | 'relevance', SortSpec> = {
-  relevance: { key: 'ts_rank(p.search, $q)', cast: 'real', direction: 'DESC' },
-  newest: { key: 'p.created_at', cast: 'timestamptz', direction: 'DESC' },
-  price: { key: 'p.min_price', cast: 'integer', direction: 'ASC' },
-  '-price': { key: 'p.min_price', cast: 'integer', direction: 'DESC' },
-  rating: { key: 'p.rating_avg', cast: 'numeric', direction: 'DESC' },
+  relevance: { key: 'ts_rank(p.search, $q)', cast: 'real', value: 'number', direction: 'DESC' },
+  newest: { key: 'p.created_at', cast: 'timestamptz', value: 'timestamp', direction: 'DESC' },
+  price: { key: 'p.min_price', cast: 'integer', value: 'integer', direction: 'ASC' },
+  '-price': { key: 'p.min_price', cast: 'integer', value: 'integer', direction: 'DESC' },
+  rating: { key: 'p.rating_avg', cast: 'numeric', value: 'number', direction: 'DESC' },
 };
 
 /** A shop's own listing: every status (or the one named) instead of published only. */
@@ -124,7 +126,7 @@ export function buildListingSql(query: ProductQueryDto, owner?: OwnerScope): Lis
   const spec = SORTS[sort];
   const key = spec.key.replace('$q', tsq);
   if (query.cursor) {
-    const cursor: KeysetCursor = decodeCursor(query.cursor, sort);
+    const cursor: KeysetCursor = decodeCursor(query.cursor, sort, spec.value);
     const cmp = spec.direction === 'DESC' ? '<' : '>';
     where.push(
       `(${key}, p.id) ${cmp} (${param(cursor.v)}::${spec.cast}, ${param(cursor.id)}::uuid)`,

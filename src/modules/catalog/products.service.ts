@@ -1,6 +1,5 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import type { FastifyRequest } from 'fastify';
 import { DataSource, EntityManager } from 'typeorm';
 import { Actor, isAdmin } from '../../common/decorators/current-user.decorator';
 import {
@@ -12,7 +11,7 @@ import {
 } from '../../common/errors/domain-errors';
 import { Page, toPage } from '../../common/pagination/cursor';
 import { slugCandidates, SLUG_PATTERN } from '../../common/text/slug';
-import { ImageStorage } from '../../common/uploads/image-storage.service';
+import { ImageStorage, thumbnailName } from '../../common/uploads/image-storage.service';
 import { CatalogCache } from './catalog-cache';
 import { CategoriesService } from './categories.service';
 import {
@@ -46,6 +45,7 @@ export function toProductResponse(
     category: row.category,
     shop: row.shop,
     images: row.images.map(imageUrl),
+    thumbnails: row.images.map((file) => imageUrl(thumbnailName(file))),
     attributes: row.attributes,
     status: row.status,
     rating: {
@@ -310,12 +310,13 @@ export class ProductsService {
   }
 
   /** Adds one image (at most MAX_IMAGES); the file is checked by its bytes. */
-  async addImage(actor: Actor, id: string, request: FastifyRequest): Promise<ProductResponse> {
+  /** Stores `image` (re-encoded, with its thumbnail) as the product's next image. */
+  async addImage(actor: Actor, id: string, image: Buffer): Promise<ProductResponse> {
     const row = await this.requireManaged(actor, id);
     if (row.images.length >= MAX_IMAGES) {
       throw new UnprocessableError(`A product has at most ${MAX_IMAGES} images.`);
     }
-    const stored = await this.images.saveFromRequest(request, 'products', PRODUCT_IMAGE_MAX_BYTES);
+    const stored = await this.images.store('product', image);
     const updated = await updateReturning(
       this.db,
       `UPDATE products SET images = images || jsonb_build_array($2::text), updated_at = now()

@@ -42,7 +42,7 @@ export class ReviewsService {
     page: PageQueryDto,
   ): Promise<Page<ReviewResponse>> {
     await this.products.get(actor, productId);
-    const after = page.cursor ? decodeCursor(page.cursor, 'reviews') : undefined;
+    const after = page.cursor ? decodeCursor(page.cursor, 'reviews', 'timestamp') : undefined;
     const rows = await this.reviews.page(
       productId,
       page.limit,

@@ -65,18 +65,19 @@ export class AccountService {
     });
   }
 
-  /** Points the account at a stored image and removes the previous one. */
-  async replaceAvatar(actor: Actor, fileName: string): Promise<UserResponse> {
-    let user: User;
+  /** Stores the image (re-encoded as an avatar), points the account at it, removes the previous. */
+  async replaceAvatar(actor: Actor, image: Buffer): Promise<UserResponse> {
+    const user = await this.load(actor);
+    const { fileName } = await this.images.store('avatar', image);
+    const previous = user.avatarFile;
+    user.avatarFile = fileName;
+    let saved: User;
     try {
-      user = await this.load(actor);
+      saved = await this.users.save(user);
     } catch (error) {
       await this.images.remove('avatars', fileName);
       throw error;
     }
-    const previous = user.avatarFile;
-    user.avatarFile = fileName;
-    const saved = await this.users.save(user);
     if (previous) await this.images.remove('avatars', previous);
     return toUserResponse(saved);
   }
@@ -85,8 +86,14 @@ export class AccountService {
    * Erases the personal data and closes the account. The row stays, and so do the orders, with
    * the buyer anonymised in the same transaction; the e-mail becomes free for a new account.
    */
-  async delete(actor: Actor): Promise<void> {
+  async delete(actor: Actor, password: string): Promise<void> {
     const user = await this.load(actor);
+    if (!(await this.hasher.verify(user.passwordHash, password))) {
+      throw new ValidationFailedError(
+        [{ field: 'password', message: 'is not your current password' }],
+        'The password is wrong.',
+      );
+    }
     const unusableHash = `!deleted:${randomBytes(16).toString('hex')}`;
     const anonymousEmail = `deleted-${user.id}@deleted.invalid`;
     await this.db.transaction(async (manager) => {

@@ -34,16 +34,22 @@ export class UsersService {
   ) {}
 
   /**
-   * An active, not deleted user (undefined otherwise). Every signed-in request runs this: a
-   * prepared statement, planned once per connection. It carries what checkout snapshots of the
-   * buyer (name, e-mail, address), so that placing an order reads no user row of its own.
+   * An active, not deleted user whose session `sessionId` (refresh-token family, the auth
+   * module's `refresh_tokens`) still has a live token; undefined otherwise. Every signed-in
+   * request runs this: one prepared statement, planned once per connection, so that logout,
+   * "sign out everywhere", a password change or reset and deactivation end access at once. It
+   * carries what checkout snapshots of the buyer (name, e-mail, address), so that placing an
+   * order reads no user row of its own.
    */
-  async findActive(id: string): Promise<SessionUser | undefined> {
+  async findActive(id: string, sessionId: string): Promise<SessionUser | undefined> {
     const [user] = await preparedQuery<SessionUser>(
       this.db,
-      `SELECT id, email, name, roles, address FROM users
-        WHERE id = $1 AND active AND deleted_at IS NULL`,
-      [id],
+      `SELECT u.id, u.email, u.name, u.roles, u.address FROM users u
+        WHERE u.id = $1 AND u.active AND u.deleted_at IS NULL
+          AND EXISTS (SELECT 1 FROM refresh_tokens t
+                       WHERE t.family_id = $2 AND t.user_id = u.id
+                         AND t.revoked_at IS NULL AND t.expires_at > now())`,
+      [id, sessionId],
     );
     return user;
   }

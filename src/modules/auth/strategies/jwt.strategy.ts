@@ -10,8 +10,9 @@ import type { AccessTokenPayload } from '../token.service';
 
 /**
  * Verifies the bearer token (HS256 only: `alg: none` and other algorithms are refused), then
- * reads the user's current state, so that a deactivated user or a changed role takes effect at
- * the next request.
+ * reads the user's current state and, in the same statement, whether the token's session (its
+ * refresh-token family) still has a live token: a deactivated user, a changed role, a logout,
+ * "sign out everywhere" and a password change or reset all take effect at the next request.
  */
 @Injectable()
 export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
@@ -30,9 +31,10 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
   }
 
   async validate(payload: AccessTokenPayload): Promise<Actor> {
-    const user = await this.users.findActive(payload.sub);
+    if (typeof payload.sid !== 'string') throw new UnauthorizedError('Sign in again.');
+    const user = await this.users.findActive(payload.sub, payload.sid);
     if (!user) {
-      throw new UnauthorizedError('This account is not active.');
+      throw new UnauthorizedError('This session has ended or the account is not active.');
     }
     return {
       id: user.id,

@@ -104,6 +104,14 @@ export class ChangePasswordDto {
   newPassword!: string;
 }
 
+export class DeleteAccountDto {
+  @ApiProperty({ description: 'Your current password: a stolen access token alone cannot delete' })
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(PASSWORD_MAX)
+  password!: string;
+}
+
 export class AdminUsersQueryDto extends PageQueryDto {
   @ApiPropertyOptional({ description: 'Part of the e-mail or name (case-insensitive)' })
   @IsOptional()
