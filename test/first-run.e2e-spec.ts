@@ -4,7 +4,7 @@ import { createServer, Server } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { DEMO_ACCOUNTS } from '../src/database/seed/demo-accounts';
+import { DEMO_ACCOUNTS } from '../src/modules/users/demo-accounts';
 import { UsersService } from '../src/modules/users/users.service';
 import { createMerchant, createProduct } from './support/catalog';
 import { createTestApp } from './support/test-app';
