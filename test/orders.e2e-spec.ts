@@ -572,6 +572,7 @@ describe('orders', () => {
         method: 'DELETE',
         url: '/api/v1/users/me',
         headers: buyer.auth,
+        payload: { password: buyer.password },
       });
       expect(res.statusCode).toBe(204);
 

@@ -147,7 +147,8 @@ const demo = (role: 'admin' | 'customer') => DEMO_ACCOUNTS.find((a) => a.role ==
       const page = await newPage();
       await page.goto(`${base}/admin/queues`);
       await signIn(page, customer.email, customer.password);
-      await page.getByText('This account is not an admin.').waitFor();
+      // The same answer as a wrong password: the dashboard does not tell which accounts exist.
+      await page.getByText('Wrong e-mail or password, or not an admin account.').waitFor();
       const again = await page.goto(`${base}/admin/queues`);
       expect(again?.status()).toBe(401);
       await page.context().close();

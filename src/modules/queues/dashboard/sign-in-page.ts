@@ -52,8 +52,7 @@ export function dashboardSignInPage(): string {
       if (res.ok) return location.reload();
       const problem = await res.json().catch(() => ({}));
       error.textContent =
-        res.status === 403 ? 'This account is not an admin.' :
-        res.status === 401 ? 'Wrong e-mail or password.' :
+        res.status === 401 ? 'Wrong e-mail or password, or not an admin account.' :
         problem.detail || 'Sign-in failed (' + res.status + ').';
     } catch {
       error.textContent = 'The server did not answer; try again.';
