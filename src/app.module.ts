@@ -12,6 +12,7 @@ import { CheckoutModule } from './modules/checkout/checkout.module';
 import { InventoryModule } from './modules/inventory/inventory.module';
 import { OrdersModule } from './modules/orders/orders.module';
 import { InvoicesModule } from './modules/invoices/invoices.module';
+import { PaymentsModule } from './modules/payments/payments.module';
 import { QueueDashboardModule } from './modules/queues/dashboard/queue-dashboard.module';
 import { ProcessorsModule } from './worker.module';
 
@@ -38,6 +39,7 @@ export class AppModule {
         OrdersModule,
         CartModule,
         CheckoutModule,
+        PaymentsModule,
         InvoicesModule,
         QueueDashboardModule,
         ...(options.runWorkers ? [ProcessorsModule] : []),

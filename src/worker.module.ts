@@ -1,8 +1,10 @@
 import { Module } from '@nestjs/common';
+import { UploadsModule } from './common/uploads/uploads.module';
 import { CoreModule } from './core.module';
 import { MailProcessorsModule } from './modules/mail/mail-processors.module';
 import { InvoiceProcessorsModule } from './modules/invoices/invoice-processors.module';
 import { OutboxRelayModule } from './modules/queues/outbox-relay.module';
+import { PaymentProcessorsModule } from './modules/payments/payment-processors.module';
 
 /**
  * The queue processors, the outbox relay and the drain on shutdown. Registered only here: the
@@ -24,12 +26,21 @@ import { OutboxRelayModule } from './modules/queues/outbox-relay.module';
  *   transaction, never added to Bull directly.
  */
 @Module({
-  imports: [CoreModule, OutboxRelayModule, MailProcessorsModule, InvoiceProcessorsModule],
+  imports: [
+    CoreModule,
+    OutboxRelayModule,
+    MailProcessorsModule,
+    InvoiceProcessorsModule,
+    PaymentProcessorsModule,
+  ],
 })
 export class ProcessorsModule {}
 
-/** Root of the worker process: no HTTP, only the processors. */
+/**
+ * Root of the worker process: no HTTP, only the processors (UploadsModule: the catalog services
+ * the payments' order transitions reach need its ImageStorage, as in the API).
+ */
 @Module({
-  imports: [CoreModule, ProcessorsModule],
+  imports: [CoreModule, UploadsModule, ProcessorsModule],
 })
 export class WorkerModule {}

@@ -84,6 +84,7 @@ describe('invoice jobs survive a worker killed with SIGKILL', () => {
         await insertOrder(app, {
           userId: buyer.id,
           lines: [{ variantId: product.variants[0].id, quantity: 1 + (i % 3) }],
+          status: 'paid',
         }),
       );
     }

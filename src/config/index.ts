@@ -4,6 +4,7 @@ import { cartConfig } from './cart.config';
 import { catalogConfig } from './catalog.config';
 import { databaseConfig } from './database.config';
 import { mailConfig } from './mail.config';
+import { paymentConfig } from './payment.config';
 import { queueConfig } from './queue.config';
 import { redisConfig } from './redis.config';
 import { storageConfig } from './storage.config';
@@ -15,6 +16,7 @@ export { CartConfig } from './cart.config';
 export { CatalogConfig } from './catalog.config';
 export { DatabaseConfig } from './database.config';
 export { MailConfig } from './mail.config';
+export { PaymentConfig } from './payment.config';
 export { QueueConfig } from './queue.config';
 export { RedisConfig } from './redis.config';
 export { StorageConfig } from './storage.config';
@@ -28,6 +30,7 @@ export const allConfigs = [
   catalogConfig,
   databaseConfig,
   mailConfig,
+  paymentConfig,
   queueConfig,
   redisConfig,
   storageConfig,
@@ -41,6 +44,7 @@ export {
   catalogConfig,
   databaseConfig,
   mailConfig,
+  paymentConfig,
   queueConfig,
   redisConfig,
   storageConfig,

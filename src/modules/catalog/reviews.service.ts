@@ -57,7 +57,7 @@ export class ReviewsService {
     }
     const rows: ReviewRow[] = await this.db.query(
       `SELECT ${REVIEW_COLUMNS} FROM reviews r JOIN users u ON u.id = r.user_id
-        WHERE r.product_id = $1 ${after}
+        WHERE r.product_id = $1 AND r.hidden_at IS NULL ${after}
         ORDER BY r.created_at DESC, r.id DESC LIMIT $2`,
       values,
     );
@@ -70,10 +70,16 @@ export class ReviewsService {
 
   async create(actor: Actor, productId: string, input: CreateReviewDto): Promise<ReviewResponse> {
     const product = await this.products.get(undefined, productId);
-    if (!(await this.eligibility.hasPurchased(actor.id, product.id))) {
-      throw new ForbiddenError('Only customers who bought this product can review it.');
+    if (await this.eligibility.isOwnProduct(actor.id, product.id)) {
+      throw new ForbiddenError('You cannot review the products of your own shop.');
     }
     const id = await this.db.transaction(async (m) => {
+      if (!(await this.eligibility.hasPurchased(m, actor.id, product.id))) {
+        throw new ForbiddenError(
+          'Only customers with a paid order for this product (not cancelled, expired or ' +
+            'refunded) can review it.',
+        );
+      }
       const rows: { id: string }[] = await m.query(
         `INSERT INTO reviews (product_id, user_id, rating, comment) VALUES ($1, $2, $3, $4)
          ON CONFLICT (product_id, user_id) DO NOTHING RETURNING id`,

@@ -8,8 +8,9 @@ import { storeConfig, StoreConfig } from '../../config';
 import { CartLine, CartService } from '../cart/cart.service';
 import { InventoryService } from '../inventory/inventory.service';
 import { loadOrderViews, OrderView } from '../orders/order-view';
-import { jobMessages } from '../queues/queue-names';
-import { OutboxService } from '../queues/outbox.service';
+import { OrdersService } from '../orders/orders.service';
+import { PaymentProvider } from '../payments/payment-provider';
+import { PaymentsService, PendingStart } from '../payments/payments.service';
 import type { PostalAddress } from '../users/entities/user.entity';
 import { CheckoutDto } from './dto/checkout.dto';
 import { IDEMPOTENCY_KEY_TTL_HOURS, parseIdempotencyKey, requestHash } from './idempotency';
@@ -20,6 +21,8 @@ export interface CheckoutResult {
   /** true when the key was already used with this body: `order` is the first one. */
   replayed: boolean;
 }
+
+type Placed = CheckoutResult & { start?: PendingStart };
 
 interface LoadedLine {
   variantId: string;
@@ -66,7 +69,8 @@ export class CheckoutService {
     @Inject(storeConfig.KEY) private readonly store: StoreConfig,
     private readonly cart: CartService,
     private readonly inventory: InventoryService,
-    private readonly outbox: OutboxService,
+    private readonly payments: PaymentsService,
+    private readonly orders: OrdersService,
   ) {}
 
   async checkout(
@@ -76,27 +80,50 @@ export class CheckoutService {
   ): Promise<CheckoutResult> {
     const key = parseIdempotencyKey(idempotencyKey);
     const hash = requestHash(input);
+    // An unknown or disabled payment method is refused before anything happens (400).
+    const provider = this.payments.providerFor(input.paymentMethod);
     const cartLines = await this.cart.linesOf(actor.id);
     if (!cartLines.length) {
       // A retry after success finds the cart emptied: the key answers it first.
       const replay = await this.replay(this.db.manager, actor.id, key, hash);
-      if (replay) return replay;
+      if (replay) return this.withPayment(replay);
       throw new UnprocessableError('Your cart is empty.');
     }
 
-    const result = await this.db.transaction(async (tx) => {
+    const result = await this.db.transaction(async (tx): Promise<Placed> => {
       const loaded = await this.claimAndLoad(tx, actor.id, key, hash, cartLines);
       if (!loaded) return (await this.replay(tx, actor.id, key, hash))!;
-      return { order: await this.placeOrder(tx, actor, key, input, loaded), replayed: false };
+      return {
+        ...(await this.placeOrder(tx, actor, key, input, loaded, provider)),
+        replayed: false,
+      };
     });
-    if (result.replayed) return result;
+    if (result.replayed) return this.withPayment(result);
 
     this.pruneExpiredKeysNow();
     await this.cart.takeOrdered(actor.id, cartLines).catch((error: Error) =>
       // The order stands; a cart left full is an annoyance, not a failure.
       this.logger.warn(`could not empty the cart of user ${actor.id}: ${error.message}`),
     );
-    return result;
+    // The provider is called after the commit (never with stock locked); a failure here is a
+    // 503 and the same key starts the payment again.
+    if (result.start) await this.payments.begin(result.start);
+    const [order] = await this.orders.withPayments([result.order]);
+    return { order, replayed: false };
+  }
+
+  /** A replayed order with its payment, started now if its first start did not finish. */
+  private async withPayment(result: CheckoutResult): Promise<CheckoutResult> {
+    const { order } = result;
+    if (order.status === 'awaiting_payment') {
+      const [buyer]: { email: string }[] = await this.db.query(
+        `SELECT buyer_email AS email FROM orders WHERE id = $1`,
+        [order.id],
+      );
+      await this.payments.ensureStarted(order.id, buyer.email, order.number);
+    }
+    const [withPayment] = await this.orders.withPayments([order]);
+    return { order: withPayment, replayed: true };
   }
 
   private async placeOrder(
@@ -105,7 +132,8 @@ export class CheckoutService {
     key: string,
     input: CheckoutDto,
     { buyer, lines }: Loaded,
-  ): Promise<OrderView> {
+    provider: PaymentProvider,
+  ): Promise<{ order: OrderView; start: PendingStart }> {
     const unavailable = lines.flatMap((l): UnavailableLine[] => {
       if (!l.exists) return [{ variantId: l.variantId, reason: 'deleted' }];
       if (l.archived) return [{ variantId: l.variantId, reason: 'archived' }];
@@ -144,7 +172,7 @@ export class CheckoutService {
                              shipping, total, buyer_name, buyer_email, shipping_address, note)
          SELECT $1, 'SO-' || extract(year FROM now())::int || '-'
                        || lpad(s.n::text, greatest(6, length(s.n::text)), '0'),
-                $2, 'placed', $3, $4, $5, $6, $7, $8, $9, $10, $11, $12
+                $2, 'awaiting_payment', $3, $4, $5, $6, $7, $8, $9, $10, $11, $12
            FROM (SELECT nextval('order_number_seq') AS n) s
          RETURNING id
        ), items AS (
@@ -156,7 +184,7 @@ export class CheckoutService {
                 shop_id uuid, sku text, title text, options jsonb, unit_price int, quantity int)
        ), history AS (
          INSERT INTO order_status_history (order_id, from_status, to_status, actor_id)
-         VALUES ($1, NULL, 'placed', $2)
+         VALUES ($1, NULL, 'awaiting_payment', $2)
        ), claimed AS (
          UPDATE checkout_requests SET order_id = $1 WHERE user_id = $2 AND key = $14
        )
@@ -190,10 +218,17 @@ export class CheckoutService {
         key,
       ],
     );
-    await this.outbox.add(tx, [jobMessages.invoice(orderId)]);
     // Read back in the API shape on this connection now (stock does not appear in it), rather
     // than wait for another connection after the commit.
     const [order] = await loadOrderViews(tx, [orderId]);
+    // Its payment, pending, and the "how to pay" e-mail (no invoice: that comes with payment).
+    const start = await this.payments.create(tx, provider, {
+      id: orderId,
+      number: order.number,
+      total: order.total,
+      currency: order.currency,
+      buyerEmail: buyer.email,
+    });
     // Stock last, so that the variants stay locked for the shortest time. Throws
     // InsufficientStockError (409, shortLines): everything above rolls back with it.
     await this.inventory.apply(
@@ -206,7 +241,7 @@ export class CheckoutService {
         orderId,
       })),
     );
-    return order;
+    return { order, start };
   }
 
   /** The first order of a live key used with the same body; 409 with another body. */

@@ -1,6 +1,6 @@
 import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn } from 'typeorm';
 
-export const STOCK_REASONS = ['order', 'cancellation', 'adjustment', 'return'] as const;
+export const STOCK_REASONS = ['order', 'cancellation', 'expiry', 'adjustment', 'return'] as const;
 export type StockReason = (typeof STOCK_REASONS)[number];
 
 /** One row per stock change, written only by InventoryService. */

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { PaymentsModule } from '../payments/payments.module';
 import { QueueRootModule } from '../queues/queue-root.module';
 import { InvoicesProcessor } from './invoices.processor';
 import { InvoicesService } from './invoices.service';
@@ -6,7 +7,7 @@ import { PdfRenderer } from './pdf-renderer';
 
 /** The `invoices` queue's handlers (imported by ProcessorsModule only). */
 @Module({
-  imports: [QueueRootModule],
+  imports: [QueueRootModule, PaymentsModule],
   providers: [InvoicesService, PdfRenderer, InvoicesProcessor],
 })
 export class InvoiceProcessorsModule {}

@@ -43,8 +43,11 @@ export class InvoicesProcessor implements OnApplicationBootstrap {
     switch (job.name) {
       case JOBS.invoices.invoice:
         return this.invoices.issueInvoice(orderId);
-      case JOBS.invoices.creditNote:
-        return this.invoices.issueCreditNote(orderId);
+      case JOBS.invoices.creditNote: {
+        const { refundId } = job.data as JobPayload<'invoices:credit-note'>;
+        if (!isUUID(refundId)) return this.refuse(job, 'invalid refundId');
+        return this.invoices.issueCreditNote(orderId, refundId);
+      }
       default:
         return this.refuse(job, `unknown job name "${job.name}"`);
     }

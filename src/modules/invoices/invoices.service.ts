@@ -5,6 +5,7 @@ import { DataSource, EntityManager } from 'typeorm';
 import { isAdmin, type Actor } from '../../common/decorators/current-user.decorator';
 import { NotFoundError } from '../../common/errors/domain-errors';
 import { storageConfig, StorageConfig, storeConfig, StoreConfig } from '../../config';
+import { PaymentsRepository } from '../payments/payments.repository';
 import { OutboxService } from '../queues/outbox.service';
 import { jobMessages } from '../queues/queue-names';
 import type { PostalAddress } from '../users/entities/user.entity';
@@ -27,6 +28,8 @@ interface OrderRow {
   buyer_email: string;
   shipping_address: PostalAddress;
   created_at: Date;
+  /** Whether the order was ever paid (sold): only then is there an invoice to issue. */
+  was_paid: boolean;
   lines: InvoiceLine[];
 }
 
@@ -35,6 +38,7 @@ interface DocumentRow {
   kind: InvoiceKind;
   number: string;
   credits_number: string | null;
+  refund_id: string | null;
   file_path: string;
   issued_at: Date;
 }
@@ -74,12 +78,13 @@ export class InvoicesService {
     @Inject(storageConfig.KEY) private readonly storage: StorageConfig,
     private readonly outbox: OutboxService,
     private readonly renderer: PdfRenderer,
+    private readonly payments: PaymentsRepository,
   ) {}
 
   /**
    * The `invoices:invoice` job: issues the order's invoice once, however often and however
-   * concurrently it runs. An order cancelled before it was invoiced gets none (nothing was
-   * sold); the job then completes without doing anything.
+   * concurrently it runs. An order never paid gets none (nothing was sold, and no number is
+   * taken); the job then completes without doing anything.
    */
   async issueInvoice(orderId: string): Promise<IssueOutcome> {
     const result = await this.db.transaction(async (tx): Promise<Locked> => {
@@ -87,8 +92,8 @@ export class InvoicesService {
       if (!order) return { skipped: 'no such order' };
       const existing = await this.findDocument(tx, orderId, 'invoice');
       if (existing) return { order, document: existing, created: false };
-      if (order.status === 'cancelled') return { skipped: 'order cancelled before invoicing' };
-      const document = await this.allocate(tx, order, 'invoice', null);
+      if (!order.was_paid) return { skipped: `order not paid (${order.status})` };
+      const document = await this.allocate(tx, order, 'invoice', null, null);
       return { order, document, created: true };
     });
     if (result.skipped !== undefined) return this.skip(orderId, 'invoice', result.skipped);
@@ -99,28 +104,32 @@ export class InvoicesService {
   }
 
   /**
-   * The `invoices:credit-note` job: a refunded order's credit note, once. Issues the invoice
-   * first when it does not exist yet. The credit note's `total` is stored negative (what it
-   * takes back), so the sum of `invoices.total` over an order is what was finally charged.
+   * The `invoices:credit-note` job: the credit note of one refund, for its amount, once;
+   * then the refund e-mail with it. Issues the invoice first when it does not exist yet. The
+   * credit note's `total` is stored negative (what it takes back), so the sum of
+   * `invoices.total` over an order is what was finally charged.
    */
-  async issueCreditNote(orderId: string): Promise<IssueOutcome> {
+  async issueCreditNote(orderId: string, refundId: string): Promise<IssueOutcome> {
     const invoice = await this.issueInvoice(orderId);
     if (invoice.status === 'skipped') return this.skip(orderId, 'credit note', invoice.reason);
 
     const result = await this.db.transaction(async (tx): Promise<Locked> => {
       const order = await this.lockOrder(tx, orderId);
       if (!order) return { skipped: 'no such order' };
-      const existing = await this.findDocument(tx, orderId, 'credit_note');
+      const existing = await this.findDocument(tx, refundId, 'refund');
       if (existing) return { order, document: existing, created: false };
-      if (order.status !== 'refunded') return { skipped: `order is ${order.status}` };
+      const refund = await this.payments.findRefund(tx, refundId);
+      if (!refund || refund.orderId !== orderId) return { skipped: 'no such refund' };
+      if (refund.status !== 'succeeded') return { skipped: `refund ${refund.status}` };
       const credited = await this.findDocument(tx, orderId, 'invoice');
       if (!credited) return { skipped: 'the invoice is gone' };
-      const document = await this.allocate(tx, order, 'credit_note', credited);
+      const document = await this.allocate(tx, order, 'credit_note', credited, refund);
       return { order, document, created: true };
     });
     if (result.skipped !== undefined) return this.skip(orderId, 'credit note', result.skipped);
 
     await this.ensureFile(result.order, result.document, result.created);
+    await this.outbox.add(undefined, [jobMessages.refundMail(orderId, refundId)]);
     return { status: result.created ? 'issued' : 'existing', number: result.document.number };
   }
 
@@ -128,15 +137,24 @@ export class InvoicesService {
    * The PDF of an order's invoice or credit note, for its owner or an admin. Another user's
    * order is not found, and so is a document not issued (or not rendered) yet.
    */
-  async findFile(actor: Actor, orderId: string, kind: InvoiceKind): Promise<DocumentFile> {
+  async findFile(
+    actor: Actor,
+    orderId: string,
+    kind: InvoiceKind,
+    number?: string,
+  ): Promise<DocumentFile> {
+    // A credit note by its number, or the order's latest one.
     const [row] = await this.db.query<
       { user_id: string; number: string | null; file_path: string | null }[]
     >(
       `SELECT o.user_id, i.number, i.file_path
          FROM orders o
-         LEFT JOIN invoices i ON i.order_id = o.id AND i.kind = $2
+         LEFT JOIN LATERAL (
+           SELECT number, file_path FROM invoices
+            WHERE order_id = o.id AND kind = $2 AND ($3::text IS NULL OR number = $3)
+            ORDER BY issued_at DESC, number DESC LIMIT 1) i ON true
         WHERE o.id = $1`,
-      [orderId, kind],
+      [orderId, kind, number ?? null],
     );
     if (!row || (row.user_id !== actor.id && !isAdmin(actor))) {
       throw new NotFoundError('No such order.');
@@ -162,6 +180,8 @@ export class InvoicesService {
     const [order] = await tx.query<OrderRow[]>(
       `SELECT o.id, o.number, o.status, o.currency, o.subtotal, o.tax, o.tax_rate_bps, o.shipping,
               o.total, o.buyer_name, o.buyer_email, o.shipping_address, o.created_at,
+              EXISTS (SELECT 1 FROM order_status_history h
+                       WHERE h.order_id = o.id AND h.to_status = 'paid') AS was_paid,
               (SELECT coalesce(json_agg(json_build_object(
                         'sku', i.sku, 'title', i.title, 'options', i.options,
                         'unitPrice', i.unit_price, 'quantity', i.quantity,
@@ -175,16 +195,28 @@ export class InvoicesService {
     return order;
   }
 
+  /** The order's invoice, or the credit note of a refund. */
   private async findDocument(
     tx: EntityManager,
     orderId: string,
-    kind: InvoiceKind,
+    kind: 'invoice',
+  ): Promise<DocumentRow | undefined>;
+  private async findDocument(
+    tx: EntityManager,
+    refundId: string,
+    kind: 'refund',
+  ): Promise<DocumentRow | undefined>;
+  private async findDocument(
+    tx: EntityManager,
+    id: string,
+    kind: 'invoice' | 'refund',
   ): Promise<DocumentRow | undefined> {
     const [row] = await tx.query<DocumentRow[]>(
-      `SELECT i.id, i.kind, i.number, c.number AS credits_number, i.file_path, i.issued_at
+      `SELECT i.id, i.kind, i.number, c.number AS credits_number, i.refund_id, i.file_path,
+              i.issued_at
          FROM invoices i LEFT JOIN invoices c ON c.id = i.credits_invoice_id
-        WHERE i.order_id = $1 AND i.kind = $2`,
-      [orderId, kind],
+        WHERE ${kind === 'invoice' ? `i.order_id = $1 AND i.kind = 'invoice'` : 'i.refund_id = $1'}`,
+      [id],
     );
     return row;
   }
@@ -199,6 +231,7 @@ export class InvoicesService {
     order: OrderRow,
     kind: InvoiceKind,
     credits: DocumentRow | null,
+    refund: { id: string; amount: number } | null,
   ): Promise<DocumentRow> {
     const [counter] = await tx.query<{ year: number; last_number: number }[]>(
       `INSERT INTO invoice_counters AS c (kind, year, last_number)
@@ -211,8 +244,8 @@ export class InvoicesService {
     const filePath = documentPath(counter.year, number);
     const [row] = await tx.query<{ id: string; issued_at: Date }[]>(
       `INSERT INTO invoices (order_id, kind, year, sequence, number, credits_invoice_id, currency,
-                             total, file_path)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+                             total, file_path, refund_id)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
        RETURNING id, issued_at`,
       [
         order.id,
@@ -222,8 +255,9 @@ export class InvoicesService {
         number,
         credits?.id ?? null,
         order.currency,
-        kind === 'credit_note' ? -order.total : order.total,
+        refund ? -refund.amount : order.total,
         filePath,
+        refund?.id ?? null,
       ],
     );
     return {
@@ -231,6 +265,7 @@ export class InvoicesService {
       kind,
       number,
       credits_number: credits?.number ?? null,
+      refund_id: refund?.id ?? null,
       file_path: filePath,
       issued_at: row.issued_at,
     };
@@ -240,12 +275,16 @@ export class InvoicesService {
   private async ensureFile(order: OrderRow, document: DocumentRow, force: boolean): Promise<void> {
     const path = join(this.storage.invoiceDir, document.file_path);
     if (!force && (await fileExists(path))) return;
+    const refund = document.refund_id
+      ? await this.payments.findRefund(this.db, document.refund_id)
+      : undefined;
     const definition = buildInvoiceDocument(
       {
         kind: document.kind,
         number: document.number,
         issuedAt: document.issued_at,
         creditsInvoiceNumber: document.credits_number ?? undefined,
+        refund: refund ? { amount: refund.amount, reason: refund.reason } : undefined,
         order: {
           number: order.number,
           placedAt: order.created_at,

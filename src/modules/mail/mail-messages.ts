@@ -14,7 +14,9 @@ import {
   StoreConfig,
 } from '../../config';
 import { loadOrderViews, OrderView } from '../orders/order-view';
+import { PaymentsRepository } from '../payments/payments.repository';
 import { JobMessage, JOBS } from '../queues/queue-names';
+import { formatMoney } from '../../common/money/format-money';
 import { MailTemplate } from './mail-templates';
 
 /** A message ready to render and send. */
@@ -52,6 +54,7 @@ export class MailMessages {
     @Inject(authConfig.KEY) private readonly auth: AuthConfig,
     @Inject(storeConfig.KEY) private readonly store: StoreConfig,
     @Inject(storageConfig.KEY) private readonly storage: StorageConfig,
+    private readonly payments: PaymentsRepository,
   ) {}
 
   async compose(message: JobMessage): Promise<ComposedMail | NothingToSend> {
@@ -93,6 +96,66 @@ export class MailMessages {
               contentType: 'application/pdf',
             },
           ],
+        });
+      }
+      case JOBS.mail.paymentInstructions: {
+        const found = await this.order(message.payload.orderId);
+        if (!found) return { template: 'payment-instructions', skip: 'no such order or buyer' };
+        const { order, buyer } = found;
+        const payment = await this.payments.findByOrder(this.db, order.id);
+        if (!payment) throw new MailNotReadyError(`Order ${order.id} has no payment yet`);
+        if (payment.status !== 'pending') {
+          return { template: 'payment-instructions', skip: `payment already ${payment.status}` };
+        }
+        if (payment.provider === 'manual' && !payment.clientData.bankAccount) {
+          throw new MailNotReadyError(`Order ${order.id}: its payment is not started yet`);
+        }
+        return this.withLayout({
+          template: 'payment-instructions',
+          to: buyer.email,
+          subject: `Order ${order.number} received: how to pay`,
+          context: {
+            name: buyer.name,
+            order,
+            amount: payment.amount,
+            currency: payment.currency,
+            dueAt: payment.expiresAt.toUTCString(),
+            reference: payment.clientData.reference,
+            bankAccount: payment.clientData.bankAccount,
+            link: this.link(`/orders/${order.id}`),
+          },
+        });
+      }
+      case JOBS.mail.refundIssued: {
+        const found = await this.order(message.payload.orderId);
+        if (!found) return { template: 'refund', skip: 'no such order or buyer' };
+        const { order, buyer } = found;
+        const refund = await this.payments.findRefund(this.db, message.payload.refundId);
+        if (!refund) return { template: 'refund', skip: 'no such refund' };
+        const creditNote = await this.creditNotePdf(refund.id);
+        return this.withLayout({
+          template: 'refund',
+          to: buyer.email,
+          subject: `Order ${order.number}: refund of ${formatMoney(refund.amount, order.currency)}`,
+          context: {
+            name: buyer.name,
+            order,
+            amount: refund.amount,
+            currency: order.currency,
+            reason: refund.reason,
+            manualPayout: refund.payout === 'manual',
+            creditNoteNumber: creditNote?.number,
+            link: this.link(`/orders/${order.id}`),
+          },
+          attachments: creditNote
+            ? [
+                {
+                  filename: `${creditNote.number}.pdf`,
+                  content: creditNote.content,
+                  contentType: 'application/pdf',
+                },
+              ]
+            : [],
         });
       }
       case JOBS.mail.orderStatus: {
@@ -142,6 +205,7 @@ export class MailMessages {
       }
       case JOBS.invoices.invoice:
       case JOBS.invoices.creditNote:
+      case JOBS.payments.refund:
         throw new Error(`Not a mail job: ${message.name}`);
     }
   }
@@ -204,12 +268,30 @@ export class MailMessages {
     return order ? { order, buyer } : undefined;
   }
 
+  /** The credit note of a refund, when one was issued (the job that sends this waits for it). */
+  private async creditNotePdf(
+    refundId: string,
+  ): Promise<{ number: string; content: Buffer } | undefined> {
+    const [note]: { number: string; file_path: string }[] = await this.db.query(
+      `SELECT number, file_path FROM invoices WHERE refund_id = $1`,
+      [refundId],
+    );
+    return note ? this.documentPdf(note) : undefined;
+  }
+
   private async invoicePdf(orderId: string): Promise<{ number: string; content: Buffer }> {
     const [invoice]: { number: string; file_path: string }[] = await this.db.query(
       `SELECT number, file_path FROM invoices WHERE order_id = $1 AND kind = 'invoice'`,
       [orderId],
     );
     if (!invoice) throw new MailNotReadyError(`Order ${orderId} has no invoice yet`);
+    return this.documentPdf(invoice);
+  }
+
+  private async documentPdf(invoice: {
+    number: string;
+    file_path: string;
+  }): Promise<{ number: string; content: Buffer }> {
     const path = resolve(this.storage.invoiceDir, invoice.file_path);
     const inside = relative(this.storage.invoiceDir, path);
     if (inside.startsWith('..') || isAbsolute(inside)) {

@@ -3,6 +3,7 @@ import { HandlebarsAdapter } from '@nestjs-modules/mailer/adapters/handlebars.ad
 import { Module } from '@nestjs/common';
 import { join } from 'node:path';
 import { mailConfig, MailConfig, queueConfig, QueueConfig } from '../../config';
+import { PaymentsModule } from '../payments/payments.module';
 import { QueueRootModule } from '../queues/queue-root.module';
 import { MailLogService } from './mail-log.service';
 import { MailMessages } from './mail-messages';
@@ -45,6 +46,7 @@ export function mailerOptions(config: MailConfig, queue: QueueConfig): MailerOpt
 @Module({
   imports: [
     QueueRootModule,
+    PaymentsModule,
     MailerModule.forRootAsync({
       inject: [mailConfig.KEY, queueConfig.KEY],
       useFactory: mailerOptions,

@@ -4,19 +4,31 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { Actor, isAdmin } from '../../common/decorators/current-user.decorator';
 import { NotFoundError, UnprocessableError } from '../../common/errors/domain-errors';
+import { ReviewEligibility } from '../catalog/review-eligibility';
 import { InventoryService } from '../inventory/inventory.service';
 import { OutboxService } from '../queues/outbox.service';
+import { LockedOrder, OrderPaymentsLink } from './order-payments';
 import { ORDER_EVENTS, OrderStatusChangedEvent } from './order.events';
-import { assertTransition, followUpJobs, OWNER_CANCELLABLE } from './order-status';
-import { loadOrderDetails, OrderDetailView, OrderStatus } from './order-view';
+import {
+  assertTransition,
+  followUpJobs,
+  OWNER_CANCELLABLE,
+  TransitionTrigger,
+} from './order-status';
+import { OrderDetailView, OrderStatus } from './order-view';
+import { OrdersService } from './orders.service';
 
 /**
- * Moves orders through the state machine (`order-status.ts`). Each transition is one
+ * Moves orders through the state machine (`order-status.ts`). Each transition runs in one
  * transaction with the order row locked `FOR UPDATE`: the status, a history row, the stock
- * given back on cancellation and the follow-up jobs (outbox) commit together or not at all, and
- * concurrent requests on one order run one after the other (the second sees the first's
- * status, so a double cancel restores stock once and the second gets a 422).
+ * given back (cancellation, expiry), reviews that stop counting, the payment's side (a paid
+ * order cancelled is refunded) and the follow-up jobs (outbox) commit together or not at all;
+ * concurrent changes of one order run one after the other (the second sees the first's status,
+ * so a double cancel restores stock once and the second gets a 422).
  * `ORDER_EVENTS.statusChanged` is emitted after the commit.
+ *
+ * The payments module drives the payment transitions (paid, expired, refunds) through
+ * `lock` + `applyTransition` inside its own transactions.
  */
 @Injectable()
 export class OrderStatusService {
@@ -25,16 +37,82 @@ export class OrderStatusService {
     private readonly inventory: InventoryService,
     private readonly outbox: OutboxService,
     private readonly events: EventEmitter2,
+    private readonly reviews: ReviewEligibility,
+    private readonly orders: OrdersService,
+    private readonly link: OrderPaymentsLink,
   ) {}
 
-  /** The buyer cancels while the order is `placed`; an admin cancels any order still unshipped. */
+  /** The buyer cancels while the order awaits payment; an admin cancels any order unshipped. */
   cancel(actor: Actor, orderId: string): Promise<OrderDetailView> {
     return this.transition(actor, orderId, 'cancelled', !isAdmin(actor));
   }
 
-  /** An admin moves any order to a status the state machine allows from its current one. */
+  /** An admin moves an order to a status the state machine lets staff set from its current one. */
   change(actor: Actor, orderId: string, to: OrderStatus): Promise<OrderDetailView> {
     return this.transition(actor, orderId, to, false);
+  }
+
+  /** Locks the order row (`FOR UPDATE`) in the caller's transaction; undefined if none. */
+  async lock(
+    tx: EntityManager,
+    orderId: string,
+    userId?: string,
+  ): Promise<LockedOrder | undefined> {
+    const [row] = await tx.query<LockedOrder[]>(
+      `SELECT id, number, user_id AS "userId", status, total, trim(currency) AS currency
+         FROM orders WHERE id = $1 AND ($2::uuid IS NULL OR user_id = $2)
+          FOR UPDATE`,
+      [orderId, userId ?? null],
+    );
+    return row;
+  }
+
+  /** As `lock`, but another transaction holding the order makes it return `skipped`. */
+  async lockOrSkip(tx: EntityManager, orderId: string): Promise<LockedOrder | 'skipped'> {
+    const [row] = await tx.query<LockedOrder[]>(
+      `SELECT id, number, user_id AS "userId", status, total, trim(currency) AS currency
+         FROM orders WHERE id = $1 FOR UPDATE SKIP LOCKED`,
+      [orderId],
+    );
+    return row ?? 'skipped';
+  }
+
+  /**
+   * Moves a locked order to `to` inside the caller's transaction: status, history row, stock
+   * back on cancellation or expiry, lapsed reviews hidden, follow-up jobs in the outbox. The
+   * caller emits the returned event after its commit (`emitChanged`). `trigger` is checked
+   * against the table (`payment` transitions only from the payments module).
+   */
+  async applyTransition(
+    tx: EntityManager,
+    order: LockedOrder,
+    to: OrderStatus,
+    actorId: string | null,
+    trigger: TransitionTrigger,
+  ): Promise<OrderStatusChangedEvent> {
+    const from = order.status;
+    assertTransition(from, to, trigger);
+    await tx.query(`UPDATE orders SET status = $2, updated_at = now() WHERE id = $1`, [
+      order.id,
+      to,
+    ]);
+    const [history]: { id: string }[] = await tx.query(
+      `INSERT INTO order_status_history (order_id, from_status, to_status, actor_id)
+       VALUES ($1, $2, $3, $4) RETURNING id`,
+      [order.id, from, to, actorId],
+    );
+    order.status = to;
+    // Refunds do not restock: the goods may never come back (a return is a manual adjustment).
+    if (to === 'cancelled' || to === 'expired') await this.restock(tx, order.id, to, actorId);
+    if (to === 'cancelled' || to === 'expired' || to === 'refunded') {
+      await this.reviews.hideLapsed(tx, order.id);
+    }
+    await this.outbox.add(tx, followUpJobs(order.id, history.id, to));
+    return { orderId: order.id, historyId: history.id, from, to, actorId };
+  }
+
+  emitChanged(events: OrderStatusChangedEvent[]): void {
+    for (const event of events) this.events.emit(ORDER_EVENTS.statusChanged, event);
   }
 
   private async transition(
@@ -44,42 +122,34 @@ export class OrderStatusService {
     asBuyer: boolean,
   ): Promise<OrderDetailView> {
     const event = await this.db.transaction(async (tx): Promise<OrderStatusChangedEvent> => {
-      const rows: { status: OrderStatus }[] = await tx.query(
-        `SELECT status FROM orders WHERE id = $1 AND ($2::uuid IS NULL OR user_id = $2)
-           FOR UPDATE`,
-        [orderId, asBuyer ? actor.id : null],
-      );
-      if (!rows.length) throw new NotFoundError('No such order.');
-      const from = rows[0].status;
-      assertTransition(from, to);
+      const order = await this.lock(tx, orderId, asBuyer ? actor.id : undefined);
+      if (!order) throw new NotFoundError('No such order.');
+      const from = order.status;
       if (asBuyer && !OWNER_CANCELLABLE.includes(from)) {
+        assertTransition(from, to, 'staff');
         throw new UnprocessableError(
-          `You can cancel an order only while it is placed; this one is ${from}. ` +
+          `You can cancel an order only while it awaits payment; this one is ${from}. ` +
             'Contact the shop to cancel or refund it.',
           { from, to },
         );
       }
-      await tx.query(`UPDATE orders SET status = $2, updated_at = now() WHERE id = $1`, [
-        orderId,
-        to,
-      ]);
-      const [history]: { id: string }[] = await tx.query(
-        `INSERT INTO order_status_history (order_id, from_status, to_status, actor_id)
-         VALUES ($1, $2, $3, $4) RETURNING id`,
-        [orderId, from, to, actor.id],
-      );
-      // Refunds do not restock: the goods may never come back (a return is a manual adjustment).
-      if (to === 'cancelled') await this.restock(tx, orderId, actor.id);
-      await this.outbox.add(tx, followUpJobs(orderId, history.id, to));
-      return { orderId, historyId: history.id, from, to, actorId: actor.id };
+      const event = await this.applyTransition(tx, order, to, actor.id, 'staff');
+      if (to === 'cancelled') {
+        await this.link.payments.onOrderCancelled(tx, { ...order, status: from }, actor.id);
+      }
+      return event;
     });
-    this.events.emit(ORDER_EVENTS.statusChanged, event);
-    const [order] = await loadOrderDetails(this.db, [orderId]);
-    return order;
+    this.emitChanged([event]);
+    return this.orders.get(actor, orderId);
   }
 
   /** Gives back every line's quantity; lines whose variant was deleted since are skipped. */
-  private async restock(tx: EntityManager, orderId: string, actorId: string): Promise<void> {
+  private async restock(
+    tx: EntityManager,
+    orderId: string,
+    why: 'cancelled' | 'expired',
+    actorId: string | null,
+  ): Promise<void> {
     const lines: { variant_id: string; quantity: number }[] = await tx.query(
       `SELECT variant_id, quantity FROM order_items
         WHERE order_id = $1 AND variant_id IS NOT NULL ORDER BY position`,
@@ -90,7 +160,7 @@ export class OrderStatusService {
       lines.map((l) => ({
         variantId: l.variant_id,
         delta: l.quantity,
-        reason: 'cancellation' as const,
+        reason: why === 'cancelled' ? ('cancellation' as const) : ('expiry' as const),
         actorId,
         orderId,
       })),

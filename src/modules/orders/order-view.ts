@@ -3,13 +3,16 @@ import type { DataSource, EntityManager } from 'typeorm';
 import { AddressResponse } from '../users/dto/user.response';
 import type { PostalAddress } from '../users/entities/user.entity';
 import { preparedQuery } from '../../database/sql';
+import { OrderPaymentView } from './order-payments';
 
 export const ORDER_STATUSES = [
-  'placed',
+  'awaiting_payment',
   'paid',
   'shipped',
   'delivered',
   'cancelled',
+  'expired',
+  'partially_refunded',
   'refunded',
 ] as const;
 export type OrderStatus = (typeof ORDER_STATUSES)[number];
@@ -46,6 +49,15 @@ export class OrderInvoiceRef {
   url!: string;
 }
 
+export class OrderCreditNoteRef {
+  @ApiProperty({ example: 'CN-2026-000001' })
+  number!: string;
+  @ApiProperty({ description: 'What it credits back, minor units (positive)' })
+  amount!: number;
+  @ApiProperty({ example: '/api/v1/orders/0b6c…/credit-notes/CN-2026-000001' })
+  url!: string;
+}
+
 export class OrderView {
   @ApiProperty({ format: 'uuid' })
   id!: string;
@@ -78,9 +90,22 @@ export class OrderView {
   @ApiProperty({
     type: OrderInvoiceRef,
     nullable: true,
-    description: 'null until the invoice is issued',
+    description: 'null until the invoice is issued (it is issued when the order is paid)',
   })
   invoice!: OrderInvoiceRef | null;
+  @ApiProperty({ type: [OrderCreditNoteRef], description: 'One per refund, oldest first' })
+  creditNotes!: OrderCreditNoteRef[];
+  @ApiProperty({
+    type: OrderPaymentView,
+    nullable: true,
+    description: 'The payment: provider, status, amounts, refunds, and what the client needs',
+  })
+  payment!: OrderPaymentView | null;
+  @ApiPropertyOptional({
+    nullable: true,
+    description: 'While awaiting payment: when the order expires unpaid (its stock released)',
+  })
+  paymentDueAt!: Date | null;
   @ApiProperty()
   createdAt!: Date;
 }
@@ -123,6 +148,7 @@ interface OrderRow {
   note: string | null;
   created_at: Date;
   invoice_number: string | null;
+  credit_notes: { number: string; amount: number }[];
   items: {
     variantId: string | null;
     productId: string | null;
@@ -180,6 +206,10 @@ async function queryOrderViews(
             o.currency, o.shipping_address, o.note, o.created_at,
             (SELECT i.number FROM invoices i WHERE i.order_id = o.id AND i.kind = 'invoice')
               AS invoice_number,
+            (SELECT coalesce(jsonb_agg(jsonb_build_object('number', c.number, 'amount', -c.total)
+                      ORDER BY c.issued_at, c.number), '[]'::jsonb)
+               FROM invoices c WHERE c.order_id = o.id AND c.kind = 'credit_note')
+              AS credit_notes,
             (SELECT coalesce(jsonb_agg(jsonb_build_object(
                       'variantId', it.variant_id, 'productId', it.product_id, 'shopId', it.shop_id,
                       'title', it.title, 'sku', it.sku, 'options', it.options,
@@ -228,6 +258,12 @@ function toOrderView(r: OrderRow, prefix: string): OrderView {
     invoice: r.invoice_number
       ? { number: r.invoice_number, url: `${prefix}/orders/${r.id}/invoice` }
       : null,
+    creditNotes: r.credit_notes.map((c) => ({
+      ...c,
+      url: `${prefix}/orders/${r.id}/credit-notes/${c.number}`,
+    })),
+    payment: null,
+    paymentDueAt: null,
     createdAt: r.created_at,
   };
 }

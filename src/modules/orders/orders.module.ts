@@ -3,6 +3,7 @@ import { CatalogModule } from '../catalog/catalog.module';
 import { InventoryModule } from '../inventory/inventory.module';
 import { AdminOrdersController } from './admin-orders.controller';
 import { MerchantOrdersController } from './merchant-orders.controller';
+import { OrderPaymentsLink } from './order-payments';
 import { OrderStatusService } from './order-status.service';
 import { OrdersController } from './orders.controller';
 import { OrdersService } from './orders.service';
@@ -14,7 +15,7 @@ import { OrdersService } from './orders.service';
 @Module({
   imports: [InventoryModule, CatalogModule],
   controllers: [OrdersController, AdminOrdersController, MerchantOrdersController],
-  providers: [OrdersService, OrderStatusService],
-  exports: [OrdersService, OrderStatusService],
+  providers: [OrdersService, OrderStatusService, OrderPaymentsLink],
+  exports: [OrdersService, OrderStatusService, OrderPaymentsLink],
 })
 export class OrdersModule {}

@@ -8,6 +8,7 @@ import { PageQueryDto } from '../../common/pagination/page-query.dto';
 import { preparedQuery } from '../../database/sql';
 import { ShopsService } from '../catalog/shops.service';
 import { MerchantOrdersQueryDto, OrderListQueryDto } from './dto/orders.dto';
+import { OrderPaymentsLink } from './order-payments';
 import {
   loadOrderDetails,
   loadOrderViews,
@@ -32,7 +33,20 @@ export class OrdersService {
   constructor(
     @InjectDataSource() private readonly db: DataSource,
     private readonly shops: ShopsService,
+    private readonly link: OrderPaymentsLink,
   ) {}
+
+  /** Fills in each order's `payment` and `paymentDueAt` (one query for all of them). */
+  async withPayments<T extends OrderView>(views: T[]): Promise<T[]> {
+    if (!views.length) return views;
+    const payments = await this.link.payments.views(views.map((v) => v.id));
+    for (const view of views) {
+      const payment = payments.get(view.id) ?? null;
+      view.payment = payment;
+      view.paymentDueAt = view.status === 'awaiting_payment' && payment ? payment.expiresAt : null;
+    }
+    return views;
+  }
 
   listOwn(actor: Actor, page: PageQueryDto): Promise<Page<OrderView>> {
     return this.page('orders', { conditions: ['o.user_id = $1'], values: [actor.id] }, page);
@@ -44,7 +58,8 @@ export class OrdersService {
       userId: isAdmin(actor) ? undefined : actor.id,
     });
     if (!order) throw new NotFoundError('No such order.');
-    return order;
+    const [withPayment] = await this.withPayments([order]);
+    return withPayment;
   }
 
   listAll(query: OrderListQueryDto): Promise<Page<OrderView>> {
@@ -102,10 +117,12 @@ export class OrdersService {
         ORDER BY o.created_at DESC, o.id DESC LIMIT $${values.length}`,
       values,
     );
-    const views = await loadOrderViews(
-      this.db,
-      rows.slice(0, page.limit).map((r) => r.id),
-      view,
+    const views = await this.withPayments(
+      await loadOrderViews(
+        this.db,
+        rows.slice(0, page.limit).map((r) => r.id),
+        view,
+      ),
     );
     const byId = new Map(views.map((v) => [v.id, v]));
     return toPage(

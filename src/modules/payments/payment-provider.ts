@@ -58,6 +58,12 @@ export interface PaymentEvent {
   occurredAt: Date;
   /** A short reason for failures, for the order history; never card data. */
   failureMessage?: string;
+  /**
+   * For `payment.succeeded`: names the money received, so that two events about the same
+   * money count it once. Default: `providerReference` (one payment, e.g. a PaymentIntent, is
+   * received once). The manual provider sets the event id: each bank transfer is new money.
+   */
+  receiptKey?: string;
 }
 
 export interface RefundInput {

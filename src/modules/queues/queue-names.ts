@@ -10,6 +10,7 @@ import { createHash } from 'node:crypto';
 export const QUEUES = {
   invoices: 'invoices',
   mail: 'mail',
+  payments: 'payments',
 } as const;
 
 export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
@@ -19,30 +20,41 @@ export const JOBS = {
   invoices: {
     /** Issue the order's invoice (once), then queue the confirmation e-mail. */
     invoice: 'invoice',
-    /** Issue the credit note of a refunded order's invoice (once). */
+    /** Issue the credit note of one refund, for its amount (once). */
     creditNote: 'credit-note',
+  },
+  payments: {
+    /** Carry out a requested refund through the order's provider, then settle it (once). */
+    refund: 'refund',
   },
   mail: {
     verifyEmail: 'verify-email',
     passwordReset: 'password-reset',
     orderConfirmation: 'order-confirmation',
+    /** At placement: the order is received, here is how to pay (and by when). */
+    paymentInstructions: 'payment-instructions',
     orderStatus: 'order-status',
+    /** A refund was made: amount, reason, and the credit note when there is one. */
+    refundIssued: 'refund-issued',
     lowStock: 'low-stock',
   },
 } as const;
 
 /** Order statuses that send the buyer an e-mail. */
-export const ORDER_MAIL_STATUSES = ['shipped', 'cancelled', 'refunded'] as const;
+export const ORDER_MAIL_STATUSES = ['shipped', 'cancelled', 'expired'] as const;
 export type OrderMailStatus = (typeof ORDER_MAIL_STATUSES)[number];
 
 /** Payload per `<queue>:<job name>`. */
 export interface JobPayloads {
   'invoices:invoice': { orderId: string };
-  'invoices:credit-note': { orderId: string };
+  'invoices:credit-note': { orderId: string; refundId: string };
+  'payments:refund': { refundId: string };
   /** The token is the plain single-use value for the link (stored hashed elsewhere). */
   'mail:verify-email': { userId: string; token: string };
   'mail:password-reset': { userId: string; token: string };
   'mail:order-confirmation': { orderId: string };
+  'mail:payment-instructions': { orderId: string };
+  'mail:refund-issued': { orderId: string; refundId: string };
   'mail:order-status': { orderId: string; historyId: string; status: OrderMailStatus };
   'mail:low-stock': { variantId: string; stock: number; threshold: number };
 }
@@ -70,11 +82,17 @@ export const jobMessages = {
     jobId: id('invoice', orderId),
     payload: { orderId },
   }),
-  creditNote: (orderId: string): JobMessage => ({
+  creditNote: (orderId: string, refundId: string): JobMessage => ({
     queue: QUEUES.invoices,
     name: JOBS.invoices.creditNote,
-    jobId: id('credit-note', orderId),
-    payload: { orderId },
+    jobId: id('credit-note', refundId),
+    payload: { orderId, refundId },
+  }),
+  refund: (refundId: string): JobMessage => ({
+    queue: QUEUES.payments,
+    name: JOBS.payments.refund,
+    jobId: id('refund', refundId),
+    payload: { refundId },
   }),
   /** One message per token issued (the id holds a digest of the token, never the token). */
   verifyEmail: (userId: string, token: string): JobMessage => ({
@@ -94,6 +112,18 @@ export const jobMessages = {
     name: JOBS.mail.orderConfirmation,
     jobId: id('mail', 'order-confirmation', orderId),
     payload: { orderId },
+  }),
+  paymentInstructions: (orderId: string): JobMessage => ({
+    queue: QUEUES.mail,
+    name: JOBS.mail.paymentInstructions,
+    jobId: id('mail', 'payment-instructions', orderId),
+    payload: { orderId },
+  }),
+  refundMail: (orderId: string, refundId: string): JobMessage => ({
+    queue: QUEUES.mail,
+    name: JOBS.mail.refundIssued,
+    jobId: id('mail', 'refund-issued', refundId),
+    payload: { orderId, refundId },
   }),
   /** `historyId` is the `order_status_history` row of the transition. */
   orderStatus: (orderId: string, historyId: string, status: OrderMailStatus): JobMessage => ({

@@ -18,6 +18,10 @@ export class Review {
   @Column({ type: 'text', nullable: true })
   comment!: string | null;
 
+  /** Set when its author stops qualifying as a buyer: out of the rating and the public list. */
+  @Column({ name: 'hidden_at', type: 'timestamptz', nullable: true })
+  hiddenAt!: Date | null;
+
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt!: Date;
 }
