@@ -1,10 +1,5 @@
 /** @type {import('jest').Config} */
-const transform = {
-  '^.+\\.ts$': ['@swc/jest'],
-  // ESM-only dependency of @fastify/static: Node 20 loads it through require(esm), Jest cannot.
-  '/node_modules/content-disposition/.+\\.js$': ['@swc/jest'],
-};
-const transformIgnorePatterns = ['/node_modules/(?!content-disposition/)'];
+const transform = { '^.+\\.ts$': ['@swc/jest'] };
 
 module.exports = {
   globalSetup: '<rootDir>/test/support/global-setup.ts',
@@ -17,7 +12,6 @@ module.exports = {
       displayName: 'unit',
       testEnvironment: 'node',
       transform,
-      transformIgnorePatterns,
       rootDir: '.',
       testMatch: ['<rootDir>/src/**/*.spec.ts'],
     },
@@ -25,7 +19,6 @@ module.exports = {
       displayName: 'e2e',
       testEnvironment: 'node',
       transform,
-      transformIgnorePatterns,
       rootDir: '.',
       testMatch: ['<rootDir>/test/**/*.e2e-spec.ts'],
       setupFiles: ['<rootDir>/test/support/setup-env.ts'],

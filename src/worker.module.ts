@@ -15,13 +15,19 @@ import { PaymentProcessorsModule } from './modules/payments/payment-processors.m
  *   `src/modules/invoices/`), whose providers are the processors and what they need; the
  *   feature's ordinary module (controllers, services) never lists a processor;
  * - that module is added to `imports` below (one line), nowhere else;
- * - a processor handles one queue from `queue-names.ts` with ONE handler for all its job names,
- *   registered in `onModuleInit` as `queue.process('*', config.concurrency, handler)` and
- *   dispatching on `job.name`: Bull adds up the concurrency of separately named handlers, so
- *   one handler per name would run (names × WORKER_CONCURRENCY) jobs at once;
+ * - a queue's jobs are named, with their payload's fields, in the job contract
+ *   (`JOB_CONTRACT` in `queue-names.ts`); its processor registers the queue's handler table
+ *   (`QueueHandlers<queue>`: one handler per job name, a missing one does not compile) with
+ *   `JobRunner` in `onModuleInit`. JobRunner takes the jobs (one '*' handler per queue, so
+ *   WORKER_CONCURRENCY bounds the queue), checks each job's name and payload against the
+ *   contract first, and refuses to start when a queue in WORKER_QUEUES has a job without a
+ *   handler;
  * - a handler is safe to run twice (a retry, a stalled job re-run after a crash) and throws to
  *   fail the attempt: Bull retries with exponential backoff (JOB_ATTEMPTS, JOB_BACKOFF_MS),
- *   then keeps the job as failed (`npm run cli -- jobs:retry-failed --queue <name>`);
+ *   then keeps the job as failed (`npm run cli -- jobs:retry-failed --queue <name>`); a job
+ *   that can never succeed (unknown name, invalid payload, the order it is about is gone)
+ *   fails once, logged at error level, never retried: the runner does that for the first two,
+ *   a handler throws `UnrecoverableJobError` for the others;
  * - follow-up jobs are written through `OutboxService.add(manager, ...)` in the handler's
  *   transaction, never added to Bull directly.
  */

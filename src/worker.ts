@@ -1,14 +1,25 @@
 import 'reflect-metadata';
-import { Logger } from '@nestjs/common';
+import { Logger, Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { Logger as PinoLogger } from 'nestjs-pino';
 import { loadDotEnv } from './config/dotenv';
 import { WorkerModule } from './worker.module';
 
-/** Worker entry: consumes the queues; no HTTP. SIGTERM lets the jobs in hand finish. */
-async function main(): Promise<void> {
+/**
+ * Starts a worker on `root` (WorkerModule in production): consumes the queues; no HTTP.
+ * SIGTERM lets the jobs in hand finish. A failed start (a dependency down, a consumed queue
+ * with a job name that has no handler) prints why and exits 1.
+ */
+export function runWorker(root: Type = WorkerModule): void {
   loadDotEnv();
-  const app = await NestFactory.createApplicationContext(WorkerModule, { bufferLogs: true });
+  start(root).catch((error: Error) => {
+    process.stderr.write(`Worker failed to start: ${error.stack ?? error.message}\n`);
+    process.exit(1);
+  });
+}
+
+async function start(root: Type): Promise<void> {
+  const app = await NestFactory.createApplicationContext(root, { bufferLogs: true });
   app.useLogger(app.get(PinoLogger));
   // SIGTERM/SIGINT: the relay finishes its batch, the queues finish the jobs in hand (see
   // QueueDrain), connections close, then the process exits 0.
@@ -16,7 +27,4 @@ async function main(): Promise<void> {
   new Logger('Worker').log('Worker started');
 }
 
-main().catch((error: Error) => {
-  process.stderr.write(`Worker failed to start: ${error.stack ?? error.message}\n`);
-  process.exit(1);
-});
+if (require.main === module) runWorker();

@@ -1,8 +1,5 @@
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { databaseConfig, redisConfig } from '../src/config';
-import { loadDatabaseConfig } from '../src/config/database.config';
-import { loadRedisConfig } from '../src/config/redis.config';
-import { createTestApp } from './support/test-app';
+import { createAppBehindProxies } from './support/dependency-proxies';
 import { TcpProxy } from './support/tcp-proxy';
 
 async function readiness(app: NestFastifyApplication) {
@@ -20,31 +17,13 @@ async function waitForReadiness(app: NestFastifyApplication, status: number) {
   return last;
 }
 
-function through(proxy: TcpProxy, url: string): string {
-  const parsed = new URL(url);
-  parsed.hostname = '127.0.0.1';
-  parsed.port = String(proxy.port);
-  return parsed.toString();
-}
-
 describe('readiness', () => {
-  const db = loadDatabaseConfig();
-  const redis = loadRedisConfig();
-  const dbUrl = new URL(db.url);
-  const redisUrl = new URL(redis.url);
   let dbProxy: TcpProxy;
   let redisProxy: TcpProxy;
   let app: NestFastifyApplication;
 
   beforeAll(async () => {
-    dbProxy = await new TcpProxy(dbUrl.hostname, Number(dbUrl.port || 5432)).start();
-    redisProxy = await new TcpProxy(redisUrl.hostname, Number(redisUrl.port || 6379)).start();
-    app = await createTestApp({
-      overrides: [
-        [databaseConfig.KEY, { ...db, url: through(dbProxy, db.url) }],
-        [redisConfig.KEY, { ...redis, url: through(redisProxy, redis.url) }],
-      ],
-    });
+    ({ app, dbProxy, redisProxy } = await createAppBehindProxies());
   });
 
   afterAll(async () => {

@@ -1,4 +1,4 @@
-import { enqueue as enqueueJob } from './support/jobs';
+import { enqueue as enqueueJob, settledJob } from './support/jobs';
 import { getQueueToken } from '@nestjs/bull';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { Queue } from 'bull';
@@ -9,7 +9,7 @@ import { queueConfig, storageConfig, StorageConfig } from '../src/config';
 import { loadQueueConfig } from '../src/config/queue.config';
 import { InvoicesService } from '../src/modules/invoices/invoices.service';
 import { PdfRenderer } from '../src/modules/invoices/pdf-renderer';
-import { jobMessages, QUEUES } from '../src/modules/queues/queue-names';
+import { JobMessage, jobMessages, QUEUES } from '../src/modules/queues/queue-names';
 import { ProcessorsModule } from '../src/worker.module';
 import { createMerchant, createProduct } from './support/catalog';
 import { expectGaplessNumbering, invoicesOf, pdfText } from './support/invoices';
@@ -70,7 +70,7 @@ describe('invoices', () => {
     return n as number;
   };
 
-  const enqueue = (message: ReturnType<typeof jobMessages.invoice>) => enqueueJob(queue, message);
+  const enqueue = (message: JobMessage) => enqueueJob(queue, message);
 
   it('issues the invoice: a PDF whose text holds number, order, seller, buyer, lines and totals', async () => {
     const order = await placeOrder();
@@ -213,7 +213,7 @@ describe('invoices', () => {
       expect(text).toContain(expected);
     }
     await expectGaplessNumbering(db);
-  });
+  }, 180_000);
 
   it('issues no credit note for a refund that has not succeeded or belongs to another order', async () => {
     const order = await placeOrder('paid');
@@ -227,9 +227,9 @@ describe('invoices', () => {
     expect(await invoicesOf(db, [order.id], 'invoice')).toHaveLength(1);
   });
 
-  it('fails a job with a malformed order id or an unknown name once, without retrying it', async () => {
+  it('fails a job with a malformed order id, an unknown name or a missing order once, without retrying it', async () => {
     const job = await queue.add('invoice', { orderId: 'not-a-uuid' }, { jobId: 'invoice.bad' });
-    await expect(job.finished()).rejects.toThrow(/invalid orderId/);
+    await expect(job.finished()).rejects.toThrow('invalid payload: orderId must be a UUID');
     const failed = await queue.getJob('invoice.bad');
     expect(failed?.attemptsMade).toBe(1);
     expect(await failed?.isFailed()).toBe(true);
@@ -239,8 +239,17 @@ describe('invoices', () => {
       { orderId: '00000000-0000-4000-8000-000000000001' },
       { jobId: 'invoice.unknown-name' },
     );
-    await expect(unknown.finished()).rejects.toThrow(/unknown job name/);
+    await expect(unknown.finished()).rejects.toThrow(/unknown job name "no-such-job"/);
     expect((await queue.getJob('invoice.unknown-name'))?.attemptsMade).toBe(1);
+
+    const gone = jobMessages.creditNote(
+      '00000000-0000-4000-8000-000000000002',
+      '00000000-0000-4000-8000-000000000003',
+    );
+    await enqueue(gone);
+    const settled = await settledJob(queue, gone.jobId);
+    expect(settled.failedReason).toBe('no such order 00000000-0000-4000-8000-000000000002');
+    expect(settled.attemptsMade).toBe(1);
   });
 
   describe('GET /orders/:id/invoice', () => {

@@ -353,16 +353,27 @@ describe('mail over SMTP', () => {
     expect(sink.to(user.email)).toHaveLength(0);
   });
 
-  it('records an event whose account is gone as skipped, and fails an unknown job name', async () => {
+  it('records an event whose account is gone as skipped, and fails an unknown job name or an invalid payload once', async () => {
     const m = jobMessages.verifyEmail('00000000-0000-4000-8000-000000000000', 'x'.repeat(43));
     await enqueue(queue, m);
     expect((await settledJob(queue, m.jobId)).returnvalue).toBe('skipped');
     expect(await mailLog(m.jobId)).toMatchObject({ status: 'skipped', attempts: 0 });
 
-    await queue.add('no-such-mail', {}, { jobId: 'mail.no-such-mail.1', attempts: 1 });
+    // The queue's default is 8 attempts: neither job is retried.
+    await queue.add('no-such-mail', {}, { jobId: 'mail.no-such-mail.1' });
     const unknown = await settledJob(queue, 'mail.no-such-mail.1');
-    expect(unknown.failedReason).toBe('Unknown mail job "no-such-mail"');
+    expect(unknown.failedReason).toBe('unknown job name "no-such-mail" in queue mail');
+    expect(unknown.attemptsMade).toBe(1);
     expect(await mailLog('mail.no-such-mail.1')).toBeUndefined();
+
+    await queue.add('order-status', { orderId: 'x', status: 'lost' }, { jobId: 'mail.bad.1' });
+    const invalid = await settledJob(queue, 'mail.bad.1');
+    expect(invalid.failedReason).toBe(
+      'invalid payload: orderId must be a UUID; historyId must be a positive integer id as a ' +
+        'string; status must be one of shipped, cancelled, refunded',
+    );
+    expect(invalid.attemptsMade).toBe(1);
+    expect(await mailLog('mail.bad.1')).toBeUndefined();
   });
 
   it('escapes user text in the HTML part (a product title with a script tag)', async () => {

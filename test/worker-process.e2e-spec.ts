@@ -10,27 +10,26 @@ import { eventually, outboxRows, queueOf, settledJob, startContext } from './sup
 
 const ROOT = join(__dirname, '..');
 
-function startWorker(extraEnv: Record<string, string> = {}): {
+function startWorker(
+  extraEnv: Record<string, string> = {},
+  entry = 'src/worker.ts',
+): {
   child: ChildProcess;
   exited: Promise<{ code: number | null; signal: string | null }>;
   output: () => string;
 } {
   let output = '';
-  const child = spawn(
-    join(ROOT, 'node_modules', '.bin', 'ts-node'),
-    ['--transpile-only', 'src/worker.ts'],
-    {
-      cwd: ROOT,
-      env: {
-        ...process.env,
-        LOG_LEVEL: 'info',
-        OUTBOX_BATCH: '10',
-        OUTBOX_POLL_MS: '200',
-        ...extraEnv,
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
+  const child = spawn(join(ROOT, 'node_modules', '.bin', 'ts-node'), ['--transpile-only', entry], {
+    cwd: ROOT,
+    env: {
+      ...process.env,
+      LOG_LEVEL: 'info',
+      OUTBOX_BATCH: '10',
+      OUTBOX_POLL_MS: '200',
+      ...extraEnv,
     },
-  );
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
   const exited = new Promise<{ code: number | null; signal: string | null }>((resolve) =>
@@ -120,5 +119,28 @@ describe('the worker process (npm run start:worker)', () => {
       if (worker.child.exitCode === null && worker.child.signalCode === null)
         worker.child.kill('SIGKILL');
     }
+  });
+
+  it('refuses to start (exit 1, says which) when a queue it consumes has a job without a handler', async () => {
+    const entry = 'test/support/mail-only-worker.ts';
+    const broken = startWorker({ WORKER_QUEUES: 'mail,invoices' }, entry);
+    const exit = await broken.exited;
+    expect(exit).toEqual({ code: 1, signal: null });
+    expect(broken.output()).toContain(
+      'Worker failed to start: Error: Refusing to start: no handler for the job(s) ' +
+        'invoices:invoice, invoices:credit-note of the queues this process consumes',
+    );
+
+    // The same worker consuming only the queue it has handlers for starts.
+    const mailOnly = startWorker({ WORKER_QUEUES: 'mail' }, entry);
+    try {
+      await eventually(() => Promise.resolve(mailOnly.output().includes('Worker started')), {
+        what: `the mail-only worker to start (output: ${mailOnly.output().slice(-2000)})`,
+        timeoutMs: 90_000,
+      });
+    } finally {
+      mailOnly.child.kill('SIGTERM');
+    }
+    expect(await mailOnly.exited).toEqual({ code: 0, signal: null });
   });
 });

@@ -9,6 +9,7 @@ import { queueConfig } from './queue.config';
 import { redisConfig } from './redis.config';
 import { storageConfig } from './storage.config';
 import { storeConfig } from './store.config';
+import { stripeConfig } from './stripe.config';
 
 export { AppConfig } from './app.config';
 export { AuthConfig } from './auth.config';
@@ -21,6 +22,7 @@ export { QueueConfig } from './queue.config';
 export { RedisConfig } from './redis.config';
 export { StorageConfig } from './storage.config';
 export { StoreConfig } from './store.config';
+export { StripeConfig } from './stripe.config';
 
 /** Every config namespace, loaded (and so validated) when ConfigModule starts. */
 export const allConfigs = [
@@ -35,6 +37,7 @@ export const allConfigs = [
   redisConfig,
   storageConfig,
   storeConfig,
+  stripeConfig,
 ];
 
 export {
@@ -49,4 +52,5 @@ export {
   redisConfig,
   storageConfig,
   storeConfig,
+  stripeConfig,
 };

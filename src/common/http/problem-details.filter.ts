@@ -1,8 +1,11 @@
 import { ArgumentsHost, Catch, ExceptionFilter, Logger } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { PROBLEM_CONTENT_TYPE, toProblem } from './problem-details';
+import { DEFAULT_RETRY_AFTER_SECONDS, PROBLEM_CONTENT_TYPE, toProblem } from './problem-details';
 
-/** Sends `error` as a problem document, logging it when it is the server's fault. */
+/**
+ * Sends `error` as a problem document, logging it when it is the server's fault. A 429 or 503
+ * carries `Retry-After` (the problem's `retryAfter`, or DEFAULT_RETRY_AFTER_SECONDS for a 503).
+ */
 export function sendProblem(
   error: unknown,
   request: FastifyRequest,
@@ -15,6 +18,12 @@ export function sendProblem(
       { err: error, requestId: request.id, url: request.url, method: request.method },
       'Unhandled error',
     );
+  }
+  if (problem.status === 503 && typeof problem.retryAfter !== 'number') {
+    problem.retryAfter = DEFAULT_RETRY_AFTER_SECONDS;
+  }
+  if (typeof problem.retryAfter === 'number' && !reply.sent) {
+    void reply.header('Retry-After', String(problem.retryAfter));
   }
   problem.instance = request.url.split('?')[0];
   problem.requestId = String(request.id);

@@ -50,4 +50,35 @@ describe('toProblem', () => {
     expect(problem.status).toBe(500);
     expect(JSON.stringify(problem)).not.toContain('hunter2');
   });
+
+  it.each([
+    [
+      'PostgreSQL refusing connections',
+      Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }),
+    ],
+    ['a socket closed under a query', new Error('Connection terminated unexpectedly')],
+    ['no pooled connection in time', new Error('timeout exceeded when trying to connect')],
+    [
+      'PostgreSQL shutting down (wrapped by TypeORM)',
+      Object.assign(new Error('terminating connection'), { driverError: { code: '57P01' } }),
+    ],
+    [
+      'ioredis giving up',
+      Object.assign(new Error('Reached the max retries per request limit (which is 3).'), {
+        name: 'MaxRetriesPerRequestError',
+      }),
+    ],
+  ])('answers 503 with retryAfter for an unreachable dependency: %s', (_, error) => {
+    expect(toProblem(error)).toMatchObject({
+      status: 503,
+      type: '/problems/service-unavailable',
+      retryAfter: 5,
+    });
+  });
+
+  it('keeps a database error that is an answer (a constraint) a 500', () => {
+    expect(toProblem(Object.assign(new Error('duplicate key'), { code: '23505' })).status).toBe(
+      500,
+    );
+  });
 });

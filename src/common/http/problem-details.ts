@@ -1,9 +1,12 @@
 import { HttpException, HttpStatus } from '@nestjs/common';
 import { STATUS_CODES } from 'node:http';
 import { DomainError } from '../errors/domain-errors';
+import { isUnreachableError } from './unreachable';
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json; charset=utf-8';
 const TYPE_BASE = '/problems/';
+/** `Retry-After` (seconds) of a 503 that names no other: a dependency is expected back soon. */
+export const DEFAULT_RETRY_AFTER_SECONDS = 5;
 
 /** An RFC 9457 problem document. */
 export interface Problem {
@@ -96,8 +99,9 @@ function slugForStatus(status: number): string {
 }
 
 /**
- * Turns anything thrown while handling a request into a problem document. Unknown errors
- * become a 500 that reveals nothing about the server; the caller logs the original.
+ * Turns anything thrown while handling a request into a problem document. A dependency that
+ * could not be reached is a 503 (`retryAfter` seconds); other unknown errors become a 500 that
+ * reveals nothing about the server; the caller logs the original.
  */
 export function toProblem(error: unknown): Problem {
   if (error instanceof DomainError) {
@@ -144,6 +148,16 @@ export function toProblem(error: unknown): Problem {
         detail: STATUS_CODES[status] ?? 'Bad request',
       };
     }
+  }
+  // PostgreSQL or Redis unreachable (or gone mid-request): nothing wrong with the request.
+  if (isUnreachableError(error)) {
+    return {
+      type: TYPE_BASE + 'service-unavailable',
+      title: 'Service unavailable',
+      status: HttpStatus.SERVICE_UNAVAILABLE,
+      detail: 'A service this request needs is briefly unreachable; try again shortly.',
+      retryAfter: DEFAULT_RETRY_AFTER_SECONDS,
+    };
   }
   return {
     type: TYPE_BASE + 'internal-error',

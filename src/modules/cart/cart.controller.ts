@@ -12,7 +12,6 @@ import {
 } from '@nestjs/common';
 import {
   ApiBadRequestResponse,
-  ApiBearerAuth,
   ApiHeader,
   ApiNotFoundResponse,
   ApiOkResponse,
@@ -24,6 +23,7 @@ import {
 } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { Actor, CurrentUser } from '../../common/decorators/current-user.decorator';
+import { ApiOptionalAuth } from '../../common/decorators/api-optional-auth.decorator';
 import { Public } from '../../common/decorators/public.decorator';
 import { CartService } from './cart.service';
 import { AddCartItemDto, CartItemParams, CartView, SetCartItemDto } from './dto/cart.dto';
@@ -41,7 +41,7 @@ const CART_HEADER = {
  * selects the user's cart; an invalid one is a 401.
  */
 @ApiTags('cart')
-@ApiBearerAuth()
+@ApiOptionalAuth()
 @ApiHeader(CART_HEADER)
 @ApiBadRequestResponse({ description: 'Invalid fields or a malformed X-Cart-Id' })
 @ApiUnauthorizedResponse({ description: 'A bearer token was sent and is not valid' })

@@ -1,9 +1,13 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { withTimeout } from '../../common/async/with-timeout';
 import { catalogConfig, CatalogConfig } from '../../config';
 import { Redis, REDIS } from '../../redis/redis.module';
 
 const VERSION_KEY = 'catalog:version';
 const MAX_ENTRIES = 2000;
+/** Longest wait for the version before a read goes to PostgreSQL without the cache. */
+const VERSION_TIMEOUT_MS = 250;
+const NO_ANSWER = `Redis did not answer within ${VERSION_TIMEOUT_MS} ms`;
 
 interface Entry {
   version: string;
@@ -19,10 +23,21 @@ interface Entry {
  *   serves an answer older than the write once the write has returned;
  * - entries also expire after CATALOG_CACHE_TTL_MS, which bounds how long stock (changed by
  *   orders and adjustments, which do not invalidate) may lag. Checkout reads stock itself.
+ *
+ * Redis down: a read whose version cannot be read (Redis not connected, an error, no answer
+ * within VERSION_TIMEOUT_MS) goes to PostgreSQL and neither uses nor fills the cache, and the
+ * instance drops its entries (their freshness can no longer be checked). A write whose
+ * version bump fails still succeeds (it has committed); the bump is retried before this
+ * instance next uses its cache. Other instances that did not read during the outage keep
+ * their entries at most CATALOG_CACHE_TTL_MS.
  */
 @Injectable()
 export class CatalogCache {
+  private readonly logger = new Logger(CatalogCache.name);
   private readonly entries = new Map<string, Entry>();
+  /** A write's version bump failed: do it before trusting the cache again. */
+  private bumpOwed = false;
+  private bypassing = false;
 
   constructor(
     @Inject(REDIS) private readonly redis: Redis,
@@ -36,7 +51,8 @@ export class CatalogCache {
     cacheable: (value: T) => boolean = () => true,
   ): Promise<T> {
     if (this.config.cacheTtlMs === 0) return load();
-    const version = (await this.redis.get(VERSION_KEY)) ?? '0';
+    const version = await this.currentVersion();
+    if (version === undefined) return load();
     const hit = this.entries.get(key);
     if (hit && hit.version === version && hit.expiresAt > Date.now()) return hit.value as T;
     const value = await load();
@@ -53,6 +69,43 @@ export class CatalogCache {
   /** Call after a committed write that changes what a listing or product page shows. */
   async invalidate(): Promise<void> {
     this.entries.clear();
-    await this.redis.incr(VERSION_KEY);
+    if (!(await this.bump())) this.bumpOwed = true;
+  }
+
+  /** The version, or undefined when it cannot be read now (the cache is then not used). */
+  private async currentVersion(): Promise<string | undefined> {
+    if (this.redis.status !== 'ready' || (this.bumpOwed && !(await this.bump()))) {
+      return this.bypass('Redis is not connected');
+    }
+    try {
+      const version = await withTimeout(this.redis.get(VERSION_KEY), VERSION_TIMEOUT_MS, NO_ANSWER);
+      if (this.bypassing) {
+        this.bypassing = false;
+        this.logger.log('Catalog cache in use again');
+      }
+      return version ?? '0';
+    } catch (error) {
+      return this.bypass((error as Error).message);
+    }
+  }
+
+  private bypass(reason: string): undefined {
+    this.entries.clear();
+    if (!this.bypassing) {
+      this.bypassing = true;
+      this.logger.warn(`Catalog cache bypassed (reads go to PostgreSQL): ${reason}`);
+    }
+    return undefined;
+  }
+
+  private async bump(): Promise<boolean> {
+    try {
+      await withTimeout(this.redis.incr(VERSION_KEY), VERSION_TIMEOUT_MS, NO_ANSWER);
+      this.bumpOwed = false;
+      return true;
+    } catch (error) {
+      this.logger.warn(`Catalog cache version bump failed: ${(error as Error).message}`);
+      return false;
+    }
   }
 }

@@ -6,6 +6,7 @@ import { isAdmin, type Actor } from '../../common/decorators/current-user.decora
 import { NotFoundError } from '../../common/errors/domain-errors';
 import { storageConfig, StorageConfig, storeConfig, StoreConfig } from '../../config';
 import { PaymentsRepository } from '../payments/payments.repository';
+import { UnrecoverableJobError } from '../queues/job-runner';
 import { OutboxService } from '../queues/outbox.service';
 import { jobMessages } from '../queues/queue-names';
 import type { PostalAddress } from '../users/entities/user.entity';
@@ -84,12 +85,13 @@ export class InvoicesService {
   /**
    * The `invoices:invoice` job: issues the order's invoice once, however often and however
    * concurrently it runs. An order never paid gets none (nothing was sold, and no number is
-   * taken); the job then completes without doing anything.
+   * taken); the job then completes without doing anything. An order that does not exist never
+   * will: `UnrecoverableJobError` (the job fails once, not retried).
    */
   async issueInvoice(orderId: string): Promise<IssueOutcome> {
     const result = await this.db.transaction(async (tx): Promise<Locked> => {
       const order = await this.lockOrder(tx, orderId);
-      if (!order) return { skipped: 'no such order' };
+      if (!order) throw new UnrecoverableJobError(`no such order ${orderId}`);
       const existing = await this.findDocument(tx, orderId, 'invoice');
       if (existing) return { order, document: existing, created: false };
       if (!order.was_paid) return { skipped: `order not paid (${order.status})` };
@@ -115,7 +117,7 @@ export class InvoicesService {
 
     const result = await this.db.transaction(async (tx): Promise<Locked> => {
       const order = await this.lockOrder(tx, orderId);
-      if (!order) return { skipped: 'no such order' };
+      if (!order) throw new UnrecoverableJobError(`no such order ${orderId}`);
       const existing = await this.findDocument(tx, refundId, 'refund');
       if (existing) return { order, document: existing, created: false };
       const refund = await this.payments.findRefund(tx, refundId);

@@ -4,7 +4,7 @@ import { Module } from '@nestjs/common';
 import { join } from 'node:path';
 import { mailConfig, MailConfig, queueConfig, QueueConfig } from '../../config';
 import { PaymentsModule } from '../payments/payments.module';
-import { QueueRootModule } from '../queues/queue-root.module';
+import { JobRunnerModule } from '../queues/job-runner.module';
 import { MailLogService } from './mail-log.service';
 import { MailMessages } from './mail-messages';
 import { MailSender } from './mail-sender';
@@ -45,7 +45,7 @@ export function mailerOptions(config: MailConfig, queue: QueueConfig): MailerOpt
  */
 @Module({
   imports: [
-    QueueRootModule,
+    JobRunnerModule,
     PaymentsModule,
     MailerModule.forRootAsync({
       inject: [mailConfig.KEY, queueConfig.KEY],

@@ -1,51 +1,56 @@
-import { InjectQueue } from '@nestjs/bull';
-import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
-import type { Job, Queue } from 'bull';
-import { queueConfig, QueueConfig } from '../../config';
-import { JobMessage, JOBS, QUEUES } from '../queues/queue-names';
+import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
+import type { Job } from 'bull';
+import { JobRunner, PayloadFor, QueueHandlers } from '../queues/job-runner';
+import { JobMessage, JobName, QUEUES } from '../queues/queue-names';
 import { classifySendFailure } from './mail-delivery';
 import { MailLogService, OUTCOME_UNKNOWN } from './mail-log.service';
 import { MailMessages } from './mail-messages';
 import { MailSender } from './mail-sender';
 
-const MAIL_JOB_NAMES = new Set<string>(Object.values(JOBS.mail));
-
 export type MailJobOutcome =
   'sent' | 'skipped' | 'already-done' | 'interrupted' | 'outcome-unknown';
 
+type MailJob = JobName<typeof QUEUES.mail>;
+
 /**
- * Consumes the `mail` queue: every `JOBS.mail.*` job, at `WORKER_CONCURRENCY` jobs at once.
- * Each job id is one message event, sent at most once (see MailLogService): a refused or
- * unreachable SMTP server fails the job so that Bull retries it with backoff; an attempt that
- * may have reached the server is never repeated.
+ * The `mail` queue's handler table (run by JobRunner, `WORKER_CONCURRENCY` jobs at once). Every
+ * job is one message event (its job id): MailMessages composes it from the current rows, then
+ * it is sent at most once (see MailLogService): a refused or unreachable SMTP server fails the
+ * job so that Bull retries it with backoff; an attempt that may have reached the server is
+ * never repeated.
  */
 @Injectable()
-export class MailProcessor implements OnApplicationBootstrap {
+export class MailProcessor implements OnModuleInit {
   private readonly logger = new Logger(MailProcessor.name);
 
+  readonly handlers: QueueHandlers<typeof QUEUES.mail> = {
+    'verify-email': (payload, job) => this.deliver('verify-email', payload, job),
+    'password-reset': (payload, job) => this.deliver('password-reset', payload, job),
+    'order-confirmation': (payload, job) => this.deliver('order-confirmation', payload, job),
+    'payment-instructions': (payload, job) => this.deliver('payment-instructions', payload, job),
+    'refund-issued': (payload, job) => this.deliver('refund-issued', payload, job),
+    'order-status': (payload, job) => this.deliver('order-status', payload, job),
+    'low-stock': (payload, job) => this.deliver('low-stock', payload, job),
+  };
+
   constructor(
-    @InjectQueue(QUEUES.mail) private readonly queue: Queue,
-    @Inject(queueConfig.KEY) private readonly config: QueueConfig,
+    private readonly runner: JobRunner,
     private readonly messages: MailMessages,
     private readonly sender: MailSender,
     private readonly log: MailLogService,
   ) {}
 
-  onApplicationBootstrap(): void {
-    if (!this.config.workerQueues.includes(QUEUES.mail)) return;
-    // One '*' handler: Bull adds up the concurrency of named handlers.
-    void this.queue.process('*', this.config.concurrency, (job: Job) => this.handle(job));
+  onModuleInit(): void {
+    this.runner.register(QUEUES.mail, this.handlers);
   }
 
-  async handle(job: Job): Promise<MailJobOutcome> {
+  private async deliver<N extends MailJob>(
+    name: N,
+    payload: PayloadFor<typeof QUEUES.mail, N>,
+    job: Job,
+  ): Promise<MailJobOutcome> {
     const eventKey = String(job.id);
-    if (!MAIL_JOB_NAMES.has(job.name)) throw new Error(`Unknown mail job "${job.name}"`);
-    const message = {
-      queue: QUEUES.mail,
-      name: job.name,
-      jobId: eventKey,
-      payload: job.data as unknown,
-    } as JobMessage;
+    const message = { queue: QUEUES.mail, name, jobId: eventKey, payload } as JobMessage;
     // Everything the message needs is read before the claim: a missing invoice retries the
     // job without spending the event.
     const mail = await this.messages.compose(message);

@@ -31,7 +31,8 @@ import {
   PaymentProviderName,
 } from './payment-provider';
 import { PaymentProviderRegistry } from './payment-provider.registry';
-import { PaymentRow, PaymentsRepository } from './payments.repository';
+import { PaymentProviderRejectedError } from './payment-provider-errors';
+import { PaymentRow, PaymentsRepository, RefundRow } from './payments.repository';
 
 export interface RecordPaymentInput {
   amount: number;
@@ -365,10 +366,12 @@ export class PaymentsService implements OrderPayments, OnModuleInit {
         requestedBy: actor.id,
       });
     });
-    // Carried out now; if the provider cannot be reached, the queued job retries it.
-    await this.settleRefund(refundId).catch((error: Error) =>
-      this.logger.warn({ refundId, err: error }, 'Refund left pending: its job will retry'),
-    );
+    // Carried out now; if the provider cannot be reached, the queued job retries it. A refusal
+    // (502) is recorded as a failed refund and answered.
+    await this.settleRefund(refundId).catch((error: Error) => {
+      if (error instanceof PaymentProviderRejectedError) throw error;
+      this.logger.warn({ refundId, err: error }, 'Refund left pending: its job will retry');
+    });
     return this.orders.get(actor, orderId);
   }
 
@@ -420,14 +423,20 @@ export class PaymentsService implements OrderPayments, OnModuleInit {
     if (!refund || refund.status !== 'pending') return 'not-pending';
     const payment = (await this.repo.findByOrder(this.db, refund.orderId))!;
     const provider = this.registry.forPayment(payment.provider);
-    const result = await provider.refund({
-      paymentId: payment.id,
-      refundId: refund.id,
-      providerReference: payment.providerReference,
-      amount: refund.amount,
-      currency: payment.currency.toLowerCase(),
-      reason: refund.reason,
-    });
+    let result;
+    try {
+      result = await provider.refund({
+        paymentId: payment.id,
+        refundId: refund.id,
+        providerReference: payment.providerReference,
+        amount: refund.amount,
+        currency: payment.currency.toLowerCase(),
+        reason: refund.reason,
+      });
+    } catch (error) {
+      if (error instanceof PaymentProviderRejectedError) await this.failRefund(refund, error);
+      throw error;
+    }
     const events = await this.db.transaction(async (tx) => {
       const order = (await this.orderStatus.lock(tx, refund.orderId))!;
       const settled = await this.repo.settleRefund(tx, refund.id, {
@@ -442,6 +451,23 @@ export class PaymentsService implements OrderPayments, OnModuleInit {
     if (!events) return 'not-pending';
     this.orderStatus.emitChanged(events);
     return 'settled';
+  }
+
+  /** The provider refused a refund for good: recorded failed, its amount refundable again. */
+  private async failRefund(refund: RefundRow, error: Error): Promise<void> {
+    await this.db.transaction(async (tx) => {
+      await this.orderStatus.lock(tx, refund.orderId);
+      if (
+        !(await this.repo.settleRefund(tx, refund.id, { status: 'failed', failure: error.message }))
+      ) {
+        return;
+      }
+      const payment = (await this.repo.findByOrder(tx, refund.orderId))!;
+      await this.repo.update(tx, payment.id, {
+        refundedAmount: payment.refundedAmount - refund.amount,
+      });
+    });
+    this.logger.error({ refundId: refund.id, err: error }, 'Refund refused by the provider');
   }
 
   /**

@@ -8,6 +8,7 @@ import {
 import { InjectDataSource } from '@nestjs/typeorm';
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
+import { withTimeout } from '../../common/async/with-timeout';
 import { databaseConfig, DatabaseConfig, queueConfig, QueueConfig } from '../../config';
 import { OUTBOX_CHANNEL } from './outbox.service';
 import { QUEUE_NAMES } from './queue-names';
@@ -263,12 +264,4 @@ export class OutboxRelay implements OnApplicationBootstrap, OnModuleDestroy {
       retry();
     }
   }
-}
-
-function withTimeout<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(message)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { field, PayloadOf, PayloadSchema } from './job-payload';
 
 /**
  * Queue names, job names and payloads: the one contract between producers (who write outbox
@@ -44,28 +45,61 @@ export const JOBS = {
 export const ORDER_MAIL_STATUSES = ['shipped', 'cancelled', 'expired'] as const;
 export type OrderMailStatus = (typeof ORDER_MAIL_STATUSES)[number];
 
-/** Payload per `<queue>:<job name>`. */
-export interface JobPayloads {
-  'invoices:invoice': { orderId: string };
-  'invoices:credit-note': { orderId: string; refundId: string };
-  'payments:refund': { refundId: string };
+/**
+ * THE JOB CONTRACT: one entry per job, `<queue>:<job name>` → its payload's fields. The types
+ * below derive from it, every processor validates a job's data against it before its handler
+ * runs (see JobRunner), and each queue's handler table must name every job of its queue (a
+ * missing handler is a compile error, and a worker refuses to start without it).
+ *
+ * Adding a job: an entry here (and its name in JOBS, its builder in `jobMessages`), then its
+ * handler in the queue's handler table.
+ */
+export const JOB_CONTRACT = {
+  'invoices:invoice': { orderId: field.uuid },
+  'invoices:credit-note': { orderId: field.uuid, refundId: field.uuid },
+  'payments:refund': { refundId: field.uuid },
   /** The token is the plain single-use value for the link (stored hashed elsewhere). */
-  'mail:verify-email': { userId: string; token: string };
-  'mail:password-reset': { userId: string; token: string };
-  'mail:order-confirmation': { orderId: string };
-  'mail:payment-instructions': { orderId: string };
-  'mail:refund-issued': { orderId: string; refundId: string };
-  'mail:order-status': { orderId: string; historyId: string; status: OrderMailStatus };
-  'mail:low-stock': { variantId: string; stock: number; threshold: number };
-}
+  'mail:verify-email': { userId: field.uuid, token: field.text },
+  'mail:password-reset': { userId: field.uuid, token: field.text },
+  'mail:order-confirmation': { orderId: field.uuid },
+  'mail:payment-instructions': { orderId: field.uuid },
+  'mail:refund-issued': { orderId: field.uuid, refundId: field.uuid },
+  'mail:order-status': {
+    orderId: field.uuid,
+    historyId: field.serialId,
+    status: field.oneOf(ORDER_MAIL_STATUSES),
+  },
+  'mail:low-stock': { variantId: field.uuid, stock: field.int, threshold: field.int },
+} as const satisfies Record<`${QueueName}:${string}`, PayloadSchema>;
+
+/** Payload per `<queue>:<job name>`. */
+export type JobPayloads = {
+  [K in keyof typeof JOB_CONTRACT]: PayloadOf<(typeof JOB_CONTRACT)[K]>;
+};
 
 export type JobKey = keyof JobPayloads;
 type Split<K> = K extends `${infer Q}:${infer N}` ? { queue: Q; name: N } : never;
+
+/** The job names of queue `Q` (of every queue when `Q` is not given). */
+export type JobName<Q extends QueueName = QueueName> = Extract<Split<JobKey>, { queue: Q }>['name'];
 
 /** One job to run: what the outbox stores and the relay hands to Bull. */
 export type JobMessage = {
   [K in JobKey]: Split<K> & { jobId: string; payload: JobPayloads[K] };
 }[JobKey];
+
+/** The job names the contract gives `queue`. */
+export function jobNamesOf(queue: QueueName): string[] {
+  return Object.keys(JOB_CONTRACT)
+    .filter((key) => key.startsWith(`${queue}:`))
+    .map((key) => key.slice(queue.length + 1));
+}
+
+/** The payload schema of `queue`'s job `name`, or undefined when the contract has no such job. */
+export function payloadSchemaOf(queue: string, name: string): PayloadSchema | undefined {
+  const key = `${queue}:${name}`;
+  return Object.hasOwn(JOB_CONTRACT, key) ? JOB_CONTRACT[key as JobKey] : undefined;
+}
 
 export type JobPayload<K extends JobKey> = JobPayloads[K];
 

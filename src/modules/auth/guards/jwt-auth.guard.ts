@@ -28,7 +28,9 @@ export class JwtAuthGuard extends AuthGuard('jwt') {
   }
 
   override handleRequest<T>(error: unknown, user: T | false, info: unknown): T {
-    if (error instanceof Error) throw error;
+    // Any error, not only `instanceof Error`: a socket error made outside this realm (e.g. the
+    // database unreachable) is not one in every runtime, and must reach the problem filter.
+    if (error) throw error as Error;
     if (!user) {
       const reason = info instanceof Error ? info.message : undefined;
       throw new UnauthorizedError(

@@ -18,7 +18,9 @@ export class LocalAuthGuard extends AuthGuard('local') {
   }
 
   override handleRequest<T>(error: unknown, user: T): T {
-    if (error instanceof Error) throw error;
+    // Any error, not only `instanceof Error`: a socket error made outside this realm (e.g. the
+    // database unreachable) is not one in every runtime, and must reach the problem filter.
+    if (error) throw error as Error;
     return user;
   }
 }

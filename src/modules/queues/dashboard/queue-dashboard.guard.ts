@@ -4,9 +4,16 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { DomainError } from '../../../common/errors/domain-errors';
 import { PROBLEM_CONTENT_TYPE, toProblem } from '../../../common/http/problem-details';
 import { DASHBOARD_PATH, QueueDashboardAuth } from './queue-dashboard-auth';
+import { dashboardSignInPage } from './sign-in-page';
 
 /** The login and logout routes are Nest routes of their own, open to anyone. */
 const OPEN_PATHS = new Set([`${DASHBOARD_PATH}/login`, `${DASHBOARD_PATH}/logout`]);
+
+/** A browser navigating to a dashboard page (not its JSON API or static files). */
+const wantsPage = (request: FastifyRequest) =>
+  request.method === 'GET' &&
+  (request.headers.accept ?? '').includes('text/html') &&
+  !/^\/admin\/queues\/(api|static)\//.test(request.url);
 
 const underDashboard = (path: string | undefined) =>
   path !== undefined && (path === DASHBOARD_PATH || path.startsWith(`${DASHBOARD_PATH}/`));
@@ -41,6 +48,14 @@ export class QueueDashboardGuard implements OnModuleInit {
     } catch (error) {
       if (!(error instanceof DomainError)) throw error;
       const problem = { ...toProblem(error), instance: path, requestId: request.id };
+      if (wantsPage(request)) {
+        await reply
+          .code(problem.status)
+          .header('content-type', 'text/html; charset=utf-8')
+          .header('cache-control', 'no-store')
+          .send(dashboardSignInPage());
+        return;
+      }
       if (problem.status === 401) void reply.header('www-authenticate', 'Bearer');
       await reply
         .code(problem.status)

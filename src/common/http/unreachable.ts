@@ -1,0 +1,53 @@
+/**
+ * Recognises an error that says a dependency (PostgreSQL, Redis) could not be reached or
+ * dropped the connection, as opposed to one that it answered with. Such a request could not be
+ * served right now and may succeed later: a 503 with `Retry-After`, never a 500.
+ */
+
+/** Socket-level failures of a connection (to connect, or while it was open). */
+const SOCKET_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+]);
+
+/**
+ * PostgreSQL SQLSTATEs of a server that cannot serve now: class 08 (connection exception),
+ * shutting down or starting up (57P01-57P03), too many connections (53300).
+ */
+const PG_UNAVAILABLE = /^(08\w{3}|57P0[123]|53300)$/;
+
+/** Messages of the pg driver and ioredis for a connection that is gone or never came. */
+const DRIVER_MESSAGES = [
+  /^Connection terminated/, // pg: the socket closed under a query (or while connecting)
+  /timeout exceeded when trying to connect/, // pg-pool: no connection within the timeout
+  /^Client has encountered a connection error and is not queryable/, // pg
+  /^Connection is closed\.?$/, // ioredis
+  /^Stream isn't writeable/, // ioredis without its offline queue
+  /^Reached the max retries per request limit/, // ioredis (MaxRetriesPerRequestError)
+];
+
+interface ErrorLike {
+  code?: unknown;
+  name?: unknown;
+  message?: unknown;
+  cause?: unknown;
+  driverError?: unknown;
+}
+
+export function isUnreachableError(error: unknown, depth = 0): boolean {
+  if (!error || typeof error !== 'object' || depth > 4) return false;
+  const e = error as ErrorLike;
+  const code = typeof e.code === 'string' ? e.code : '';
+  if (SOCKET_CODES.has(code) || PG_UNAVAILABLE.test(code)) return true;
+  if (e.name === 'MaxRetriesPerRequestError') return true;
+  const message = typeof e.message === 'string' ? e.message : '';
+  if (DRIVER_MESSAGES.some((pattern) => pattern.test(message))) return true;
+  // TypeORM wraps the driver's error (`driverError`); others chain it as `cause`.
+  return isUnreachableError(e.driverError, depth + 1) || isUnreachableError(e.cause, depth + 1);
+}
