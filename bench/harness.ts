@@ -34,7 +34,7 @@ export interface LoadOptions {
   durationSeconds?: number;
   method?: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   headers?: Record<string, string>;
-  body?: string;
+  body?: string | Buffer;
   /** Per-request body or headers, e.g. a distinct user per connection. */
   requests?: autocannon.Request[];
   /** Per-connection setup, e.g. each connection its own bearer token. */

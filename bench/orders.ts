@@ -1,6 +1,7 @@
 import Redis from 'ioredis';
 import { sign } from 'jsonwebtoken';
 import { randomBytes, randomUUID } from 'node:crypto';
+import { LIVE_SESSIONS_SQL } from '../test/support/buyers';
 import { Client } from 'pg';
 import { BenchResult, latencyPercentiles, load } from './harness';
 
@@ -54,9 +55,14 @@ export async function createBuyers(
      RETURNING id`,
     [batch, JSON.stringify(ADDRESS), count],
   );
+  // A live session (refresh-token family) each: access tokens work only while theirs is live.
+  const sessions = await db.query<{ user_id: string; family_id: string }>(LIVE_SESSIONS_SQL, [
+    rows.map((r) => r.id),
+  ]);
+  const sid = new Map(sessions.rows.map((s) => [s.user_id, s.family_id]));
   return rows.map((r) => ({
     id: r.id,
-    authorization: `Bearer ${sign({ sub: r.id, roles: ['customer'], sid: randomUUID() }, ctx.jwtSecret, { algorithm: 'HS256', expiresIn: 3600 })}`,
+    authorization: `Bearer ${sign({ sub: r.id, roles: ['customer'], sid: sid.get(r.id) }, ctx.jwtSecret, { algorithm: 'HS256', expiresIn: 3600 })}`,
   }));
 }
 

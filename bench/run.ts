@@ -1,8 +1,10 @@
 import { execSync } from 'node:child_process';
+import sharp from 'sharp';
+import { multipartFile } from '../test/support/multipart';
 import { randomBytes } from 'node:crypto';
 import { loadDatabaseConfig } from '../src/config/database.config';
 import { ensureDatabase, runMigrations } from '../src/database/ensure-database';
-import { DEMO_ACCOUNTS } from '../src/database/seed/demo-accounts';
+import { DEMO_ACCOUNTS } from '../src/modules/users/demo-accounts';
 import { BenchResult, load, printResults, ROOT, startBuiltApi, startProcess } from './harness';
 import { ensureBenchOrders } from './orders-data';
 import { mailScenario } from './mail-scenario';
@@ -40,6 +42,27 @@ const SCENARIOS: Record<
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify(account),
+    });
+  },
+  /** A noisy 1024 × 768 JPEG photo as the signed-in customer's avatar, again and again. */
+  avatar: async (baseUrl) => {
+    const photo = await sharp({
+      create: {
+        width: 1024,
+        height: 768,
+        channels: 3,
+        background: '#808080',
+        noise: { type: 'gaussian', mean: 128, sigma: 40 },
+      },
+    })
+      .jpeg({ quality: 80 })
+      .toBuffer();
+    const { payload, headers } = multipartFile(photo, 'photo.jpg', 'image/jpeg');
+    return load(`PUT /users/me/avatar (${Math.round(photo.length / 1024)} kB JPEG)`, {
+      url: `${baseUrl}/api/v1/users/me/avatar`,
+      method: 'PUT',
+      headers: { ...headers, authorization: `Bearer ${await signIn(baseUrl, DEMO_CUSTOMER)}` },
+      body: payload,
     });
   },
   products: (baseUrl) =>

@@ -2,6 +2,7 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { UploadsModule } from './common/uploads/uploads.module';
 import { CoreModule } from './core.module';
 import { HealthModule } from './modules/health/health.module';
+import { MailMetricsModule } from './modules/mail/mail-metrics.module';
 import { MetricsModule } from './modules/metrics/metrics.module';
 import { AuthModule } from './modules/auth/auth.module';
 import { UserAccountsModule } from './modules/users/user-accounts.module';
@@ -11,6 +12,7 @@ import { CatalogModule } from './modules/catalog/catalog.module';
 import { CheckoutModule } from './modules/checkout/checkout.module';
 import { InventoryModule } from './modules/inventory/inventory.module';
 import { OrdersModule } from './modules/orders/orders.module';
+import { ReviewsModule } from './modules/reviews/reviews.module';
 import { InvoicesModule } from './modules/invoices/invoices.module';
 import { PaymentsModule } from './modules/payments/payments.module';
 import { QueueDashboardModule } from './modules/queues/dashboard/queue-dashboard.module';
@@ -30,6 +32,7 @@ export class AppModule {
         CoreModule,
         UploadsModule,
         MetricsModule,
+        MailMetricsModule,
         HealthModule,
         UsersModule,
         AuthModule,
@@ -37,6 +40,7 @@ export class AppModule {
         InventoryModule,
         CatalogModule,
         OrdersModule,
+        ReviewsModule,
         CartModule,
         CheckoutModule,
         PaymentsModule,

@@ -4,10 +4,29 @@ import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { AppModule } from './app.module';
 import { loadAppConfig } from './config/app.config';
 import { configureApi, createFastifyAdapter } from './http';
+import { createServer } from 'node:net';
+
+/** Fails before anything starts (relay, workers) when another process holds the port. */
+export async function assertPortFree(port: number): Promise<void> {
+  await new Promise<void>((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', (error: NodeJS.ErrnoException) =>
+      reject(
+        error.code === 'EADDRINUSE'
+          ? new Error(
+              `Port ${port} is already in use (PORT): stop the other process or set another PORT.`,
+            )
+          : error,
+      ),
+    );
+    probe.listen(port, '0.0.0.0', () => probe.close(() => resolve()));
+  });
+}
 
 /** Creates, configures and starts the API; returns once it listens. */
 export async function startApi(): Promise<NestFastifyApplication> {
   const config = loadAppConfig();
+  await assertPortFree(config.port);
   const app = await NestFactory.create<NestFastifyApplication>(
     AppModule.forRoot({ runWorkers: config.runWorkers }),
     createFastifyAdapter(config),

@@ -46,6 +46,8 @@ export const REDACTED_PATHS = [
               method: req.method,
               url: req.url?.split('?')[0],
             }),
+            // One short line per request: the status, not the ~20 response headers.
+            res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
           },
         },
       }),

@@ -1,9 +1,12 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import { startApi } from './bootstrap';
+import { exitOnStartFailure } from './start-failure';
+import { checkConfig } from './config';
 import { loadDatabaseConfig } from './config/database.config';
 import { loadDotEnv } from './config/dotenv';
 import { ensureDatabase, runMigrations } from './database/ensure-database';
+import { describeMigrations } from './database/migrate';
 import { SeedModule } from './database/seed/seed.module';
 import { formatSeedReport, SeedService } from './database/seed/seed.service';
 import { CoreModule } from './core.module';
@@ -19,12 +22,16 @@ class SeedRootModule {}
  */
 async function main(): Promise<void> {
   loadDotEnv();
+  checkConfig();
   const database = loadDatabaseConfig();
   if (await ensureDatabase(database)) process.stdout.write('Created the database.\n');
   const ran = await runMigrations(database);
-  if (ran.length) process.stdout.write(`Ran migrations: ${ran.join(', ')}\n`);
+  if (ran.length) process.stdout.write(describeMigrations(ran) + '\n');
 
-  const seeder = await NestFactory.createApplicationContext(SeedRootModule, { logger: false });
+  const seeder = await NestFactory.createApplicationContext(SeedRootModule, {
+    logger: false,
+    abortOnError: false,
+  });
   const report = await seeder.get(SeedService).seedIfEmpty();
   await seeder.close();
   if (report.seeded) process.stdout.write(formatSeedReport(report) + '\n');
@@ -32,7 +39,4 @@ async function main(): Promise<void> {
   await startApi();
 }
 
-main().catch((error: Error) => {
-  process.stderr.write(`Start failed: ${error.stack ?? error.message}\n`);
-  process.exit(1);
-});
+main().catch(exitOnStartFailure('Start failed'));

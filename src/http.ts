@@ -2,6 +2,7 @@ import fastifyHelmet from '@fastify/helmet';
 import fastifyMultipart from '@fastify/multipart';
 import fastifyStatic from '@fastify/static';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { mkdir } from 'node:fs/promises';
 import { Logger as PinoLogger } from 'nestjs-pino';
 import { AppConfig, storageConfig, StorageConfig } from './config';
@@ -9,6 +10,10 @@ import { MAX_UPLOAD_BYTES, UPLOADS_URL_PREFIX } from './common/uploads/image-sto
 import { ProblemDetailsFilter } from './common/http/problem-details.filter';
 import { REQUEST_ID_HEADER, requestIdFor } from './common/http/request-id';
 import { createValidationPipe } from './common/http/validation.pipe';
+import { MAX_JSON_DEPTH, nestedDeeperThan } from './common/http/json-depth';
+import { PROBLEM_CONTENT_TYPE, toProblem } from './common/http/problem-details';
+import { BadRequestError } from './common/errors/domain-errors';
+import { MetricsServer } from './modules/metrics/metrics-server';
 import { MetricsService } from './modules/metrics/metrics.service';
 import { setupSwagger } from './swagger';
 
@@ -33,6 +38,15 @@ export function createFastifyAdapter(config: AppConfig): FastifyAdapter {
     forceCloseConnections: 'idle',
     return503OnClosing: true,
     logger: false,
+    // Errors of Fastify's router (a malformed URL, a path segment past its length limit) as
+    // the same problem documents as every other error.
+    frameworkErrors: (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
+      const problem = toProblem(error);
+      void reply
+        .code(problem.status)
+        .header('content-type', PROBLEM_CONTENT_TYPE)
+        .send({ ...problem, instance: request.url.split('?')[0], requestId: request.id });
+    },
   });
 }
 
@@ -83,6 +97,31 @@ export async function configureApi(app: NestFastifyApplication, config: AppConfi
     void reply.header(REQUEST_ID_HEADER, request.id);
     done();
   });
+  // Refused before Nest's validation pipe, which recurses into the body.
+  fastify.addHook('preValidation', async (request, reply) => {
+    if (!nestedDeeperThan(request.body)) return;
+    const problem = toProblem(
+      new BadRequestError(`The JSON body is nested deeper than ${MAX_JSON_DEPTH} levels.`),
+    );
+    await reply
+      .code(problem.status)
+      .header('content-type', PROBLEM_CONTENT_TYPE)
+      .send({ ...problem, instance: request.url.split('?')[0], requestId: request.id });
+  });
+  fastify.addHook('onSend', async (request, reply) => {
+    if (request.url.startsWith(UPLOADS_URL_PREFIX)) {
+      // Every stored image was re-encoded by us; still, a browser opening one directly must
+      // never run it as a document, and a storefront on another origin may show it.
+      void reply.headers({
+        'x-content-type-options': 'nosniff',
+        'content-security-policy': UPLOAD_CSP,
+        'cross-origin-resource-policy': 'cross-origin',
+      });
+    }
+    if (!reply.hasHeader('cache-control') && isPersonal(request)) {
+      void reply.header('cache-control', 'no-store');
+    }
+  });
   fastify.addHook('onResponse', (request, reply, done) => {
     metrics.observeHttp(
       request.method,
@@ -93,6 +132,21 @@ export async function configureApi(app: NestFastifyApplication, config: AppConfi
     done();
   });
 
-  setupSwagger(app);
+  setupSwagger(app, config);
+  await app.get(MetricsServer).listen();
   app.enableShutdownHooks();
+}
+
+const UPLOAD_CSP = "default-src 'none'; sandbox";
+
+const PERSONAL_PATHS =
+  /^\/(api\/v1\/(users\/me|cart|orders|checkout|auth|admin|merchant)|admin)(\/|$|\?)/;
+
+/**
+ * Answers no shared cache (nor the browser's) may keep: anything asked with credentials or a
+ * cart id, and the personal and admin routes whatever the outcome.
+ */
+function isPersonal(request: FastifyRequest): boolean {
+  const h = request.headers;
+  return !!(h.authorization || h.cookie || h['x-cart-id']) || PERSONAL_PATHS.test(request.url);
 }

@@ -1,10 +1,8 @@
 import 'reflect-metadata';
 import { startApi } from './bootstrap';
+import { exitOnStartFailure } from './start-failure';
 import { loadDotEnv } from './config/dotenv';
 
 /** Production API entry: no migrations, no seeding (run `npm run migration:run` first). */
 loadDotEnv();
-startApi().catch((error: Error) => {
-  process.stderr.write(`API failed to start: ${error.stack ?? error.message}\n`);
-  process.exit(1);
-});
+startApi().catch(exitOnStartFailure('API failed to start'));

@@ -8,6 +8,8 @@ import type {
   SchemaObject,
 } from '@nestjs/swagger/dist/interfaces/open-api-spec.interface';
 import { version } from '../package.json';
+import type { AppConfig } from './config';
+import type { NodeEnv } from './config/validate-env';
 
 /** Tags in the order a reader meets them; a tag not listed here goes before `merchant`. */
 const TAGS: { name: string; description: string }[] = [
@@ -17,6 +19,7 @@ const TAGS: { name: string; description: string }[] = [
   { name: 'cart', description: 'The cart of a guest (`X-Cart-Id`) or of the signed-in user' },
   { name: 'checkout', description: 'Turn the cart into an order' },
   { name: 'orders', description: 'A customer’s orders, invoices and credit notes' },
+  { name: 'payments', description: 'Payment providers’ webhooks (signed; not for clients)' },
   { name: 'merchant', description: 'A merchant’s shop, products, stock and orders' },
   { name: 'admin', description: 'Users, categories and orders, for admins' },
   { name: 'operations', description: 'Health, metrics and the queue dashboard session' },
@@ -34,6 +37,7 @@ const OPERATION_IDS: Record<string, string> = {
   'POST /api/v1/auth/login': 'login',
   'POST /api/v1/auth/refresh': 'refreshTokens',
   'POST /api/v1/auth/logout': 'logout',
+  'POST /api/v1/auth/logout/all': 'logoutEverywhere',
   'POST /api/v1/auth/verify-email': 'verifyEmail',
   'POST /api/v1/auth/verify-email/resend': 'resendVerificationEmail',
   'POST /api/v1/auth/password/forgot': 'requestPasswordReset',
@@ -77,6 +81,11 @@ const OPERATION_IDS: Record<string, string> = {
   'PATCH /api/v1/cart/items/{variantId}': 'setCartItemQuantity',
   'DELETE /api/v1/cart/items/{variantId}': 'removeCartItem',
   'POST /api/v1/checkout': 'placeOrder',
+  'POST /api/v1/admin/orders/{id}/payments': 'recordPayment',
+  'POST /api/v1/admin/orders/{id}/refunds': 'refundOrder',
+  'POST /api/v1/payments/stripe/webhook': 'stripeWebhook',
+  'POST /api/v1/payments/{provider}/webhook': 'providerWebhook',
+  'GET /api/v1/orders/{id}/credit-notes/{number}': 'getCreditNote',
   'POST /admin/queues/login': 'openQueueDashboardSession',
   'POST /admin/queues/logout': 'closeQueueDashboardSession',
 };
@@ -281,12 +290,21 @@ function addStandardErrors(route: string, operation: OperationObject): void {
   if (route.includes(' /api/v1/')) add('503');
 }
 
-/** Swagger UI at /docs, the OpenAPI 3 document at /docs-json. */
-export function setupSwagger(app: INestApplication): void {
+/**
+ * Swagger UI options. `persistAuthorization` keeps the bearer token in the browser's
+ * localStorage, where any script of the origin can read it: a convenience for development only.
+ */
+export function swaggerUiOptions(env: NodeEnv): { persistAuthorization: boolean } {
+  return { persistAuthorization: env !== 'production' };
+}
+
+/** Swagger UI at /docs, the OpenAPI 3 document at /docs-json (unless DOCS_ENABLED=false). */
+export function setupSwagger(app: INestApplication, config: AppConfig): void {
+  if (!config.docsEnabled) return;
   SwaggerModule.setup('docs', app, () => buildOpenApiDocument(app), {
     jsonDocumentUrl: 'docs-json',
     yamlDocumentUrl: 'docs-yaml',
     customSiteTitle: 'Shop API',
-    swaggerOptions: { persistAuthorization: true },
+    swaggerOptions: swaggerUiOptions(config.env),
   });
 }

@@ -1,5 +1,4 @@
 import { Module } from '@nestjs/common';
-import { UploadsModule } from './common/uploads/uploads.module';
 import { CoreModule } from './core.module';
 import { MailProcessorsModule } from './modules/mail/mail-processors.module';
 import { InvoiceProcessorsModule } from './modules/invoices/invoice-processors.module';
@@ -42,11 +41,8 @@ import { PaymentProcessorsModule } from './modules/payments/payment-processors.m
 })
 export class ProcessorsModule {}
 
-/**
- * Root of the worker process: no HTTP, only the processors (UploadsModule: the catalog services
- * the payments' order transitions reach need its ImageStorage, as in the API).
- */
+/** Root of the worker process: no HTTP, only the processors. */
 @Module({
-  imports: [CoreModule, UploadsModule, ProcessorsModule],
+  imports: [CoreModule, ProcessorsModule],
 })
 export class WorkerModule {}

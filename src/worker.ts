@@ -2,7 +2,9 @@ import 'reflect-metadata';
 import { Logger, Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { Logger as PinoLogger } from 'nestjs-pino';
+import { checkConfig } from './config';
 import { loadDotEnv } from './config/dotenv';
+import { exitOnStartFailure } from './start-failure';
 import { WorkerModule } from './worker.module';
 
 /**
@@ -12,10 +14,13 @@ import { WorkerModule } from './worker.module';
  */
 export function runWorker(root: Type = WorkerModule): void {
   loadDotEnv();
-  start(root).catch((error: Error) => {
-    process.stderr.write(`Worker failed to start: ${error.stack ?? error.message}\n`);
-    process.exit(1);
-  });
+  const fail = exitOnStartFailure('Worker failed to start');
+  try {
+    checkConfig();
+  } catch (error) {
+    fail(error as Error);
+  }
+  start(root).catch(fail);
 }
 
 async function start(root: Type): Promise<void> {

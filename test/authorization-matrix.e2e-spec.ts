@@ -4,7 +4,7 @@ import { DiscoveryService, ModulesContainer } from '@nestjs/core';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { InjectOptions } from 'light-my-request';
 import { API_PREFIX, UNPREFIXED_ROUTES } from '../src/http';
-import type { Role } from '../src/modules/users/role';
+import type { Role } from '../src/common/auth/role';
 import { createCategory, createMerchant, createProduct, uniqueSku } from './support/catalog';
 import { multipartFile, TINY_PNG } from './support/multipart';
 import { insertOrder } from './support/orders-fixture';
@@ -92,6 +92,7 @@ const ROUTES: Record<string, RouteCase> = {
     access: SIGNED_IN,
     request: (ctx) => json({ refreshToken: ctx.caller?.refreshToken ?? OPAQUE }),
   },
+  'POST /auth/logout/all': { access: SIGNED_IN },
   'POST /auth/verify-email': { access: PUBLIC, request: () => json({ token: OPAQUE }) },
   'POST /auth/verify-email/resend': { access: SIGNED_IN },
   'POST /auth/password/forgot': {
@@ -105,7 +106,10 @@ const ROUTES: Record<string, RouteCase> = {
   // users
   'GET /users/me': { access: SIGNED_IN },
   'PATCH /users/me': { access: SIGNED_IN, request: () => json({ name: 'Renamed' }) },
-  'DELETE /users/me': { access: SIGNED_IN },
+  'DELETE /users/me': {
+    access: SIGNED_IN,
+    request: (ctx) => json({ password: ctx.caller?.password ?? 'x' }),
+  },
   'PUT /users/me/password': {
     access: SIGNED_IN,
     request: (ctx) =>

@@ -1,6 +1,6 @@
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DataSource } from 'typeorm';
-import { CatalogSeeder } from '../src/database/seed/catalog-seeder';
+import { CatalogSeeder } from '../src/modules/catalog/catalog-seeder';
 import { SeedModule } from '../src/database/seed/seed.module';
 import { createTestApp } from './support/test-app';
 

@@ -2,6 +2,7 @@ import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DataSource } from 'typeorm';
 import { Client } from 'pg';
 import { createCategory, createMerchant, createProduct, uniqueSku } from './support/catalog';
+import sharp from 'sharp';
 import { multipartFile, TINY_PNG } from './support/multipart';
 import { createTestApp } from './support/test-app';
 import { createUser, TestUser } from './support/users';
@@ -346,6 +347,30 @@ describe('catalog', () => {
       const ninth = await upload(merchantA);
       expect(ninth.statusCode).toBe(422);
       expect((await get(`/api/v1/products/${product.id}`)).json().images).toHaveLength(8);
+    });
+
+    it('re-encodes a product image to at most 2000 px with a 400 px thumbnail', async () => {
+      const product = await createProduct(app, merchantA);
+      const wide = await sharp({
+        create: { width: 3000, height: 1500, channels: 3, background: '#08f' },
+      })
+        .jpeg()
+        .toBuffer();
+      const body = multipartFile(wide, 'wide.jpg', 'image/jpeg');
+      const res = await app.inject({
+        method: 'POST',
+        url: `/api/v1/products/${product.id}/images`,
+        headers: { ...merchantA.auth, ...body.headers },
+        payload: body.payload,
+      });
+      expect(res.statusCode).toBe(201);
+      const [url] = res.json().images as string[];
+      const [thumb] = res.json().thumbnails as string[];
+      const full = await get(url);
+      expect(full.headers['content-type']).toBe('image/jpeg');
+      expect(await sharp(full.rawPayload).metadata()).toMatchObject({ width: 2000, height: 1000 });
+      const small = await get(thumb);
+      expect(await sharp(small.rawPayload).metadata()).toMatchObject({ width: 400, height: 200 });
     });
 
     it('refuses nested option values (400) and a SKU rename to a taken SKU (409)', async () => {

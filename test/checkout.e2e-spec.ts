@@ -163,8 +163,8 @@ describe('checkout', () => {
   });
 
   const loadOrder = async (id: string) => {
-    const { loadOrderViews } = await import('../src/modules/orders/order-view');
-    return (await loadOrderViews(db, [id]))[0];
+    const { OrdersRepository } = await import('../src/modules/orders/orders.repository');
+    return (await app.get(OrdersRepository).loadViews([id]))[0];
   };
 
   it('ships free exactly at the threshold, charges shipping one minor unit below, rounds tax half up', async () => {

@@ -29,6 +29,9 @@ async function rolesOf(email: string): Promise<string[] | undefined> {
 }
 
 describe('the operator CLI', () => {
+  // Each case boots TypeScript entry points in child processes: slow on a busy 2-core machine.
+  jest.setTimeout(180_000);
+
   it('creates an admin, and adds a role to an existing user', async () => {
     const email = `ops-${Date.now()}@example.com`;
     await cli(
@@ -63,6 +66,16 @@ describe('the operator CLI', () => {
       stderr: expect.stringContaining('must not contain your e-mail'),
     });
     expect(await rolesOf(email)).toBeUndefined();
+  });
+
+  it('applies the API policy: 10 characters are enough, a common password is refused', async () => {
+    const email = `policy-${Date.now()}@example.com`;
+    await expect(
+      cli('user:create', '--email', email, '--password', 'password12', '--role', 'admin'),
+    ).rejects.toMatchObject({ code: 1, stderr: expect.stringContaining('most common passwords') });
+    expect(await rolesOf(email)).toBeUndefined();
+    await cli('user:create', '--email', email, '--password', 'tq8#vLm2pZ', '--role', 'admin');
+    expect(await rolesOf(email)).toEqual(['customer', 'admin']);
   });
 
   it('refuses an unknown role', async () => {

@@ -1,7 +1,5 @@
-import { EventEmitter2 } from '@nestjs/event-emitter';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DataSource } from 'typeorm';
-import { INVENTORY_EVENTS, LowStockEvent } from '../src/modules/inventory/inventory.events';
 import { InventoryService } from '../src/modules/inventory/inventory.service';
 import { InsufficientStockError } from '../src/modules/inventory/insufficient-stock.error';
 import { createMerchant, createProduct } from './support/catalog';
@@ -13,14 +11,12 @@ describe('inventory', () => {
   let db: DataSource;
   let merchant: Awaited<ReturnType<typeof createMerchant>>;
   let admin: TestUser;
-  const lowStock: LowStockEvent[] = [];
 
   beforeAll(async () => {
     app = await createTestApp();
     db = app.get(DataSource);
     merchant = await createMerchant(app);
     admin = await createUser(app, 'admin');
-    app.get(EventEmitter2).on(INVENTORY_EVENTS.lowStock, (e: LowStockEvent) => lowStock.push(e));
   });
   afterAll(() => app.close());
 
@@ -200,40 +196,59 @@ describe('inventory', () => {
     expect(rows).toEqual(a < b ? expected : [expected[2], expected[0], expected[1]]);
   });
 
-  it('emits a low-stock event once when the threshold is crossed, after commit only', async () => {
+  /** The low-stock notices written for a variant (outbox rows), oldest first. */
+  const notices = async (variantId: string, runner: Pick<DataSource, 'query'> = db) =>
+    runner.query(
+      `SELECT job_id, payload FROM outbox
+        WHERE queue = 'mail' AND name = 'low-stock' AND payload->>'variantId' = $1 ORDER BY id`,
+      [variantId],
+    );
+
+  it('writes a low-stock notice once when the threshold is crossed, with the crossing movement', async () => {
     const product = await createProduct(app, merchant, { variants: [{ price: 100, stock: 8 }] });
     const variantId = product.variants[0].id;
-    lowStock.length = 0;
     await adjust(merchant, variantId, -2); // 6: still above 5
-    expect(lowStock).toEqual([]);
+    expect(await notices(variantId)).toEqual([]);
     await adjust(merchant, variantId, -2); // 4: crossed
     const [crossing] = await db.query(
       `SELECT id FROM stock_movements WHERE variant_id = $1 ORDER BY id DESC LIMIT 1`,
       [variantId],
     );
-    expect(lowStock).toEqual([
+    expect(await notices(variantId)).toEqual([
       {
-        variantId,
-        productId: product.id,
-        shopId: merchant.shopId,
-        sku: product.variants[0].sku,
-        stock: 4,
-        threshold: 5,
-        movementId: String(crossing.id),
+        job_id: `mail.low-stock.movement-${crossing.id}`,
+        payload: { variantId, stock: 4, threshold: 5 },
       },
     ]);
     await adjust(merchant, variantId, -1); // 3: already below, no new notice
-    expect(lowStock).toHaveLength(1);
+    expect(await notices(variantId)).toHaveLength(1);
+  });
 
-    await adjust(merchant, variantId, 10); // 13: above again
+  it('writes the notice in the stock change’s transaction: it commits and rolls back with it', async () => {
+    const product = await createProduct(app, merchant, { variants: [{ price: 100, stock: 13 }] });
+    const variantId = product.variants[0].id;
     const inventory = app.get(InventoryService);
+
+    // Rolled back after the crossing: neither the stock change nor its notice remains.
     await expect(
       db.transaction(async (m) => {
         await inventory.apply(m, [{ variantId, delta: -10, reason: 'order', actorId: null }]);
+        // Inside the transaction the notice is already there, beside the stock change.
+        expect(await notices(variantId, m)).toHaveLength(1);
         throw new Error('checkout failed later');
       }),
     ).rejects.toThrow('checkout failed later');
-    expect(lowStock).toHaveLength(1);
+    expect(await notices(variantId)).toEqual([]);
     expect(await stockOf(variantId)).toBe(13);
+    expect(await movements(variantId)).toBe(1); // the initial stock only
+
+    // Committed: both are there, and nothing else was needed to write the notice.
+    await db.transaction((m) =>
+      inventory.apply(m, [{ variantId, delta: -10, reason: 'order', actorId: null }]),
+    );
+    expect(await stockOf(variantId)).toBe(3);
+    expect(await notices(variantId)).toEqual([
+      expect.objectContaining({ payload: { variantId, stock: 3, threshold: 5 } }),
+    ]);
   });
 });

@@ -7,12 +7,10 @@ import { DataSource } from 'typeorm';
 import { storageConfig, StorageConfig } from '../src/config';
 import { loadRedisConfig } from '../src/config/redis.config';
 import { jobMessages, QUEUES } from '../src/modules/queues/queue-names';
-import { createMerchant, createProduct } from './support/catalog';
 import { expectGaplessNumbering, invoicesOf } from './support/invoices';
 import { enqueue, eventually } from './support/jobs';
-import { insertOrder } from './support/orders-fixture';
+import { insertOrdersOfNewBuyer } from './support/orders-fixture';
 import { createTestApp } from './support/test-app';
-import { createUser } from './support/users';
 
 const ROOT = join(__dirname, '..');
 
@@ -73,21 +71,7 @@ describe('invoice jobs survive a worker killed with SIGKILL', () => {
   });
 
   it('re-runs the killed jobs: every order gets exactly one invoice and one file, no gap', async () => {
-    const merchant = await createMerchant(app);
-    const product = await createProduct(app, merchant, {
-      variants: [{ price: 2599, stock: 1000 }],
-    });
-    const buyer = await createUser(app);
-    const orders = [];
-    for (let i = 0; i < 20; i++) {
-      orders.push(
-        await insertOrder(app, {
-          userId: buyer.id,
-          lines: [{ variantId: product.variants[0].id, quantity: 1 + (i % 3) }],
-          status: 'paid',
-        }),
-      );
-    }
+    const { orders } = await insertOrdersOfNewBuyer(app, 20, 'paid');
     const ids = orders.map((o) => o.id);
     for (const id of ids) {
       await enqueue(queue, jobMessages.invoice(id));

@@ -1,7 +1,7 @@
 import { getQueueToken } from '@nestjs/bull';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { Queue } from 'bull';
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtemp, readdir, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -67,7 +67,8 @@ describe('mail over SMTP', () => {
   const mailLog = async (eventKey: string) =>
     (
       await db.query(
-        `SELECT template, recipient, status, attempts, provider_message_id, last_error, sent_at
+        `SELECT template, recipient, status, attempts, provider_message_id, last_error, sent_at,
+                unknown_outcomes
            FROM mail_log WHERE event_key = $1`,
         [eventKey],
       )
@@ -332,25 +333,50 @@ describe('mail over SMTP', () => {
     expect(await mailLog(m.jobId)).toMatchObject({ status: 'sent', attempts: 1 });
   });
 
-  it('never resends a message whose earlier attempt stopped in the middle of sending', async () => {
+  // What a worker killed between the claim and the server's answer leaves behind.
+  const interruptedAttempt = (eventKey: string, template: string, recipient: string) =>
+    db.query(
+      `INSERT INTO mail_log (event_key, template, recipient, status, attempts)
+       VALUES ($1, $2, $3, 'sending', 1)`,
+      [eventKey, template, recipient],
+    );
+
+  it('sends an at-least-once message again, with the same Message-ID, after an attempt stopped in the middle of sending', async () => {
     const user = await createUser(app);
     const m = jobMessages.verifyEmail(user.id, randomBytes(32).toString('base64url'));
-    // What a worker killed between the claim and the server's answer leaves behind.
-    await db.query(
-      `INSERT INTO mail_log (event_key, template, recipient, status, attempts)
-       VALUES ($1, 'welcome', $2, 'sending', 1)`,
-      [m.jobId, user.email],
-    );
+    await interruptedAttempt(m.jobId, 'welcome', user.email);
+    await enqueue(queue, m);
+    expect((await settledJob(queue, m.jobId)).returnvalue).toBe('sent');
+    const [copy] = sink.to(user.email);
+    expect(sink.to(user.email)).toHaveLength(1);
+    expect(copy.parsed.messageId).toBe(`<${m.jobId}@shop.local>`);
+    expect(await mailLog(m.jobId)).toMatchObject({
+      status: 'sent',
+      attempts: 2,
+      unknown_outcomes: 1,
+      provider_message_id: `<${m.jobId}@shop.local>`,
+    });
+  });
+
+  it('does not resend an at-most-once message (low stock) after an interrupted attempt, and counts it', async () => {
+    const product = await createProduct(app, merchant, { variants: [{ price: 100, stock: 1 }] });
+    const m = jobMessages.lowStock(product.variants[0].id, `test-${randomUUID()}`, 1, 5);
+    await interruptedAttempt(m.jobId, 'low-stock', merchant.email);
     await enqueue(queue, m);
     expect((await settledJob(queue, m.jobId)).returnvalue).toBe('interrupted');
     const log = await mailLog(m.jobId);
-    expect(log.status).toBe('failed');
+    expect(log).toMatchObject({ status: 'failed', unknown_outcomes: 1 });
     expect(log.last_error).toMatch(/^outcome unknown/);
 
     await (await queue.getJob(m.jobId))!.remove();
     await enqueue(queue, m);
     expect((await settledJob(queue, m.jobId)).returnvalue).toBe('already-done');
-    expect(sink.to(user.email)).toHaveLength(0);
+    expect(sink.to(merchant.email).filter((x) => x.parsed.messageId?.includes(m.jobId))).toEqual(
+      [],
+    );
+    const metrics = await app.inject({ method: 'GET', url: '/metrics' });
+    expect(metrics.body).toMatch(/^mail_unknown_outcomes_total\{template="low-stock"\} [1-9]/m);
+    expect(metrics.body).toMatch(/^mail_possibly_lost\{template="low-stock"\} [1-9]/m);
   });
 
   it('records an event whose account is gone as skipped, and fails an unknown job name or an invalid payload once', async () => {

@@ -1,6 +1,6 @@
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DataSource } from 'typeorm';
-import { loadOrderViews } from '../src/modules/orders/order-view';
+import { OrdersRepository } from '../src/modules/orders/orders.repository';
 import { OutboxService } from '../src/modules/queues/outbox.service';
 import { jobMessages } from '../src/modules/queues/queue-names';
 import { createMerchant, createProduct } from './support/catalog';
@@ -37,7 +37,7 @@ describe('order tables, fixture and outbox writes', () => {
     ]);
     expect(stock).toBe(3);
 
-    const [view] = await loadOrderViews(db, [order.id]);
+    const [view] = await app.get(OrdersRepository).loadViews([order.id]);
     expect(view).toMatchObject({
       id: order.id,
       number: order.number,
@@ -49,7 +49,7 @@ describe('order tables, fixture and outbox writes', () => {
         { variantId, sku: product.variants[0].sku, unitPrice: 1250, quantity: 2, lineTotal: 2500 },
       ],
     });
-    const [otherShop] = await loadOrderViews(db, [order.id], {
+    const [otherShop] = await app.get(OrdersRepository).loadViews([order.id], {
       shopId: '00000000-0000-4000-8000-000000000009',
     });
     expect(otherShop.items).toEqual([]);
@@ -58,8 +58,8 @@ describe('order tables, fixture and outbox writes', () => {
   it('keeps one outbox row per job id and none for a rolled-back transaction', async () => {
     const outbox = app.get(OutboxService);
     const orderId = '00000000-0000-4000-8000-000000000001';
-    await outbox.add(undefined, [jobMessages.invoice(orderId)]);
-    await outbox.add(undefined, [jobMessages.invoice(orderId)]);
+    await outbox.add(db.manager, [jobMessages.invoice(orderId)]);
+    await outbox.add(db.manager, [jobMessages.invoice(orderId)]);
     await expect(
       db.transaction(async (tx) => {
         await outbox.add(tx, [jobMessages.creditNote(orderId, orderId)]);

@@ -4,8 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import { ORDER_EVENTS, OrderStatusChangedEvent } from '../src/modules/orders/order.events';
-import { ORDER_TRANSITIONS } from '../src/modules/orders/order-status';
-import { ORDER_STATUSES } from '../src/modules/orders/order-view';
+import { ORDER_STATUSES, ORDER_TRANSITIONS } from '../src/modules/orders/order-status';
 import { createMerchant, createProduct } from './support/catalog';
 import { FixtureOrderStatus, insertOrder } from './support/orders-fixture';
 import { AdminPayments } from './support/payments';
@@ -600,6 +599,7 @@ describe('orders', () => {
         method: 'DELETE',
         url: '/api/v1/users/me',
         headers: buyer.auth,
+        payload: { password: buyer.password },
       });
       expect(res.statusCode).toBe(204);
 

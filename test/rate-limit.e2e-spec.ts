@@ -86,6 +86,55 @@ describe('rate limits on the auth routes', () => {
     expect(right.statusCode).toBe(429);
   });
 
+  describe('one password-guess budget for every route that checks a password', () => {
+    const guess = (user: Awaited<ReturnType<typeof makeUser>>, route: number, ip: string) => {
+      const wrong = 'a wrong password guess';
+      const routes = [
+        () => post('/auth/login', { email: user.email, password: wrong }, ip),
+        () =>
+          app.inject({
+            method: 'POST',
+            url: '/admin/queues/login',
+            payload: { email: user.email, password: wrong },
+            remoteAddress: ip,
+          }),
+        () =>
+          app.inject({
+            method: 'PUT',
+            url: '/api/v1/users/me/password',
+            headers: user.auth,
+            payload: { currentPassword: wrong, newPassword: 'a brand new passphrase' },
+            remoteAddress: ip,
+          }),
+        () =>
+          app.inject({
+            method: 'DELETE',
+            url: '/api/v1/users/me',
+            headers: user.auth,
+            payload: { password: wrong },
+            remoteAddress: ip,
+          }),
+      ];
+      return routes[route % routes.length]();
+    };
+
+    it('per e-mail: guesses on any of them count against the others', async () => {
+      const user = await makeUser();
+      for (let i = 0; i < LIMIT; i++) {
+        expect((await guess(user, i, freshIp())).statusCode).not.toBe(429);
+      }
+      for (let route = 0; route < 4; route++) expect429(await guess(user, route, freshIp()));
+    });
+
+    it('per IP: one client guessing different accounts through different routes', async () => {
+      const ip = freshIp();
+      for (let i = 0; i < LIMIT; i++) {
+        expect((await guess(await makeUser(), i + 1, ip)).statusCode).not.toBe(429);
+      }
+      expect429(await guess(await makeUser(), 0, ip));
+    });
+  });
+
   it('limits forgot per IP and per e-mail', async () => {
     const ip = freshIp();
     expect429(

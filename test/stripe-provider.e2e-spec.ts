@@ -4,7 +4,6 @@ import { Test } from '@nestjs/testing';
 import { randomUUID } from 'node:crypto';
 import { inspect } from 'node:util';
 import Stripe from 'stripe';
-import { ConfiguredStripeConfig, loadStripeConfig } from '../src/config/stripe.config';
 import {
   InvalidWebhookSignatureError,
   PaymentProvider,
@@ -19,7 +18,7 @@ import {
   stripePaymentProvider,
   stripeProviderFactory,
 } from '../src/modules/payments/providers/stripe/stripe-payment.provider';
-import { signedStripeEvent, StripeTestServer } from './support/stripe-server';
+import { signedStripeEvent, stripeConfigFor, StripeTestServer } from './support/stripe-server';
 
 /**
  * The Stripe adapter against the loopback Stripe API of test/support/stripe-server.ts, through
@@ -44,15 +43,8 @@ describe('Stripe payment provider (against a loopback Stripe API)', () => {
     server.failNext = 0;
   });
 
-  function configFor(
-    env: Record<string, string> = {},
-    target: StripeTestServer = server,
-  ): ConfiguredStripeConfig {
-    return loadStripeConfig({ ...target.env, ...env }) as ConfiguredStripeConfig;
-  }
-
   function provider(env: Record<string, string> = {}): StripePaymentProvider {
-    return stripeProviderFactory(configFor(env));
+    return stripeProviderFactory(stripeConfigFor(server, env));
   }
 
   function paymentInput(overrides: Partial<StartPaymentInput> = {}): StartPaymentInput {
@@ -428,7 +420,7 @@ describe('Stripe payment provider (against a loopback Stripe API)', () => {
       imports: [
         ConfigModule.forRoot({
           ignoreEnvFile: true,
-          load: [registerAs('stripe', () => loadStripeConfig(server.env))],
+          load: [registerAs('stripe', () => stripeConfigFor(server))],
         }),
       ],
       providers: [stripePaymentProvider],

@@ -1,9 +1,9 @@
-import { Logger } from '@nestjs/common';
 import { isEmail } from 'class-validator';
 import { Command, CommandRunner, Option } from 'nest-commander';
 import { ValidationFailedError } from '../common/errors/domain-errors';
+import { PASSWORD_MAX, PASSWORD_MIN } from '../modules/auth/dto/auth.dto';
 import { assertAcceptablePassword } from '../modules/auth/password-policy';
-import { ROLES, Role } from '../modules/users/role';
+import { ROLES, Role } from '../common/auth/role';
 import { UsersService } from '../modules/users/users.service';
 
 interface Options {
@@ -13,26 +13,25 @@ interface Options {
   name?: string;
 }
 
-const MIN_PASSWORD = 12;
-
 @Command({
   name: 'user:create',
   description: 'Create a user with a role, or add the role to an existing user',
 })
 export class UserCreateCommand extends CommandRunner {
-  private readonly logger = new Logger('cli');
-
   constructor(private readonly users: UsersService) {
     super();
   }
 
   async run(_args: string[], options: Options): Promise<void> {
     if (!options.email || !isEmail(options.email)) throw new Error('--email must be an e-mail');
-    if (options.password !== undefined && options.password.length < MIN_PASSWORD) {
-      throw new Error(`--password must be at least ${MIN_PASSWORD} characters`);
+    if (options.password === undefined && !(await this.users.findByEmail(options.email))) {
+      throw new Error(
+        `no account ${options.email} yet: pass --password <at least ${PASSWORD_MIN} characters> ` +
+          'to create it (without --password the command only adds a role to an existing account)',
+      );
     }
     if (options.password !== undefined) {
-      // The same policy as register and reset.
+      // The one policy of register, reset and password change (password-policy.ts).
       try {
         assertAcceptablePassword(options.password, options.email);
       } catch (error) {
@@ -46,8 +45,8 @@ export class UserCreateCommand extends CommandRunner {
       role: options.role ?? 'customer',
       name: options.name ?? options.email.split('@')[0],
     });
-    this.logger.log(
-      `${created ? 'Created' : 'Updated'} ${user.email} (${user.id}) with roles ${user.roles.join(', ')}`,
+    process.stdout.write(
+      `${created ? 'Created' : 'Updated'} ${user.email} (${user.id}) with roles ${user.roles.join(', ')}\n`,
     );
   }
 
@@ -56,7 +55,12 @@ export class UserCreateCommand extends CommandRunner {
     return value;
   }
 
-  @Option({ flags: '--password <password>', description: `at least ${MIN_PASSWORD} characters` })
+  @Option({
+    flags: '--password <password>',
+    description:
+      `needed to create a new user (${PASSWORD_MIN} to ${PASSWORD_MAX} characters, not a common ` +
+      "password: the API's policy); not needed to add a role to an existing user",
+  })
   parsePassword(value: string): string {
     return value;
   }

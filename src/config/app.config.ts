@@ -27,6 +27,11 @@ class AppEnv {
   @Transform(({ value }) => parseBoolean(value))
   @IsBoolean()
   TRUST_PROXY: boolean | string = false;
+
+  /** Swagger UI at /docs and the document at /docs-json. */
+  @Transform(({ value }) => parseBoolean(value))
+  @IsBoolean()
+  DOCS_ENABLED: boolean | string = true;
 }
 
 export interface AppConfig {
@@ -37,6 +42,7 @@ export interface AppConfig {
   logLevel: string;
   runWorkers: boolean;
   trustProxy: boolean;
+  docsEnabled: boolean;
 }
 
 export function loadAppConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
@@ -55,6 +61,7 @@ export function loadAppConfig(source: NodeJS.ProcessEnv = process.env): AppConfi
     logLevel: raw.LOG_LEVEL,
     runWorkers: raw.RUN_WORKERS === true,
     trustProxy: raw.TRUST_PROXY === true,
+    docsEnabled: raw.DOCS_ENABLED === true,
   };
 }
 

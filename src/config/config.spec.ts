@@ -29,7 +29,7 @@ describe('configuration', () => {
     expect(loadQueueConfig({})).toMatchObject({
       stalledIntervalMs: 30_000,
       maxStalledCount: 2,
-      outbox: { pollMs: 1000, batch: 100, retentionDays: 7 },
+      outbox: { pollMs: 1000, batch: 100, retentionDays: 7, redeliverAfterMs: 300_000 },
     });
   });
 

@@ -1,10 +1,12 @@
 import { appConfig } from './app.config';
+import { ConfigValidationError } from './validate-env';
 import { authConfig } from './auth.config';
 import { cartConfig } from './cart.config';
 import { catalogConfig } from './catalog.config';
 import { databaseConfig } from './database.config';
 import { mailConfig } from './mail.config';
 import { paymentConfig } from './payment.config';
+import { metricsConfig } from './metrics.config';
 import { queueConfig } from './queue.config';
 import { redisConfig } from './redis.config';
 import { storageConfig } from './storage.config';
@@ -18,6 +20,7 @@ export { CatalogConfig } from './catalog.config';
 export { DatabaseConfig } from './database.config';
 export { MailConfig } from './mail.config';
 export { PaymentConfig } from './payment.config';
+export { MetricsConfig } from './metrics.config';
 export { QueueConfig } from './queue.config';
 export { RedisConfig } from './redis.config';
 export { StorageConfig } from './storage.config';
@@ -33,6 +36,7 @@ export const allConfigs = [
   databaseConfig,
   mailConfig,
   paymentConfig,
+  metricsConfig,
   queueConfig,
   redisConfig,
   storageConfig,
@@ -48,9 +52,27 @@ export {
   databaseConfig,
   mailConfig,
   paymentConfig,
+  metricsConfig,
   queueConfig,
   redisConfig,
   storageConfig,
   storeConfig,
   stripeConfig,
 };
+
+/**
+ * Loads every namespace now and reports all bad variables at once (each problem names its
+ * variable), so an entry point can fail before it connects to anything.
+ */
+export function checkConfig(): void {
+  const problems: string[] = [];
+  for (const load of allConfigs) {
+    try {
+      load();
+    } catch (error) {
+      if (!(error instanceof ConfigValidationError)) throw error;
+      problems.push(...error.problems);
+    }
+  }
+  if (problems.length) throw new ConfigValidationError(problems);
+}

@@ -1,10 +1,6 @@
 import { registerAs } from '@nestjs/config';
 import { IsOptional, IsString, MaxLength } from 'class-validator';
-import {
-  PAYMENT_PROVIDER_NAMES,
-  PaymentProviderName,
-  PaymentWindow,
-} from '../modules/payments/payment-provider';
+import { PAYMENT_PROVIDER_NAMES, PaymentProviderName, PaymentWindow } from './payment-providers';
 import { ConfigValidationError, parseDurationSeconds, validateEnv } from './validate-env';
 
 class PaymentEnv {

@@ -1,6 +1,6 @@
 import { registerAs } from '@nestjs/config';
 import { IsInt, Matches, Max, Min } from 'class-validator';
-import { QUEUE_NAMES, QueueName } from '../modules/queues/queue-names';
+import { QUEUE_NAMES, QueueName } from './queues';
 import { validateEnv } from './validate-env';
 
 class QueueEnv {
@@ -59,10 +59,20 @@ class QueueEnv {
   @Min(100)
   OUTBOX_MAX_BACKOFF_MS: number = 30_000;
 
-  /** Relayed outbox rows are deleted after this many days (0 keeps them). */
+  /** Settled outbox rows (their job finished) are deleted after this many days (0 keeps them). */
   @IsInt()
   @Min(0)
   OUTBOX_RETENTION_DAYS: number = 7;
+
+  /**
+   * Outbox relay: a row handed over to Redis whose job has not finished this long after is
+   * handed over again with the same job id (Bull ignores it while the job still exists; a
+   * Redis that lost its data gets it back).
+   */
+  @IsInt()
+  @Min(500)
+  @Max(86_400_000)
+  OUTBOX_REDELIVER_AFTER_MS: number = 300_000;
 }
 
 export interface QueueConfig {
@@ -79,6 +89,7 @@ export interface QueueConfig {
     batch: number;
     maxBackoffMs: number;
     retentionDays: number;
+    redeliverAfterMs: number;
   };
 }
 
@@ -97,6 +108,7 @@ export function loadQueueConfig(source: NodeJS.ProcessEnv = process.env): QueueC
       batch: raw.OUTBOX_BATCH,
       maxBackoffMs: raw.OUTBOX_MAX_BACKOFF_MS,
       retentionDays: raw.OUTBOX_RETENTION_DAYS,
+      redeliverAfterMs: raw.OUTBOX_REDELIVER_AFTER_MS,
     },
   };
 }

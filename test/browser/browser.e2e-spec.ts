@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import type { Browser, Page } from 'playwright-core';
 import { redisConfig } from '../../src/config';
 import { loadRedisConfig } from '../../src/config/redis.config';
-import { DEMO_ACCOUNTS } from '../../src/database/seed/demo-accounts';
+import { DEMO_ACCOUNTS } from '../../src/modules/users/demo-accounts';
 import { JOBS, QUEUES } from '../../src/modules/queues/queue-names';
 import { UsersService } from '../../src/modules/users/users.service';
 import { browserAvailable, launchBrowser } from '../support/browser';

@@ -1,15 +1,22 @@
 import { JwtService } from '@nestjs/jwt';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { authConfig, AuthConfig } from '../../src/config';
-import type { PostalAddress } from '../../src/modules/users/entities/user.entity';
+import type { PostalAddress } from '../../src/common/address/postal-address';
 
 export interface Buyer {
   id: string;
   email: string;
   auth: { authorization: string };
 }
+
+/** One live session (refresh-token family) per user id in $1; returns (user_id, family_id). */
+export const LIVE_SESSIONS_SQL = `INSERT INTO refresh_tokens (user_id, family_id, token_hash, expires_at)
+  SELECT id, gen_random_uuid(), encode(sha256(gen_random_uuid()::text::bytea), 'hex'),
+         now() + interval '1 day'
+    FROM unnest($1::uuid[]) AS t(id)
+  RETURNING user_id, family_id`;
 
 /**
  * Many customers at once: one INSERT (with a placeholder password hash nobody can log in
@@ -29,6 +36,11 @@ export async function createBuyers(
      RETURNING id, email`,
     [emails, options.address ? JSON.stringify(options.address) : null],
   );
+  // A live session (refresh-token family) each: access tokens work only while theirs is live.
+  const sessions: { user_id: string; family_id: string }[] = await app
+    .get(DataSource)
+    .query(LIVE_SESSIONS_SQL, [rows.map((r) => r.id)]);
+  const sid = new Map(sessions.map((s) => [s.user_id, s.family_id]));
   // Signed as the auth module signs (the app holds more than one JwtService: say the secret).
   const config = app.get<AuthConfig>(authConfig.KEY);
   const jwt = new JwtService({
@@ -40,7 +52,7 @@ export async function createBuyers(
       id: r.id,
       email: r.email,
       auth: {
-        authorization: `Bearer ${await jwt.signAsync({ sub: r.id, roles: ['customer'], sid: randomUUID() })}`,
+        authorization: `Bearer ${await jwt.signAsync({ sub: r.id, roles: ['customer'], sid: sid.get(r.id) })}`,
       },
     })),
   );

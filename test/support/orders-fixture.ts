@@ -2,7 +2,9 @@ import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DataSource } from 'typeorm';
 import { storeConfig, StoreConfig } from '../../src/config';
 import { InventoryService } from '../../src/modules/inventory/inventory.service';
-import type { OrderStatus } from '../../src/modules/orders/order-view';
+import type { OrderStatus } from '../../src/modules/orders/order-status';
+import { createMerchant, createProduct } from './catalog';
+import { createUser, TestUser } from './users';
 
 export type FixtureOrderStatus = Exclude<OrderStatus, 'partially_refunded'>;
 
@@ -156,4 +158,31 @@ export async function insertOrder(
     );
     return { id: order.id as string, number: number as string, total };
   });
+}
+
+/**
+ * A new buyer with `count` orders of one new product (1, 2 or 3 units each, in turn), for
+ * suites that need many orders to run jobs on.
+ */
+export async function insertOrdersOfNewBuyer(
+  app: NestFastifyApplication,
+  count: number,
+  status?: FixtureOrderStatus,
+): Promise<{ buyer: TestUser; orders: { id: string; number: string; total: number }[] }> {
+  const merchant = await createMerchant(app);
+  const product = await createProduct(app, merchant, {
+    variants: [{ price: 2599, stock: 10 * count }],
+  });
+  const buyer = await createUser(app);
+  const orders = [];
+  for (let i = 0; i < count; i++) {
+    orders.push(
+      await insertOrder(app, {
+        userId: buyer.id,
+        lines: [{ variantId: product.variants[0].id as string, quantity: 1 + (i % 3) }],
+        ...(status ? { status } : {}),
+      }),
+    );
+  }
+  return { buyer, orders };
 }

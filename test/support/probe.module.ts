@@ -4,6 +4,7 @@ import { Type } from 'class-transformer';
 import { IsInt, IsOptional, IsString, Length, Min, ValidateNested } from 'class-validator';
 import { Public } from '../../src/common/decorators/public.decorator';
 import { ImageStorage, StoredImage } from '../../src/common/uploads/image-storage.service';
+import { readImageUpload } from '../../src/common/uploads/read-image-upload';
 
 class ProbeAddress {
   @IsString()
@@ -34,7 +35,7 @@ class ProbeController {
 
   @Post('image')
   upload(@Req() request: FastifyRequest): Promise<StoredImage> {
-    return this.images.saveFromRequest(request, 'products', 1024);
+    return readImageUpload(request, 1024).then((data) => this.images.store('product', data));
   }
 
   @Post('echo')

@@ -21,6 +21,7 @@ export class SmtpSink {
   /** Every DATA received, accepted or not. */
   attempts = 0;
   private refusals: number[] = [];
+  private holds: { to: string; hold: (accept: () => void) => void }[] = [];
   private waiters: (() => void)[] = [];
   private readonly server: SMTPServer;
 
@@ -33,6 +34,11 @@ export class SmtpSink {
         const chunks: Buffer[] = [];
         stream.on('data', (c: Buffer) => chunks.push(c));
         stream.on('end', () => {
+          const hold = this.takeHold(session.envelope.rcptTo.map((r) => r.address));
+          if (hold) hold(() => accept());
+          else accept();
+        });
+        const accept = () => {
           this.attempts++;
           const code = this.refusals.shift();
           if (code !== undefined) {
@@ -56,7 +62,7 @@ export class SmtpSink {
               this.notify();
             })
             .catch((error: Error) => callback(error));
-        });
+        };
       },
     });
   }
@@ -74,6 +80,34 @@ export class SmtpSink {
 
   refuseNext(count: number, code = 451): void {
     this.refusals.push(...Array<number>(count).fill(code));
+  }
+
+  /**
+   * Holds the reply to the DATA of the next message to `address` (the whole message received,
+   * no answer yet: the sender is inside the SMTP exchange) until `release()`, which accepts it
+   * as usual, even if the sender is gone by then (a server that took a message whose client
+   * never heard the 250). `arrived` resolves once the message is held.
+   */
+  holdNextTo(address: string): { arrived: Promise<void>; release: () => void } {
+    let held: (() => void) | undefined;
+    let released = false;
+    let arrive!: () => void;
+    const arrived = new Promise<void>((resolve) => (arrive = resolve));
+    this.holds.push({
+      to: address.toLowerCase(),
+      hold: (accept) => {
+        if (released) return accept();
+        held = accept;
+        arrive();
+      },
+    });
+    return {
+      arrived,
+      release: () => {
+        released = true;
+        held?.();
+      },
+    };
   }
 
   to(address: string): SinkMessage[] {
@@ -105,6 +139,11 @@ export class SmtpSink {
 
   close(): Promise<void> {
     return new Promise((resolve) => this.server.close(() => resolve()));
+  }
+
+  private takeHold(recipients: string[]): ((accept: () => void) => void) | undefined {
+    const i = this.holds.findIndex((h) => recipients.includes(h.to));
+    return i < 0 ? undefined : this.holds.splice(i, 1)[0].hold;
   }
 
   private notify(): void {

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
 import { AddressInfo } from 'node:net';
 import Stripe from 'stripe';
+import { loadStripeConfig, StripeConfig } from '../../src/config/stripe.config';
 
 /**
  * A small Stripe API served on loopback, written from Stripe's API reference for the calls the
@@ -13,6 +14,8 @@ import Stripe from 'stripe';
  * records every request, and can be made slow, failing (503) or unreachable.
  *
  * It is not Stripe: it models the state changes the shop relies on, not Stripe's full rules.
+ *
+ * In an app under test: `createTestApp({ overrides: [[stripeConfig.KEY, stripeConfigFor(server)]] })`.
  */
 
 type Params = { [key: string]: string | Params };
@@ -698,4 +701,12 @@ export function signedStripeEvent(
     rawBody: Buffer.from(payload, 'utf8'),
     headers: { 'content-type': 'application/json', 'stripe-signature': signature },
   };
+}
+
+/** The app's `stripe` config pointed at `server` (plus any variables given, e.g. a timeout). */
+export function stripeConfigFor(
+  server: StripeTestServer,
+  env: Record<string, string> = {},
+): StripeConfig {
+  return loadStripeConfig({ ...server.env, ...env });
 }

@@ -19,6 +19,8 @@ export function makeTestRunEnv(base: NodeJS.ProcessEnv): Record<string, string> 
     LOG_LEVEL: base.TEST_LOG_LEVEL ?? 'silent',
     RUN_WORKERS: 'false',
     AUTH_RATE_LIMIT: '100000',
+    // Each app's metrics listener on a free port of its own (loopback).
+    METRICS_PORT: '0',
     UPLOAD_DIR: join(scratch, 'uploads'),
     INVOICE_DIR: join(scratch, 'invoices'),
     MAIL_OUTBOX_DIR: join(scratch, 'mail-outbox'),

@@ -1,6 +1,6 @@
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { randomBytes } from 'node:crypto';
-import type { Role } from '../../src/modules/users/role';
+import type { Role } from '../../src/common/auth/role';
 import { UsersService } from '../../src/modules/users/users.service';
 
 export interface TestUser {

@@ -1,11 +1,15 @@
 import { createParamDecorator, ExecutionContext } from '@nestjs/common';
-import type { Role } from '../../modules/users/role';
+import type { PostalAddress } from '../address/postal-address';
+import type { Role } from '../auth/role';
 
 /** Who is calling: set by the JWT guard from the token and the user's current state. */
 export interface Actor {
   id: string;
   email: string;
   roles: Role[];
+  /** The name and saved address as read with the roles (checkout snapshots them). */
+  name: string;
+  address: PostalAddress | null;
   /** The session (refresh-token family) the access token belongs to. */
   sessionId?: string;
 }

@@ -1,5 +1,5 @@
 import { SetMetadata } from '@nestjs/common';
-import type { Role } from '../../modules/users/role';
+import type { Role } from '../auth/role';
 
 export const ROLES_KEY = 'roles';
 

@@ -1,5 +1,6 @@
-import { ValidationError, ValidationPipe } from '@nestjs/common';
+import { ArgumentMetadata, ValidationError, ValidationPipe } from '@nestjs/common';
 import { FieldError, ValidationFailedError } from '../errors/domain-errors';
+import { unsafeTextFields } from '../validation/safe-text';
 
 function flatten(errors: ValidationError[], parent = ''): FieldError[] {
   return errors.flatMap((error) => {
@@ -9,9 +10,25 @@ function flatten(errors: ValidationError[], parent = ''): FieldError[] {
   });
 }
 
-/** The global pipe: unknown fields are refused, values converted to their declared types. */
+/**
+ * The global pipe: unknown fields are refused, values converted to their declared types, and
+ * every text of the body, query and path checked by the one text rule (`safe-text.ts`) first.
+ */
+class ApiValidationPipe extends ValidationPipe {
+  override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
+    if (metadata.type !== 'custom') {
+      const unsafe = unsafeTextFields(
+        value,
+        metadata.type === 'param' ? (metadata.data ?? '') : '',
+      );
+      if (unsafe.length) throw new ValidationFailedError(unsafe);
+    }
+    return super.transform(value, metadata);
+  }
+}
+
 export function createValidationPipe(): ValidationPipe {
-  return new ValidationPipe({
+  return new ApiValidationPipe({
     whitelist: true,
     forbidNonWhitelisted: true,
     transform: true,

@@ -42,4 +42,33 @@ describe('keyset cursor', () => {
       ).nextCursor,
     ).toBeNull();
   });
+
+  describe('values checked per sort', () => {
+    const decode = (v: string, kind: 'integer' | 'number' | 'timestamp') =>
+      decodeCursor(encodeCursor({ s: 'x', v, id }), 'x', kind).v;
+
+    it.each([
+      ['2026-11-30 03:25:34.123456+00', 'timestamp'],
+      ['2026-11-30T03:25:34.123456Z', 'timestamp'],
+      ['2026-11-30 03:25:34+05:30', 'timestamp'],
+      ['1999', 'integer'],
+      ['-3', 'integer'],
+      ['0.0607927', 'number'],
+      ['4.5', 'number'],
+    ] as const)('accepts %p as %s', (v, kind) => {
+      expect(decode(v, kind)).toBe(v);
+    });
+
+    it.each([
+      ['yesterday', 'timestamp'],
+      ['2026-13-45 03:25:34+00', 'timestamp'],
+      ['abc', 'integer'],
+      ['2147483648', 'integer'],
+      ['1.5', 'integer'],
+      ['1e999', 'number'],
+      ['NaN', 'number'],
+    ] as const)('refuses %p as %s', (v, kind) => {
+      expect(() => decode(v, kind)).toThrow(BadRequestError);
+    });
+  });
 });

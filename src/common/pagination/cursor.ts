@@ -27,8 +27,41 @@ export function encodeCursor(cursor: KeysetCursor): string {
   return Buffer.from(JSON.stringify(cursor)).toString('base64url');
 }
 
-/** Decodes a cursor made for `sort`; anything else is a 400. */
-export function decodeCursor(raw: string, sort: string): KeysetCursor {
+/**
+ * What a cursor's sort value must look like for the column it is compared with, so that a
+ * forged value is a 400 and never reaches PostgreSQL as a failing cast.
+ */
+export type CursorValueKind = 'text' | 'integer' | 'number' | 'timestamp';
+
+const INT32 = /^-?\d{1,10}$/;
+const DECIMAL = /^-?\d{1,20}(\.\d{1,20})?(e-?\d{1,2})?$/i;
+const ANY_TIMESTAMP = /^\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\d(\.\d{1,6})?(Z|[+-]\d\d(:?\d\d)?)?$/;
+
+/** PostgreSQL's `timestamptz::text` (`2026-01-02 03:04:05.123456+00`) as ISO 8601 for Date.parse. */
+const isoOf = (value: string) =>
+  value
+    .replace(' ', 'T')
+    .replace(/([+-]\d\d)(:?)(\d\d)?$/, (_m, h: string, _c, m?: string) => `${h}:${m ?? '00'}`);
+
+function fits(value: string, kind: CursorValueKind): boolean {
+  switch (kind) {
+    case 'text':
+      return true;
+    case 'integer':
+      return INT32.test(value) && Math.abs(Number(value)) <= 2_147_483_647;
+    case 'number':
+      return DECIMAL.test(value) && Number.isFinite(Number(value));
+    case 'timestamp':
+      return ANY_TIMESTAMP.test(value) && Number.isFinite(Date.parse(isoOf(value)));
+  }
+}
+
+/** Decodes a cursor made for `sort` whose value fits `kind`; anything else is a 400. */
+export function decodeCursor(
+  raw: string,
+  sort: string,
+  kind: CursorValueKind = 'text',
+): KeysetCursor {
   let parsed: unknown;
   try {
     parsed = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8'));
@@ -42,7 +75,7 @@ export function decodeCursor(raw: string, sort: string): KeysetCursor {
     c.s !== sort ||
     typeof c.id !== 'string' ||
     !UUID.test(c.id) ||
-    !(c.v === null || (typeof c.v === 'string' && c.v.length <= 64))
+    !(c.v === null || (typeof c.v === 'string' && c.v.length <= 64 && fits(c.v, kind)))
   ) {
     throw invalid();
   }

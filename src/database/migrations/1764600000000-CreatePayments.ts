@@ -130,6 +130,8 @@ export class CreatePayments1764600000000 implements MigrationInterface {
         "payout" varchar(12) NOT NULL DEFAULT 'provider' CHECK ("payout" IN ('provider', 'manual')),
         "provider_refund_id" varchar(255),
         "failure" varchar(300),
+        -- The number of its credit note once issued (set by the invoices module).
+        "credit_note_number" varchar(32),
         "requested_by" uuid REFERENCES "users" ("id") ON DELETE SET NULL,
         "created_at" timestamptz NOT NULL DEFAULT clock_timestamp(),
         "settled_at" timestamptz

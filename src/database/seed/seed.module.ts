@@ -1,6 +1,6 @@
 import { Module } from '@nestjs/common';
 import { UsersModule } from '../../modules/users/users.module';
-import { CatalogSeeder } from './catalog-seeder';
+import { CatalogSeeder } from '../../modules/catalog/catalog-seeder';
 import { SeedService } from './seed.service';
 
 @Module({

@@ -1,8 +1,8 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { appConfig, AppConfig } from '../../config';
 import { UsersService } from '../../modules/users/users.service';
-import { CatalogSeeder, CatalogSeedReport } from './catalog-seeder';
-import { DEMO_ACCOUNTS } from './demo-accounts';
+import { CatalogSeeder, CatalogSeedReport } from '../../modules/catalog/catalog-seeder';
+import { DEMO_ACCOUNTS } from '../../modules/users/demo-accounts';
 
 export interface SeedReport {
   seeded: boolean;

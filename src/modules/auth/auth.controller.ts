@@ -17,7 +17,7 @@ import { Actor, CurrentUser } from '../../common/decorators/current-user.decorat
 import { Public } from '../../common/decorators/public.decorator';
 import { User } from '../users/entities/user.entity';
 import { AuthService } from './auth.service';
-import { AuthRateLimit } from './auth-rate-limit';
+import { AuthRateLimit, PasswordGuessLimit } from './auth-rate-limit';
 import {
   EmailTokenDto,
   ForgotPasswordDto,
@@ -62,7 +62,7 @@ export class AuthController {
   @Public()
   // Guards listed lower run first: the rate limit comes before the password check.
   @UseGuards(LocalAuthGuard)
-  @AuthRateLimit({ perEmail: true })
+  @PasswordGuessLimit()
   @Post('login')
   @HttpCode(200)
   @ApiOperation({ summary: 'Sign in with e-mail and password' })
@@ -95,12 +95,30 @@ export class AuthController {
   @Post('logout')
   @HttpCode(204)
   @ApiBearerAuth()
-  @ApiOperation({ summary: 'Revoke the refresh token presented' })
+  @ApiOperation({
+    summary: 'Revoke the refresh token presented',
+    description: 'Ends its session: access tokens of that session stop working at once.',
+  })
   @ApiNoContentResponse({ description: 'Signed out (also when the token was already revoked)' })
   @ApiBadRequestResponse({ description: 'Malformed body' })
   @ApiUnauthorizedResponse({ description: 'No valid access token' })
   async logout(@CurrentUser() actor: Actor, @Body() body: RefreshDto): Promise<void> {
     await this.auth.logout(actor.id, body.refreshToken);
+  }
+
+  @Post('logout/all')
+  @HttpCode(204)
+  @ApiBearerAuth()
+  @ApiOperation({
+    summary: 'Sign out everywhere',
+    description:
+      'Revokes every session of the account, this one included: every access and refresh ' +
+      'token stops working at once.',
+  })
+  @ApiNoContentResponse({ description: 'Every session ended' })
+  @ApiUnauthorizedResponse({ description: 'No valid access token' })
+  async logoutEverywhere(@CurrentUser() actor: Actor): Promise<void> {
+    await this.auth.logoutEverywhere(actor.id);
   }
 
   @Public()
@@ -133,7 +151,9 @@ export class AuthController {
   @HttpCode(202)
   @ApiOperation({
     summary: 'E-mail a password-reset link',
-    description: 'Answers 202 whether or not an account has this e-mail.',
+    description:
+      'Answers 202 whether or not an account has this e-mail, after the same work either way ' +
+      '(one queued job; the worker decides whether to send a link).',
   })
   @ApiAcceptedResponse({ description: 'A link is on its way if the account exists' })
   @ApiBadRequestResponse({ description: 'Malformed e-mail' })

@@ -6,18 +6,13 @@ import { ThrottlerModule } from '@nestjs/throttler';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { authConfig, AuthConfig } from '../../config';
 import { RedisFactory } from '../../redis/redis.factory';
-import { MailModule } from '../mail/mail.module';
-import { MailAccountNotifier } from '../mail/mail-account-notifier';
 import { CartModule } from '../cart/cart.module';
-import { CartService } from '../cart/cart.service';
 import { UsersModule } from '../users/users.module';
-import { AccountNotifier } from './account-notifier';
 import { authThrottlerOptions, AuthThrottlerGuard } from './auth-rate-limit';
 import { AuthController } from './auth.controller';
 import { AuthService } from './auth.service';
 import { RefreshToken } from './entities/refresh-token.entity';
 import { UserToken } from './entities/user-token.entity';
-import { GuestCartHandover } from './guest-cart-handover';
 import { JwtAuthGuard } from './guards/jwt-auth.guard';
 import { RolesGuard } from './guards/roles.guard';
 import { JwtStrategy } from './strategies/jwt.strategy';
@@ -28,7 +23,6 @@ import { UserTokenService } from './user-token.service';
 @Module({
   imports: [
     UsersModule,
-    MailModule,
     CartModule,
     PassportModule,
     TypeOrmModule.forFeature([RefreshToken, UserToken]),
@@ -53,9 +47,6 @@ import { UserTokenService } from './user-token.service';
     AuthThrottlerGuard,
     JwtStrategy,
     LocalStrategy,
-    { provide: GuestCartHandover, useExisting: CartService },
-    // Account e-mails are queued through the outbox and sent by the mail worker.
-    { provide: AccountNotifier, useExisting: MailAccountNotifier },
     { provide: APP_GUARD, useClass: JwtAuthGuard },
     { provide: APP_GUARD, useClass: RolesGuard },
   ],

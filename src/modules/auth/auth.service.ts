@@ -10,15 +10,20 @@ import type { Actor } from '../../common/decorators/current-user.decorator';
 import { User } from '../users/entities/user.entity';
 import { PasswordHasher } from '../users/password-hasher';
 import { toUserResponse } from '../users/dto/user.response';
-import { normalizeEmail } from '../users/users.service';
-import { AccountNotifier } from './account-notifier';
+import { normalizeEmail, UsersService } from '../users/users.service';
+import { CartService } from '../cart/cart.service';
+import { OutboxService } from '../queues/outbox.service';
+import { jobMessages } from '../queues/queue-names';
 import { RegisterDto, ResetPasswordDto, SessionResponse, TokenPairResponse } from './dto/auth.dto';
-import { GuestCartHandover } from './guest-cart-handover';
 import { assertAcceptablePassword } from './password-policy';
 import { TokenService } from './token.service';
 import { UserTokenService } from './user-token.service';
 
 const UNIQUE_VIOLATION = '23505';
+/** The user id of the reset job for an e-mail without an account: the worker finds no one. */
+const NO_ACCOUNT = '00000000-0000-0000-0000-000000000000';
+/** The one answer to wrong credentials, whatever was wrong. */
+export const INVALID_CREDENTIALS = 'Invalid e-mail or password.';
 
 @Injectable()
 export class AuthService {
@@ -30,9 +35,10 @@ export class AuthService {
     @InjectDataSource() private readonly db: DataSource,
     private readonly hasher: PasswordHasher,
     private readonly tokens: TokenService,
-    private readonly cartHandover: GuestCartHandover,
+    private readonly carts: CartService,
     private readonly userTokens: UserTokenService,
-    private readonly notifier: AccountNotifier,
+    private readonly outbox: OutboxService,
+    private readonly accounts: UsersService,
   ) {}
 
   async register(input: RegisterDto, guestCartId?: string): Promise<SessionResponse> {
@@ -44,17 +50,22 @@ export class AuthService {
     const passwordHash = await this.hasher.hash(input.password);
     let user: User;
     try {
-      user = await this.users.save(
-        this.users.create({ email, passwordHash, name: input.name, roles: ['customer'] }),
-      );
+      // The account, its verification token and the welcome e-mail's outbox row commit
+      // together: no account without its e-mail, no e-mail for an account that is not there.
+      user = await this.db.transaction(async (tx) => {
+        const created = await tx.save(
+          tx.create(User, { email, passwordHash, name: input.name, roles: ['customer'] }),
+        );
+        const token = await this.userTokens.issue(created.id, 'verify-email', tx);
+        await this.outbox.add(tx, [jobMessages.verifyEmail(created.id, token)]);
+        return created;
+      });
     } catch (error) {
       if ((error as { code?: string }).code === UNIQUE_VIOLATION) {
         throw new ConflictError('An account with this e-mail already exists.');
       }
       throw error;
     }
-    const token = await this.userTokens.issue(user.id, 'verify-email');
-    await this.notifier.emailVerification(user.id, token);
     return this.startSession(user, guestCartId);
   }
 
@@ -62,29 +73,35 @@ export class AuthService {
   async resendVerification(actor: Actor): Promise<void> {
     const user = await this.users.findOneBy({ id: actor.id });
     if (!user || user.emailVerifiedAt) return;
-    const token = await this.userTokens.issue(user.id, 'verify-email');
-    await this.notifier.emailVerification(user.id, token);
+    await this.db.transaction(async (tx) => {
+      const token = await this.userTokens.issue(user.id, 'verify-email', tx);
+      await this.outbox.add(tx, [jobMessages.verifyEmail(user.id, token)]);
+    });
   }
 
   /** Marks the e-mail verified; the token works once. */
   async verifyEmail(token: string): Promise<void> {
     const userId = await this.userTokens.consume(token, 'verify-email');
     if (!userId) throw new BadRequestError('The verification link is invalid or has expired.');
-    await this.db.query(
-      `UPDATE users SET email_verified_at = COALESCE(email_verified_at, now()) WHERE id = $1`,
-      [userId],
-    );
+    await this.accounts.markEmailVerified(userId);
   }
 
   /**
-   * Sends a reset link when the e-mail belongs to an active account. The caller answers the
-   * same whatever happens here, so that the route does not reveal which e-mails exist.
+   * Queues a reset link for the e-mail. The request does the same work whether or not an
+   * active account has it (one token statement that inserts nothing without an account, one
+   * outbox job either way), so that neither the answer nor its timing tells which e-mails exist;
+   * the mail worker skips the job of an e-mail without an account.
    */
   async forgotPassword(email: string): Promise<void> {
-    const user = await this.users.findOneBy({ email: normalizeEmail(email) });
-    if (!user || !user.active || user.deletedAt) return;
-    const token = await this.userTokens.issue(user.id, 'reset-password');
-    await this.notifier.passwordReset(user.id, token);
+    // The token and its outbox row commit together, with or without an account.
+    await this.db.transaction(async (tx) => {
+      const { token, userId } = await this.userTokens.issueForEmail(
+        normalizeEmail(email),
+        'reset-password',
+        tx,
+      );
+      await this.outbox.add(tx, [jobMessages.passwordReset(userId ?? NO_ACCOUNT, token)]);
+    });
   }
 
   /** Sets a new password with a reset token (once) and signs the user out everywhere. */
@@ -116,17 +133,17 @@ export class AuthService {
     if (!user) {
       this.dummyHash ??= this.hasher.hash('timing-equaliser-password');
       await this.hasher.verify(await this.dummyHash, password);
-      throw new UnauthorizedError('Invalid e-mail or password.');
+      throw new UnauthorizedError(INVALID_CREDENTIALS);
     }
     const valid = await this.hasher.verify(user.passwordHash, password);
     if (!valid || !user.active || user.deletedAt) {
-      throw new UnauthorizedError('Invalid e-mail or password.');
+      throw new UnauthorizedError(INVALID_CREDENTIALS);
     }
     return user;
   }
 
   async startSession(user: User, guestCartId?: string): Promise<SessionResponse> {
-    if (guestCartId) await this.cartHandover.mergeIntoUser(guestCartId, user.id);
+    if (guestCartId) await this.carts.mergeIntoUser(guestCartId, user.id);
     const pair = await this.tokens.issue(user);
     return { user: toUserResponse(user), ...pair };
   }
@@ -144,5 +161,10 @@ export class AuthService {
 
   logout(userId: string, refreshToken: string): Promise<void> {
     return this.tokens.revoke(refreshToken, userId);
+  }
+
+  /** Ends every session of the user (their access tokens stop working at the next request). */
+  logoutEverywhere(userId: string): Promise<void> {
+    return this.tokens.revokeAllOf(userId);
   }
 }

@@ -1,7 +1,11 @@
 import { ValidationFailedError } from '../../common/errors/domain-errors';
+import { isCommonPassword } from './common-passwords';
 import { PASSWORD_MAX, PASSWORD_MIN } from './dto/auth.dto';
 
-/** Refuses passwords that are too short, too long, or made from the account's e-mail. */
+/**
+ * The one password policy (API and CLI): 10 to 128 characters, at least 4 different ones,
+ * not made from the account's e-mail, and not one of the commonly breached passwords.
+ */
 export function assertAcceptablePassword(password: string, email: string, field = 'password') {
   const problems: string[] = [];
   if (password.length < PASSWORD_MIN || password.length > PASSWORD_MAX) {
@@ -13,6 +17,9 @@ export function assertAcceptablePassword(password: string, email: string, field 
     problems.push('must not contain your e-mail address');
   }
   if (new Set(password).size < 4) problems.push('must use at least 4 different characters');
+  if (isCommonPassword(password)) {
+    problems.push('is one of the most common passwords (found in breaches); choose another');
+  }
   if (problems.length) {
     throw new ValidationFailedError(problems.map((message) => ({ field, message })));
   }

@@ -19,10 +19,7 @@ export class UserTokenService {
     purpose: UserTokenPurpose,
     manager: EntityManager = this.db.manager,
   ): Promise<string> {
-    const ttl =
-      purpose === 'verify-email'
-        ? this.config.emailVerificationTtlSeconds
-        : this.config.passwordResetTtlSeconds;
+    const ttl = this.ttlOf(purpose);
     const { token, hash } = newOpaqueToken();
     await manager.transaction(async (tx) => {
       await tx.query(
@@ -38,6 +35,38 @@ export class UserTokenService {
       });
     });
     return token;
+  }
+
+  /**
+   * A new token of `purpose` for the active account with this e-mail, if there is one, in ONE
+   * statement that runs the same whether or not the account exists (the previous tokens of the
+   * purpose are spent). The token is made either way; `userId` is undefined without an account.
+   */
+  async issueForEmail(
+    email: string,
+    purpose: UserTokenPurpose,
+    manager: EntityManager = this.db.manager,
+  ): Promise<{ token: string; userId?: string }> {
+    const { token, hash } = newOpaqueToken();
+    const rows: { user_id: string }[] = await manager.query(
+      `WITH account AS (
+         SELECT id FROM users WHERE email = $1 AND active AND deleted_at IS NULL
+       ), spent AS (
+         UPDATE user_tokens SET used_at = now()
+          WHERE user_id IN (SELECT id FROM account) AND purpose = $2 AND used_at IS NULL
+       )
+       INSERT INTO user_tokens (user_id, purpose, token_hash, expires_at)
+       SELECT id, $2, $3, now() + make_interval(secs => $4) FROM account
+       RETURNING user_id`,
+      [email, purpose, hash, this.ttlOf(purpose)],
+    );
+    return { token, userId: rows[0]?.user_id };
+  }
+
+  private ttlOf(purpose: UserTokenPurpose): number {
+    return purpose === 'verify-email'
+      ? this.config.emailVerificationTtlSeconds
+      : this.config.passwordResetTtlSeconds;
   }
 
   /** The user id of a token that would be accepted now, without spending it. */

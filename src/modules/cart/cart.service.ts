@@ -1,7 +1,4 @@
-import { preparedQuery } from '../../database/sql';
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
 import {
   BadRequestError,
   NotFoundError,
@@ -10,7 +7,7 @@ import {
 } from '../../common/errors/domain-errors';
 import { cartConfig, CartConfig, storeConfig, StoreConfig } from '../../config';
 import { REDIS, Redis } from '../../redis/redis.module';
-import { GuestCartHandover } from '../auth/guest-cart-handover';
+import { VariantsRepository } from '../catalog/variants.repository';
 import { isGuestCartId, newGuestCartId } from './cart-id';
 import { CartRedis, withCartScripts } from './cart-scripts';
 import { CartItemView, CartView } from './dto/cart.dto';
@@ -23,34 +20,23 @@ export interface CartLine {
   quantity: number;
 }
 
-interface PricedRow {
-  variant_id: string;
-  quantity: number;
-  product_id: string | null;
-  title: string | null;
-  sku: string | null;
-  price: number | null;
-  available: boolean;
-}
-
 /**
  * Carts live in Redis, one hash per cart (variant id → quantity) with a sliding TTL; they hold
  * no prices. Every read joins the current price, title, SKU and stock from PostgreSQL in one
- * query. Guests are keyed by an unguessable id, users by their id; at login or register the
- * guest cart is merged into the user's (this class is the `GuestCartHandover`).
+ * query (through the catalog's VariantsRepository). Guests are keyed by an unguessable id, users
+ * by their id; at login or register the auth module merges the guest cart into the user's.
  */
 @Injectable()
-export class CartService extends GuestCartHandover {
+export class CartService {
   private readonly logger = new Logger(CartService.name);
   private readonly redis: CartRedis;
 
   constructor(
     @Inject(REDIS) redis: Redis,
-    @InjectDataSource() private readonly db: DataSource,
+    private readonly variants: VariantsRepository,
     @Inject(cartConfig.KEY) private readonly config: CartConfig,
     @Inject(storeConfig.KEY) private readonly store: StoreConfig,
   ) {
-    super();
     this.redis = withCartScripts(redis);
   }
 
@@ -193,14 +179,9 @@ export class CartService extends GuestCartHandover {
   }
 
   private async assertSellable(variantId: string): Promise<void> {
-    const rows = await preparedQuery<{ archived: boolean; status: string }>(
-      this.db,
-      `SELECT v.archived, p.status FROM product_variants v JOIN products p ON p.id = v.product_id
-        WHERE v.id = $1`,
-      [variantId],
-    );
-    if (!rows.length) throw new NotFoundError('No such product variant.');
-    if (rows[0].archived || rows[0].status !== 'published') {
+    const variant = await this.variants.sellability(variantId);
+    if (!variant) throw new NotFoundError('No such product variant.');
+    if (variant.archived || variant.status !== 'published') {
       throw new UnprocessableError('This product variant is not for sale.');
     }
   }
@@ -210,19 +191,7 @@ export class CartService extends GuestCartHandover {
     const id = 'userId' in owner ? owner.userId : owner.guestId;
     const base = { id, items: [] as CartItemView[], subtotal: 0, currency: this.store.currency };
     if (!lines.length) return base;
-    // Every cart answer runs this: a prepared statement, planned once per connection.
-    const rows = await preparedQuery<PricedRow>(
-      this.db,
-      `SELECT c.variant_id, c.quantity, v.product_id, p.title, v.sku, v.price,
-              coalesce(NOT v.archived AND p.status = 'published' AND v.stock >= c.quantity, false)
-                AS available
-         FROM unnest($1::uuid[], $2::int[]) AS c(variant_id, quantity)
-         LEFT JOIN product_variants v ON v.id = c.variant_id
-         LEFT JOIN products p ON p.id = v.product_id
-        ORDER BY p.title NULLS LAST, v.sku, c.variant_id`,
-      [lines.map((l) => l.variantId), lines.map((l) => l.quantity)],
-    );
-    for (const r of rows) {
+    for (const r of await this.variants.priceLines(lines)) {
       const lineTotal = (r.price ?? 0) * r.quantity;
       base.items.push({
         variantId: r.variant_id,

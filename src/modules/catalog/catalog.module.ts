@@ -1,19 +1,24 @@
 import { Module } from '@nestjs/common';
-import { InventoryModule } from '../inventory/inventory.module';
+import { UploadsModule } from '../../common/uploads/uploads.module';
 import { CatalogCache } from './catalog-cache';
 import { CategoriesController } from './categories.controller';
 import { CategoriesService } from './categories.service';
 import { ProductsController } from './products.controller';
 import { ProductsRepository } from './products.repository';
 import { ProductsService } from './products.service';
-import { ReviewEligibility } from './review-eligibility';
-import { ReviewsService } from './reviews.service';
 import { ShopsController } from './shops.controller';
 import { ShopsService } from './shops.service';
+import { VariantsRepository } from './variants.repository';
 
-/** Shops, categories, products with variants, and reviews. Stock lives in InventoryModule. */
+/**
+ * Shops, categories, products with variants, and stock with its movement log. Owns `shops`,
+ * `categories`, `products`, `product_variants`, `stock_movements`.
+ * Exports: ProductsService, ShopsService, CatalogCache, VariantsRepository
+ * (cart prices, checkout snapshots, the low-stock notice, and the stock statements that
+ * InventoryModule's rules drive).
+ */
 @Module({
-  imports: [InventoryModule],
+  imports: [UploadsModule],
   controllers: [ShopsController, CategoriesController, ProductsController],
   providers: [
     CatalogCache,
@@ -21,9 +26,8 @@ import { ShopsService } from './shops.service';
     CategoriesService,
     ProductsRepository,
     ProductsService,
-    ReviewsService,
-    ReviewEligibility,
+    VariantsRepository,
   ],
-  exports: [ProductsService, ShopsService, ReviewEligibility, CatalogCache],
+  exports: [ProductsService, ShopsService, CatalogCache, VariantsRepository],
 })
 export class CatalogModule {}

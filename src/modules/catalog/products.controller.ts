@@ -27,7 +27,6 @@ import type { FastifyRequest } from 'fastify';
 import { Actor, CurrentUser } from '../../common/decorators/current-user.decorator';
 import { Public } from '../../common/decorators/public.decorator';
 import { Roles } from '../../common/decorators/roles.decorator';
-import { PageQueryDto } from '../../common/pagination/page-query.dto';
 import { ApiImageUpload } from '../../common/uploads/api-image-upload.decorator';
 import {
   CreateProductDto,
@@ -39,9 +38,8 @@ import {
   UpdateVariantDto,
   VariantInputDto,
 } from './dto/product.dto';
-import { CreateReviewDto, ReviewPage, ReviewResponse } from './dto/review.dto';
+import { readImageUpload } from '../../common/uploads/read-image-upload';
 import { PRODUCT_IMAGE_MAX_BYTES, ProductsService } from './products.service';
-import { ReviewsService } from './reviews.service';
 
 const OWNER_ERRORS = [
   ApiUnauthorizedResponse(),
@@ -55,10 +53,7 @@ const ownerErrors = (): MethodDecorator => (target, key, descriptor) => {
 @ApiTags('catalog')
 @Controller('products')
 export class ProductsController {
-  constructor(
-    private readonly products: ProductsService,
-    private readonly reviews: ReviewsService,
-  ) {}
+  constructor(private readonly products: ProductsService) {}
 
   @Public()
   @Get()
@@ -169,47 +164,25 @@ export class ProductsController {
   @Post(':id/images')
   @Roles('merchant', 'admin')
   @ApiBearerAuth()
-  @ApiOperation({ summary: 'Add an image (at most 8 per product)' })
+  @ApiOperation({
+    summary: 'Add an image (at most 8 per product)',
+    description:
+      'Re-encoded in its own format, metadata stripped, fitted into 2000 × 2000 px, with a ' +
+      '400 px thumbnail (`thumbnails`, same order as `images`).',
+  })
   @ApiImageUpload(PRODUCT_IMAGE_MAX_BYTES)
   @ApiCreatedResponse({ type: ProductResponse })
   @ApiUnprocessableEntityResponse({ description: 'The product already has 8 images' })
   @ownerErrors()
-  addImage(
+  async addImage(
     @CurrentUser() actor: Actor,
     @Param('id', ParseUUIDPipe) id: string,
     @Req() request: FastifyRequest,
   ): Promise<ProductResponse> {
-    return this.products.addImage(actor, id, request);
-  }
-
-  @Public()
-  @Get(':id/reviews')
-  @ApiOperation({ summary: 'Reviews of a product, newest first' })
-  @ApiOkResponse({ type: ReviewPage })
-  @ApiBadRequestResponse({ description: 'Invalid cursor or limit' })
-  @ApiNotFoundResponse()
-  listReviews(
-    @CurrentUser() actor: Actor | undefined,
-    @Param('id', ParseUUIDPipe) id: string,
-    @Query() page: PageQueryDto,
-  ): Promise<ReviewPage> {
-    return this.reviews.list(actor, id, page);
-  }
-
-  @Post(':id/reviews')
-  @ApiBearerAuth()
-  @ApiOperation({ summary: 'Review a product you bought (once)' })
-  @ApiCreatedResponse({ type: ReviewResponse })
-  @ApiBadRequestResponse({ description: 'Invalid rating or comment too long' })
-  @ApiUnauthorizedResponse()
-  @ApiForbiddenResponse({ description: 'You have not bought this product' })
-  @ApiNotFoundResponse()
-  @ApiConflictResponse({ description: 'You already reviewed it' })
-  createReview(
-    @CurrentUser() actor: Actor,
-    @Param('id', ParseUUIDPipe) id: string,
-    @Body() body: CreateReviewDto,
-  ): Promise<ReviewResponse> {
-    return this.reviews.create(actor, id, body);
+    return this.products.addImage(
+      actor,
+      id,
+      await readImageUpload(request, PRODUCT_IMAGE_MAX_BYTES),
+    );
   }
 }

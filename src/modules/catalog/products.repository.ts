@@ -1,9 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
-import { decodeCursor, KeysetCursor } from '../../common/pagination/cursor';
+import { CursorValueKind, decodeCursor, KeysetCursor } from '../../common/pagination/cursor';
 import { ProductQueryDto, ProductSort } from './dto/product.dto';
-import { ProductStatus } from './entities/product.entity';
+import { ProductStatus } from './catalog-types';
 import { preparedQuery } from '../../database/sql';
 
 /** One product with its shop, category and live variants, as the SQL below returns it. */
@@ -55,15 +55,17 @@ interface SortSpec {
   /** Sort key expression; `$q` stands for the tsquery. */
   key: string;
   cast: string;
+  /** What a cursor's value must look like to be cast to `cast`. */
+  value: CursorValueKind;
   direction: 'ASC' | 'DESC';
 }
 
 const SORTS: Record<Exclude<ProductSort, 'relevance'> | 'relevance', SortSpec> = {
-  relevance: { key: 'ts_rank(p.search, $q)', cast: 'real', direction: 'DESC' },
-  newest: { key: 'p.created_at', cast: 'timestamptz', direction: 'DESC' },
-  price: { key: 'p.min_price', cast: 'integer', direction: 'ASC' },
-  '-price': { key: 'p.min_price', cast: 'integer', direction: 'DESC' },
-  rating: { key: 'p.rating_avg', cast: 'numeric', direction: 'DESC' },
+  relevance: { key: 'ts_rank(p.search, $q)', cast: 'real', value: 'number', direction: 'DESC' },
+  newest: { key: 'p.created_at', cast: 'timestamptz', value: 'timestamp', direction: 'DESC' },
+  price: { key: 'p.min_price', cast: 'integer', value: 'integer', direction: 'ASC' },
+  '-price': { key: 'p.min_price', cast: 'integer', value: 'integer', direction: 'DESC' },
+  rating: { key: 'p.rating_avg', cast: 'numeric', value: 'number', direction: 'DESC' },
 };
 
 /** A shop's own listing: every status (or the one named) instead of published only. */
@@ -124,7 +126,7 @@ export function buildListingSql(query: ProductQueryDto, owner?: OwnerScope): Lis
   const spec = SORTS[sort];
   const key = spec.key.replace('$q', tsq);
   if (query.cursor) {
-    const cursor: KeysetCursor = decodeCursor(query.cursor, sort);
+    const cursor: KeysetCursor = decodeCursor(query.cursor, sort, spec.value);
     const cmp = spec.direction === 'DESC' ? '<' : '>';
     where.push(
       `(${key}, p.id) ${cmp} (${param(cursor.v)}::${spec.cast}, ${param(cursor.id)}::uuid)`,
@@ -181,6 +183,24 @@ export class ProductsRepository {
          updated_at = now()
        WHERE p.id = $1`,
       [productId],
+    );
+  }
+
+  /** Adds a review's rating to the product's sum and count, in the caller's transaction. */
+  async addRating(tx: EntityManager, productId: string, rating: number): Promise<void> {
+    await tx.query(
+      `UPDATE products SET rating_sum = rating_sum + $2, rating_count = rating_count + 1
+        WHERE id = $1`,
+      [productId, rating],
+    );
+  }
+
+  /** Takes a hidden review's rating back out of the product's sum and count (caller's tx). */
+  async removeRating(tx: EntityManager, productId: string, rating: number): Promise<void> {
+    await tx.query(
+      `UPDATE products SET rating_sum = rating_sum - $2, rating_count = rating_count - 1
+        WHERE id = $1`,
+      [productId, rating],
     );
   }
 }

@@ -1,6 +1,5 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import type { FastifyRequest } from 'fastify';
 import { DataSource, EntityManager } from 'typeorm';
 import { Actor, isAdmin } from '../../common/decorators/current-user.decorator';
 import {
@@ -12,8 +11,7 @@ import {
 } from '../../common/errors/domain-errors';
 import { Page, toPage } from '../../common/pagination/cursor';
 import { slugCandidates, SLUG_PATTERN } from '../../common/text/slug';
-import { ImageStorage } from '../../common/uploads/image-storage.service';
-import { InventoryService } from '../inventory/inventory.service';
+import { ImageStorage, thumbnailName } from '../../common/uploads/image-storage.service';
 import { CatalogCache } from './catalog-cache';
 import { CategoriesService } from './categories.service';
 import {
@@ -30,6 +28,7 @@ import {
 import { OwnerScope, ProductRow, ProductsRepository } from './products.repository';
 import { ShopsService } from './shops.service';
 import { updateReturning } from '../../database/sql';
+import { VariantsRepository } from './variants.repository';
 
 export const PRODUCT_IMAGE_MAX_BYTES = 5 * 1024 * 1024;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -46,6 +45,7 @@ export function toProductResponse(
     category: row.category,
     shop: row.shop,
     images: row.images.map(imageUrl),
+    thumbnails: row.images.map((file) => imageUrl(thumbnailName(file))),
     attributes: row.attributes,
     status: row.status,
     rating: {
@@ -99,7 +99,7 @@ export class ProductsService {
     private readonly products: ProductsRepository,
     private readonly shops: ShopsService,
     private readonly categories: CategoriesService,
-    private readonly inventory: InventoryService,
+    private readonly variants: VariantsRepository,
     private readonly images: ImageStorage,
     private readonly cache: CatalogCache,
   ) {}
@@ -138,6 +138,15 @@ export class ProductsService {
       (row) => this.toResponse(row),
       (row) => ({ s: sort, v: row.sort_key ?? null, id: row.id }),
     );
+  }
+
+  /** Adds a review's rating to the product's sum and count, in the review's transaction. */
+  async addRating(tx: EntityManager, productId: string, rating: number): Promise<void> {
+    await this.products.addRating(tx, productId, rating);
+  }
+
+  async removeRating(tx: EntityManager, productId: string, rating: number): Promise<void> {
+    await this.products.removeRating(tx, productId, rating);
   }
 
   async get(actor: Actor | undefined, idOrSlug: string): Promise<ProductResponse> {
@@ -305,12 +314,13 @@ export class ProductsService {
   }
 
   /** Adds one image (at most MAX_IMAGES); the file is checked by its bytes. */
-  async addImage(actor: Actor, id: string, request: FastifyRequest): Promise<ProductResponse> {
+  /** Stores `image` (re-encoded, with its thumbnail) as the product's next image. */
+  async addImage(actor: Actor, id: string, image: Buffer): Promise<ProductResponse> {
     const row = await this.requireManaged(actor, id);
     if (row.images.length >= MAX_IMAGES) {
       throw new UnprocessableError(`A product has at most ${MAX_IMAGES} images.`);
     }
-    const stored = await this.images.saveFromRequest(request, 'products', PRODUCT_IMAGE_MAX_BYTES);
+    const stored = await this.images.store('product', image);
     const updated = await updateReturning(
       this.db,
       `UPDATE products SET images = images || jsonb_build_array($2::text), updated_at = now()
@@ -354,13 +364,16 @@ export class ProductsService {
     );
     if (!rows.length) throw new ConflictError(`The SKU ${v.sku} is taken.`, { sku: v.sku });
     if (v.stock > 0) {
-      await this.inventory.apply(m, [
+      // A new row: no lock to take, no threshold to cross from 0.
+      await this.variants.applyStock(m, new Map([[rows[0].id, v.stock]]), [
         {
           variantId: rows[0].id,
           delta: v.stock,
           reason: 'adjustment',
           actorId: actor.id,
+          orderId: null,
           note: 'initial stock',
+          resultingStock: v.stock,
         },
       ]);
     }

@@ -1,6 +1,6 @@
 import { formatMoney, MONEY_LOCALE } from '../../common/money/format-money';
 import type { Content, TableCell, TDocumentDefinitions } from 'pdfmake/interfaces';
-import type { PostalAddress } from '../users/entities/user.entity';
+import type { PostalAddress } from '../../common/address/postal-address';
 
 export type InvoiceKind = 'invoice' | 'credit_note';
 

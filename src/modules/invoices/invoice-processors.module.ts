@@ -1,13 +1,11 @@
 import { Module } from '@nestjs/common';
-import { PaymentsModule } from '../payments/payments.module';
 import { JobRunnerModule } from '../queues/job-runner.module';
+import { InvoicesModule } from './invoices.module';
 import { InvoicesProcessor } from './invoices.processor';
-import { InvoicesService } from './invoices.service';
-import { PdfRenderer } from './pdf-renderer';
 
 /** The `invoices` queue's handlers (imported by ProcessorsModule only). */
 @Module({
-  imports: [JobRunnerModule, PaymentsModule],
-  providers: [InvoicesService, PdfRenderer, InvoicesProcessor],
+  imports: [JobRunnerModule, InvoicesModule],
+  providers: [InvoicesProcessor],
 })
 export class InvoiceProcessorsModule {}

@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { join } from 'node:path';
+import { readFile } from 'node:fs/promises';
+import { isAbsolute, relative, resolve } from 'node:path';
 import { DataSource, EntityManager } from 'typeorm';
 import { isAdmin, type Actor } from '../../common/decorators/current-user.decorator';
 import { NotFoundError } from '../../common/errors/domain-errors';
@@ -9,44 +10,16 @@ import { PaymentsRepository } from '../payments/payments.repository';
 import { UnrecoverableJobError } from '../queues/job-runner';
 import { OutboxService } from '../queues/outbox.service';
 import { jobMessages } from '../queues/queue-names';
-import type { PostalAddress } from '../users/entities/user.entity';
-import { buildInvoiceDocument, InvoiceKind, InvoiceLine } from './invoice-document';
+import { InvoiceableOrder, OrdersRepository } from '../orders/orders.repository';
+import { buildInvoiceDocument, InvoiceKind } from './invoice-document';
 import { fileExists, writeFileAtomic } from '../../common/files/atomic-write';
 import { documentNumber, documentPath } from './invoice-files';
+import { DocumentRow, InvoicesRepository } from './invoices.repository';
 import { PdfRenderer } from './pdf-renderer';
-
-interface OrderRow {
-  id: string;
-  number: string;
-  status: string;
-  currency: string;
-  subtotal: number;
-  tax: number;
-  tax_rate_bps: number;
-  shipping: number;
-  total: number;
-  buyer_name: string;
-  buyer_email: string;
-  shipping_address: PostalAddress;
-  created_at: Date;
-  /** Whether the order was ever paid (sold): only then is there an invoice to issue. */
-  was_paid: boolean;
-  lines: InvoiceLine[];
-}
-
-interface DocumentRow {
-  id: string;
-  kind: InvoiceKind;
-  number: string;
-  credits_number: string | null;
-  refund_id: string | null;
-  file_path: string;
-  issued_at: Date;
-}
 
 type Locked =
   | { skipped: string }
-  | { skipped?: undefined; order: OrderRow; document: DocumentRow; created: boolean };
+  | { skipped?: undefined; order: InvoiceableOrder; document: DocumentRow; created: boolean };
 
 /** What a job did; stored by Bull as the job's return value. */
 export type IssueOutcome =
@@ -55,6 +28,11 @@ export type IssueOutcome =
 export interface DocumentFile {
   path: string;
   fileName: string;
+}
+
+/** The invoice's row exists but its file cannot be read (yet): worth another try later. */
+export class InvoiceFileUnreadableError extends Error {
+  override name = 'InvoiceFileUnreadableError';
 }
 
 const PREFIX: Record<InvoiceKind, 'INV' | 'CN'> = { invoice: 'INV', credit_note: 'CN' };
@@ -77,6 +55,8 @@ export class InvoicesService {
     @InjectDataSource() private readonly db: DataSource,
     @Inject(storeConfig.KEY) private readonly store: StoreConfig,
     @Inject(storageConfig.KEY) private readonly storage: StorageConfig,
+    private readonly invoices: InvoicesRepository,
+    private readonly orders: OrdersRepository,
     private readonly outbox: OutboxService,
     private readonly renderer: PdfRenderer,
     private readonly payments: PaymentsRepository,
@@ -101,7 +81,8 @@ export class InvoicesService {
     if (result.skipped !== undefined) return this.skip(orderId, 'invoice', result.skipped);
 
     await this.ensureFile(result.order, result.document, result.created);
-    await this.outbox.add(undefined, [jobMessages.orderConfirmation(orderId)]);
+    // Only now that the file exists (autocommit: the document's transaction is over).
+    await this.outbox.add(this.db.manager, [jobMessages.orderConfirmation(orderId)]);
     return { status: result.created ? 'issued' : 'existing', number: result.document.number };
   }
 
@@ -131,7 +112,7 @@ export class InvoicesService {
     if (result.skipped !== undefined) return this.skip(orderId, 'credit note', result.skipped);
 
     await this.ensureFile(result.order, result.document, result.created);
-    await this.outbox.add(undefined, [jobMessages.refundMail(orderId, refundId)]);
+    await this.outbox.add(this.db.manager, [jobMessages.refundMail(orderId, refundId)]);
     return { status: result.created ? 'issued' : 'existing', number: result.document.number };
   }
 
@@ -145,31 +126,55 @@ export class InvoicesService {
     kind: InvoiceKind,
     number?: string,
   ): Promise<DocumentFile> {
-    // A credit note by its number, or the order's latest one.
-    const [row] = await this.db.query<
-      { user_id: string; number: string | null; file_path: string | null }[]
-    >(
-      `SELECT o.user_id, i.number, i.file_path
-         FROM orders o
-         LEFT JOIN LATERAL (
-           SELECT number, file_path FROM invoices
-            WHERE order_id = o.id AND kind = $2 AND ($3::text IS NULL OR number = $3)
-            ORDER BY issued_at DESC, number DESC LIMIT 1) i ON true
-        WHERE o.id = $1`,
-      [orderId, kind, number ?? null],
-    );
-    if (!row || (row.user_id !== actor.id && !isAdmin(actor))) {
+    const ownerId = await this.orders.ownerOf(orderId);
+    if (!ownerId || (ownerId !== actor.id && !isAdmin(actor))) {
       throw new NotFoundError('No such order.');
     }
     const what = kind === 'invoice' ? 'invoice' : 'credit note';
-    if (!row.number || !row.file_path) {
-      throw new NotFoundError(`The order's ${what} is not issued yet.`);
-    }
-    const path = join(this.storage.invoiceDir, row.file_path);
+    const row = await this.invoices.findIssued(orderId, kind, number);
+    if (!row) throw new NotFoundError(`The order's ${what} is not issued yet.`);
+    const path = this.pathOf(row);
     if (!(await fileExists(path))) {
       throw new NotFoundError(`The order's ${what} is being generated.`);
     }
     return { path, fileName: `${row.number}.pdf` };
+  }
+
+  /**
+   * The rendered PDF of an order's invoice (the confirmation e-mail attaches it): undefined
+   * while none is issued; throws `InvoiceFileUnreadableError` while its file is not readable.
+   */
+  async invoicePdf(orderId: string): Promise<{ number: string; content: Buffer } | undefined> {
+    return this.readPdf(await this.invoices.findIssued(orderId, 'invoice'));
+  }
+
+  /** As `invoicePdf`, the credit note of a refund (the refund e-mail attaches it). */
+  async creditNotePdf(refundId: string): Promise<{ number: string; content: Buffer } | undefined> {
+    return this.readPdf(await this.invoices.findCreditNote(this.db.manager, refundId));
+  }
+
+  private async readPdf(
+    row: DocumentRow | undefined,
+  ): Promise<{ number: string; content: Buffer } | undefined> {
+    if (!row) return undefined;
+    const path = this.pathOf(row);
+    try {
+      return { number: row.number, content: await readFile(path) };
+    } catch (error) {
+      throw new InvoiceFileUnreadableError(
+        `Invoice ${row.number} file is not readable: ${(error as Error).message}`,
+      );
+    }
+  }
+
+  /** The document's file under INVOICE_DIR; a stored path that leads outside it is refused. */
+  private pathOf(row: DocumentRow): string {
+    const path = resolve(this.storage.invoiceDir, row.file_path);
+    const inside = relative(resolve(this.storage.invoiceDir), path);
+    if (inside === '' || inside.startsWith('..') || isAbsolute(inside)) {
+      throw new Error(`Invoice ${row.number} has a path outside INVOICE_DIR`);
+    }
+    return path;
   }
 
   private skip(orderId: string, what: string, reason: string): IssueOutcome {
@@ -178,27 +183,12 @@ export class InvoicesService {
   }
 
   /** The order with its lines, locked: jobs for the same order run one after the other. */
-  private async lockOrder(tx: EntityManager, orderId: string): Promise<OrderRow | undefined> {
-    const [order] = await tx.query<OrderRow[]>(
-      `SELECT o.id, o.number, o.status, o.currency, o.subtotal, o.tax, o.tax_rate_bps, o.shipping,
-              o.total, o.buyer_name, o.buyer_email, o.shipping_address, o.created_at,
-              EXISTS (SELECT 1 FROM order_status_history h
-                       WHERE h.order_id = o.id AND h.to_status = 'paid') AS was_paid,
-              (SELECT coalesce(json_agg(json_build_object(
-                        'sku', i.sku, 'title', i.title, 'options', i.options,
-                        'unitPrice', i.unit_price, 'quantity', i.quantity,
-                        'lineTotal', i.line_total) ORDER BY i.position), '[]')
-                 FROM order_items i WHERE i.order_id = o.id) AS lines
-         FROM orders o
-        WHERE o.id = $1
-          FOR UPDATE OF o`,
-      [orderId],
-    );
-    return order;
+  private lockOrder(tx: EntityManager, orderId: string): Promise<InvoiceableOrder | undefined> {
+    return this.orders.lockForInvoice(tx, orderId);
   }
 
   /** The order's invoice, or the credit note of a refund. */
-  private async findDocument(
+  private findDocument(
     tx: EntityManager,
     orderId: string,
     kind: 'invoice',
@@ -213,14 +203,9 @@ export class InvoicesService {
     id: string,
     kind: 'invoice' | 'refund',
   ): Promise<DocumentRow | undefined> {
-    const [row] = await tx.query<DocumentRow[]>(
-      `SELECT i.id, i.kind, i.number, c.number AS credits_number, i.refund_id, i.file_path,
-              i.issued_at
-         FROM invoices i LEFT JOIN invoices c ON c.id = i.credits_invoice_id
-        WHERE ${kind === 'invoice' ? `i.order_id = $1 AND i.kind = 'invoice'` : 'i.refund_id = $1'}`,
-      [id],
-    );
-    return row;
+    return kind === 'invoice'
+      ? this.invoices.findInvoice(tx, id)
+      : this.invoices.findCreditNote(tx, id);
   }
 
   /**
@@ -230,52 +215,46 @@ export class InvoicesService {
    */
   private async allocate(
     tx: EntityManager,
-    order: OrderRow,
+    order: InvoiceableOrder,
     kind: InvoiceKind,
     credits: DocumentRow | null,
     refund: { id: string; amount: number } | null,
   ): Promise<DocumentRow> {
-    const [counter] = await tx.query<{ year: number; last_number: number }[]>(
-      `INSERT INTO invoice_counters AS c (kind, year, last_number)
-       VALUES ($1, extract(year FROM now() AT TIME ZONE 'UTC')::int, 1)
-       ON CONFLICT (kind, year) DO UPDATE SET last_number = c.last_number + 1
-       RETURNING c.year, c.last_number`,
-      [kind],
-    );
-    const number = documentNumber(PREFIX[kind], counter.year, counter.last_number);
-    const filePath = documentPath(counter.year, number);
-    const [row] = await tx.query<{ id: string; issued_at: Date }[]>(
-      `INSERT INTO invoices (order_id, kind, year, sequence, number, credits_invoice_id, currency,
-                             total, file_path, refund_id)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
-       RETURNING id, issued_at`,
-      [
-        order.id,
-        kind,
-        counter.year,
-        counter.last_number,
-        number,
-        credits?.id ?? null,
-        order.currency,
-        refund ? -refund.amount : order.total,
-        filePath,
-        refund?.id ?? null,
-      ],
-    );
+    const row = await this.invoices.insertNumbered(tx, {
+      orderId: order.id,
+      kind,
+      prefix: PREFIX[kind],
+      creditsInvoiceId: credits?.id ?? null,
+      refundId: refund?.id ?? null,
+      currency: order.currency,
+      total: refund ? -refund.amount : order.total,
+    });
+    // The statement formats number and path itself (one round trip under the counter lock);
+    // these functions are the rule it must agree with.
+    const number = documentNumber(PREFIX[kind], row.year, row.sequence);
+    if (row.number !== number || row.file_path !== documentPath(row.year, number)) {
+      throw new Error(`Invoice numbering disagrees: ${row.number} ${row.file_path} vs ${number}`);
+    }
+    if (kind === 'invoice') await this.orders.setInvoiceNumber(tx, order.id, number);
+    if (refund) await this.payments.setCreditNoteNumber(tx, refund.id, number);
     return {
       id: row.id,
       kind,
       number,
       credits_number: credits?.number ?? null,
       refund_id: refund?.id ?? null,
-      file_path: filePath,
+      file_path: row.file_path,
       issued_at: row.issued_at,
     };
   }
 
   /** Renders the document's PDF unless its file is already there (`force`: render anyway). */
-  private async ensureFile(order: OrderRow, document: DocumentRow, force: boolean): Promise<void> {
-    const path = join(this.storage.invoiceDir, document.file_path);
+  private async ensureFile(
+    order: InvoiceableOrder,
+    document: DocumentRow,
+    force: boolean,
+  ): Promise<void> {
+    const path = this.pathOf(document);
     if (!force && (await fileExists(path))) return;
     const refund = document.refund_id
       ? await this.payments.findRefund(this.db, document.refund_id)

@@ -1,7 +1,7 @@
 import { mkdtemp, readdir, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { classifySendFailure, emlFileName, writeEml } from './mail-delivery';
+import { classifySendFailure, emlFileName, messageIdFor, writeEml } from './mail-delivery';
 
 const smtpError = (props: Record<string, unknown>) => Object.assign(new Error('x'), props);
 
@@ -52,5 +52,18 @@ describe('writeEml', () => {
     // The same event again replaces the file: one file per event.
     await writeEml(dir, 'mail.verify-email.ab/../cd', Buffer.from('Subject: hi\n\ny'));
     expect(await readdir(dir)).toHaveLength(1);
+  });
+});
+
+describe('messageIdFor', () => {
+  it('is one id per event, on the sender domain', () => {
+    const from = 'Shop <no-reply@shop.example>';
+    expect(messageIdFor('mail.order-confirmation.42', from)).toBe(
+      '<mail.order-confirmation.42@shop.example>',
+    );
+    expect(messageIdFor('mail.order-confirmation.42', from)).toBe(
+      messageIdFor('mail.order-confirmation.42', from),
+    );
+    expect(messageIdFor('a b<c>', 'nobody')).toBe('<a_b_c_@localhost>');
   });
 });

@@ -1,5 +1,43 @@
 import { join } from 'node:path';
 import { writeFileAtomic } from '../../common/files/atomic-write';
+import type { JobName, QUEUES } from '../queues/queue-names';
+
+/**
+ * What happens to a message whose send attempt ended without knowing whether the server took
+ * it (a worker killed inside the SMTP exchange, a connection broken after DATA):
+ * - `at-least-once`: it is sent again, with the same Message-ID, so the recipient gets it
+ *   once or (rarely) twice, and a duplicate is recognisable (many providers drop it);
+ * - `at-most-once`: it is not sent again; the event is closed as `failed` "outcome unknown".
+ * Either way the attempt is counted (`mail_log.unknown_outcomes`, the
+ * `mail_unknown_outcomes_total` metric) and logged at error level.
+ */
+export type DeliveryGuarantee = 'at-least-once' | 'at-most-once';
+
+/**
+ * The guarantee of each mail job (a new mail job must choose: a missing entry does not
+ * compile). At-least-once wherever losing the message hurts; at-most-once only for the
+ * merchant's low-stock hint: it is advisory, the live stock is in the merchant's dashboard,
+ * and the next crossing of the threshold sends another, while repeats of it are noise.
+ */
+export const MAIL_DELIVERY: Record<JobName<typeof QUEUES.mail>, DeliveryGuarantee> = {
+  'verify-email': 'at-least-once',
+  'password-reset': 'at-least-once',
+  'order-confirmation': 'at-least-once',
+  'payment-instructions': 'at-least-once',
+  'order-status': 'at-least-once',
+  'refund-issued': 'at-least-once',
+  'low-stock': 'at-most-once',
+};
+
+/**
+ * The Message-ID of an event: the same for every attempt of it (so a copy sent again after an
+ * unknown outcome is recognisably the same message), unique across events. `from` is the
+ * MAIL_FROM address, whose domain names the sender.
+ */
+export function messageIdFor(eventKey: string, from: string): string {
+  const domain = /@([A-Za-z0-9.-]+)/.exec(from)?.[1] ?? 'localhost';
+  return `<${eventKey.replace(/[^A-Za-z0-9._-]/g, '_')}@${domain}>`;
+}
 
 /** What a failed send tells us about the message. */
 export type SendFailure =

@@ -1,16 +1,17 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
+import type { DeliveryGuarantee } from './mail-delivery';
 
-/** `last_error` of a send whose outcome is unknown: terminal, never sent again. */
+/** `last_error` prefix of an attempt whose outcome is unknown (the message may have gone out). */
 export const OUTCOME_UNKNOWN = 'outcome unknown';
 
 export type Claim =
   /** This attempt may send (the row is now 'sending', attempts counted). */
-  | { kind: 'send'; attempts: number }
-  /** Already sent, or given up at-most-once: nothing to do. */
+  | { kind: 'send'; attempts: number; resend: boolean }
+  /** Already sent, or closed: nothing to do. */
   | { kind: 'done'; status: string }
-  /** A previous attempt was interrupted after it may have sent: marked failed, not resent. */
+  /** At-most-once: an earlier attempt may have sent it; closed as failed, not resent. */
   | { kind: 'interrupted' };
 
 export interface MailRecord {
@@ -21,17 +22,17 @@ export interface MailRecord {
 }
 
 /**
- * The `mail_log` table: one row per message event (the Bull job id), the record that makes a
- * message go out at most once. A send is claimed before it starts ('sending') and settled
- * after ('sent' or 'failed'); a row still 'sending' when the event comes back means an attempt
- * died without knowing whether the server took the message, so the event is closed instead of
- * risking a second copy.
+ * The `mail_log` table: one row per message event (the Bull job id). A send is claimed before
+ * it starts ('sending') and settled after ('sent' or 'failed'). A row found 'sending' when the
+ * event comes back means an attempt died without knowing whether the server took the message
+ * (an unknown outcome, counted in `unknown_outcomes`): an at-least-once event is sent again
+ * (same Message-ID), an at-most-once event is closed as failed "outcome unknown" instead.
  */
 @Injectable()
 export class MailLogService {
   constructor(@InjectDataSource() private readonly db: DataSource) {}
 
-  claim(record: MailRecord): Promise<Claim> {
+  claim(record: MailRecord, guarantee: DeliveryGuarantee): Promise<Claim> {
     return this.db.transaction(async (tx) => {
       const inserted: { attempts: number }[] = await tx.query(
         `INSERT INTO mail_log (event_key, template, recipient, subject, status, attempts)
@@ -40,47 +41,56 @@ export class MailLogService {
          RETURNING attempts`,
         [record.eventKey, record.template, record.recipient, record.subject.slice(0, 200)],
       );
-      if (inserted.length) return { kind: 'send', attempts: inserted[0].attempts };
+      if (inserted.length) return { kind: 'send', attempts: inserted[0].attempts, resend: false };
 
       const [row]: { status: string; last_error: string | null }[] = await tx.query(
         `SELECT status, last_error FROM mail_log WHERE event_key = $1 FOR UPDATE`,
         [record.eventKey],
       );
-      if (row.status === 'sending') {
+      const interrupted = row.status === 'sending';
+      const unknown = interrupted || !!row.last_error?.startsWith(OUTCOME_UNKNOWN);
+      if (interrupted && guarantee === 'at-most-once') {
         await tx.query(
-          `UPDATE mail_log SET status = 'failed', last_error = $2, updated_at = now()
+          `UPDATE mail_log SET status = 'failed', last_error = $2,
+                  unknown_outcomes = unknown_outcomes + 1, updated_at = now()
             WHERE event_key = $1`,
           [record.eventKey, `${OUTCOME_UNKNOWN}: an attempt stopped while sending`],
         );
         return { kind: 'interrupted' };
       }
-      if (row.status === 'failed' && !row.last_error?.startsWith(OUTCOME_UNKNOWN)) {
-        const [again]: { attempts: number }[] = await tx.query(
-          `UPDATE mail_log SET status = 'sending', attempts = attempts + 1, recipient = $2,
-                  subject = $3, updated_at = now()
-            WHERE event_key = $1 RETURNING attempts`,
-          [record.eventKey, record.recipient, record.subject.slice(0, 200)],
-        );
-        return { kind: 'send', attempts: again.attempts };
-      }
-      return { kind: 'done', status: row.status };
+      const retryable =
+        interrupted || (row.status === 'failed' && (!unknown || guarantee === 'at-least-once'));
+      if (!retryable) return { kind: 'done', status: row.status };
+      const [again]: { attempts: number }[] = await tx.query(
+        `UPDATE mail_log SET status = 'sending', attempts = attempts + 1, recipient = $2,
+                subject = $3, unknown_outcomes = unknown_outcomes + $4, updated_at = now()
+          WHERE event_key = $1 RETURNING attempts`,
+        [record.eventKey, record.recipient, record.subject.slice(0, 200), interrupted ? 1 : 0],
+      );
+      return { kind: 'send', attempts: again.attempts, resend: unknown };
     });
   }
 
   async sent(eventKey: string, providerMessageId: string | undefined): Promise<void> {
     await this.db.query(
       `UPDATE mail_log SET status = 'sent', provider_message_id = $2, last_error = NULL,
-              sent_at = now(), updated_at = now()
+              sent_at = coalesce(sent_at, now()), updated_at = now()
         WHERE event_key = $1`,
       [eventKey, providerMessageId?.slice(0, 250) ?? null],
     );
   }
 
-  async failed(eventKey: string, error: string): Promise<void> {
+  /** `unknown`: the server may have taken the message (counted in `unknown_outcomes`). */
+  async failed(eventKey: string, error: string, unknown = false): Promise<void> {
     await this.db.query(
-      `UPDATE mail_log SET status = 'failed', last_error = $2, updated_at = now()
+      `UPDATE mail_log SET status = 'failed', last_error = $2,
+              unknown_outcomes = unknown_outcomes + $3, updated_at = now()
         WHERE event_key = $1`,
-      [eventKey, error.slice(0, 2000)],
+      [
+        eventKey,
+        (unknown ? `${OUTCOME_UNKNOWN}: ${error}` : error).slice(0, 2000),
+        unknown ? 1 : 0,
+      ],
     );
   }
 

@@ -1,20 +1,18 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { isAbsolute, relative, resolve } from 'node:path';
-import { readFile } from 'node:fs/promises';
-import { DataSource } from 'typeorm';
 import {
   authConfig,
   AuthConfig,
   mailConfig,
   MailConfig,
-  storageConfig,
-  StorageConfig,
   storeConfig,
   StoreConfig,
 } from '../../config';
-import { loadOrderViews, OrderView } from '../orders/order-view';
-import { PaymentsRepository } from '../payments/payments.repository';
+import { VariantsRepository } from '../catalog/variants.repository';
+import { InvoiceFileUnreadableError, InvoicesService } from '../invoices/invoices.service';
+import type { OrderView } from '../orders/order-view';
+import { OrdersRepository } from '../orders/orders.repository';
+import { UsersService } from '../users/users.service';
+import { PaymentsService } from '../payments/payments.service';
 import { JobMessage, JOBS } from '../queues/queue-names';
 import { formatMoney } from '../../common/money/format-money';
 import { MailTemplate } from './mail-templates';
@@ -45,16 +43,21 @@ interface Recipient {
   name: string;
 }
 
-/** A job's payload carries ids; this reads the current rows and builds the message. */
+/**
+ * A job's payload carries ids; this reads the current data through the owning modules (users,
+ * orders, invoices, catalog) and builds the message.
+ */
 @Injectable()
 export class MailMessages {
   constructor(
-    @InjectDataSource() private readonly db: DataSource,
+    private readonly users: UsersService,
+    private readonly orders: OrdersRepository,
+    private readonly invoices: InvoicesService,
+    private readonly variants: VariantsRepository,
     @Inject(mailConfig.KEY) private readonly mail: MailConfig,
     @Inject(authConfig.KEY) private readonly auth: AuthConfig,
     @Inject(storeConfig.KEY) private readonly store: StoreConfig,
-    @Inject(storageConfig.KEY) private readonly storage: StorageConfig,
-    private readonly payments: PaymentsRepository,
+    private readonly payments: PaymentsService,
   ) {}
 
   async compose(message: JobMessage): Promise<ComposedMail | NothingToSend> {
@@ -102,7 +105,7 @@ export class MailMessages {
         const found = await this.order(message.payload.orderId);
         if (!found) return { template: 'payment-instructions', skip: 'no such order or buyer' };
         const { order, buyer } = found;
-        const payment = await this.payments.findByOrder(this.db, order.id);
+        const payment = await this.payments.paymentOf(order.id);
         if (!payment) throw new MailNotReadyError(`Order ${order.id} has no payment yet`);
         if (payment.status !== 'pending') {
           return { template: 'payment-instructions', skip: `payment already ${payment.status}` };
@@ -130,7 +133,7 @@ export class MailMessages {
         const found = await this.order(message.payload.orderId);
         if (!found) return { template: 'refund', skip: 'no such order or buyer' };
         const { order, buyer } = found;
-        const refund = await this.payments.findRefund(this.db, message.payload.refundId);
+        const refund = await this.payments.refundOf(message.payload.refundId);
         if (!refund) return { template: 'refund', skip: 'no such refund' };
         const creditNote = await this.creditNotePdf(refund.id);
         return this.withLayout({
@@ -171,23 +174,12 @@ export class MailMessages {
         });
       }
       case JOBS.mail.lowStock: {
-        const [row]: {
-          sku: string;
-          product_id: string;
-          title: string;
-          shop_name: string;
-          email: string;
-          name: string;
-        }[] = await this.db.query(
-          `SELECT v.sku, p.id AS product_id, p.title, s.name AS shop_name, u.email, u.name
-             FROM product_variants v
-             JOIN products p ON p.id = v.product_id
-             JOIN shops s ON s.id = p.shop_id
-             JOIN users u ON u.id = s.merchant_id AND u.deleted_at IS NULL
-            WHERE v.id = $1`,
-          [message.payload.variantId],
-        );
-        if (!row) return { template: 'low-stock', skip: 'no such variant or merchant' };
+        const variant = await this.variants.lowStockSubject(message.payload.variantId);
+        const merchant = variant && (await this.users.recipient(variant.merchant_id));
+        if (!variant || !merchant) {
+          return { template: 'low-stock', skip: 'no such variant or merchant' };
+        }
+        const row = { ...variant, ...merchant };
         return this.withLayout({
           template: 'low-stock',
           to: row.email,
@@ -215,7 +207,7 @@ export class MailMessages {
     payload: { userId: string; token: string },
     mail: { template: MailTemplate; subject: string; path: string; ttlSeconds: number },
   ): Promise<ComposedMail | NothingToSend> {
-    const user = await this.user(payload.userId);
+    const user = await this.users.recipient(payload.userId);
     if (!user) return { template: mail.template, skip: 'the account no longer exists' };
     return this.withLayout({
       template: mail.template,
@@ -248,23 +240,12 @@ export class MailMessages {
     return url.toString();
   }
 
-  private async user(id: string): Promise<Recipient | undefined> {
-    const [user]: Recipient[] = await this.db.query(
-      `SELECT email, name FROM users WHERE id = $1 AND deleted_at IS NULL`,
-      [id],
-    );
-    return user;
-  }
-
   /** The order in its API shape and its buyer's current address (none once erased). */
   private async order(id: string): Promise<{ order: OrderView; buyer: Recipient } | undefined> {
-    const [buyer]: Recipient[] = await this.db.query(
-      `SELECT u.email, u.name FROM orders o JOIN users u ON u.id = o.user_id
-        WHERE o.id = $1 AND u.deleted_at IS NULL`,
-      [id],
-    );
+    const ownerId = await this.orders.ownerOf(id);
+    const buyer = ownerId && (await this.users.recipient(ownerId));
     if (!buyer) return undefined;
-    const [order] = await loadOrderViews(this.db, [id]);
+    const [order] = await this.orders.loadViews([id]);
     return order ? { order, buyer } : undefined;
   }
 
@@ -272,38 +253,25 @@ export class MailMessages {
   private async creditNotePdf(
     refundId: string,
   ): Promise<{ number: string; content: Buffer } | undefined> {
-    const [note]: { number: string; file_path: string }[] = await this.db.query(
-      `SELECT number, file_path FROM invoices WHERE refund_id = $1`,
-      [refundId],
-    );
-    return note ? this.documentPdf(note) : undefined;
-  }
-
-  private async invoicePdf(orderId: string): Promise<{ number: string; content: Buffer }> {
-    const [invoice]: { number: string; file_path: string }[] = await this.db.query(
-      `SELECT number, file_path FROM invoices WHERE order_id = $1 AND kind = 'invoice'`,
-      [orderId],
-    );
-    if (!invoice) throw new MailNotReadyError(`Order ${orderId} has no invoice yet`);
-    return this.documentPdf(invoice);
-  }
-
-  private async documentPdf(invoice: {
-    number: string;
-    file_path: string;
-  }): Promise<{ number: string; content: Buffer }> {
-    const path = resolve(this.storage.invoiceDir, invoice.file_path);
-    const inside = relative(this.storage.invoiceDir, path);
-    if (inside.startsWith('..') || isAbsolute(inside)) {
-      throw new Error(`Invoice ${invoice.number} has a path outside INVOICE_DIR`);
-    }
     try {
-      return { number: invoice.number, content: await readFile(path) };
+      return await this.invoices.creditNotePdf(refundId);
     } catch (error) {
-      throw new MailNotReadyError(
-        `Invoice ${invoice.number} file is not readable: ${(error as Error).message}`,
-      );
+      if (error instanceof InvoiceFileUnreadableError) throw new MailNotReadyError(error.message);
+      throw error;
     }
+  }
+
+  /** The invoice's PDF, read through the invoices module (which guards its path). */
+  private async invoicePdf(orderId: string): Promise<{ number: string; content: Buffer }> {
+    let invoice;
+    try {
+      invoice = await this.invoices.invoicePdf(orderId);
+    } catch (error) {
+      if (error instanceof InvoiceFileUnreadableError) throw new MailNotReadyError(error.message);
+      throw error;
+    }
+    if (!invoice) throw new MailNotReadyError(`Order ${orderId} has no invoice yet`);
+    return invoice;
   }
 }
 

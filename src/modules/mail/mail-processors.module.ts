@@ -3,8 +3,12 @@ import { HandlebarsAdapter } from '@nestjs-modules/mailer/adapters/handlebars.ad
 import { Module } from '@nestjs/common';
 import { join } from 'node:path';
 import { mailConfig, MailConfig, queueConfig, QueueConfig } from '../../config';
+import { CatalogModule } from '../catalog/catalog.module';
+import { InvoicesModule } from '../invoices/invoices.module';
+import { OrdersModule } from '../orders/orders.module';
 import { PaymentsModule } from '../payments/payments.module';
 import { JobRunnerModule } from '../queues/job-runner.module';
+import { UsersModule } from '../users/users.module';
 import { MailLogService } from './mail-log.service';
 import { MailMessages } from './mail-messages';
 import { MailSender } from './mail-sender';
@@ -41,12 +45,17 @@ export function mailerOptions(config: MailConfig, queue: QueueConfig): MailerOpt
 
 /**
  * The mail queue's consumer: renders the templates and sends. Imported only by
- * ProcessorsModule (the worker, or the API with RUN_WORKERS=true).
+ * ProcessorsModule (the worker, or the API with RUN_WORKERS=true). Owns `mail_log`
+ * (MailLogService); reads users, orders, invoices, payments and variants through their modules.
  */
 @Module({
   imports: [
     JobRunnerModule,
     PaymentsModule,
+    UsersModule,
+    OrdersModule,
+    InvoicesModule,
+    CatalogModule,
     MailerModule.forRootAsync({
       inject: [mailConfig.KEY, queueConfig.KEY],
       useFactory: mailerOptions,

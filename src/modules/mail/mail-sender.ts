@@ -3,7 +3,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { mailConfig, MailConfig } from '../../config';
 import { ComposedMail } from './mail-messages';
 import { TextTemplates } from './mail-templates';
-import { writeEml } from './mail-delivery';
+import { messageIdFor, writeEml } from './mail-delivery';
 
 export interface SendResult {
   messageId: string;
@@ -36,6 +36,8 @@ export class MailSender {
       context: mail.context,
       text: this.text.render(mail.template, mail.context),
       attachments: mail.attachments,
+      // The same for every attempt of this event: a copy sent again is recognisably the same.
+      messageId: messageIdFor(eventKey, this.config.from),
       headers: { 'X-Shop-Event': eventKey },
     })) as { messageId: string; response?: string; message?: Buffer };
 

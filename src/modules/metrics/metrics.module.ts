@@ -1,6 +1,7 @@
 import { Global, Module } from '@nestjs/common';
 import { MetricsController } from './metrics.controller';
 import { QueueRootModule } from '../queues/queue-root.module';
+import { MetricsServer } from './metrics-server';
 import { MetricsService } from './metrics.service';
 import { QueueMetrics } from './queue-metrics';
 
@@ -8,7 +9,7 @@ import { QueueMetrics } from './queue-metrics';
 @Module({
   imports: [QueueRootModule],
   controllers: [MetricsController],
-  providers: [MetricsService, QueueMetrics],
-  exports: [MetricsService],
+  providers: [MetricsService, QueueMetrics, MetricsServer],
+  exports: [MetricsService, MetricsServer],
 })
 export class MetricsModule {}

@@ -6,13 +6,15 @@ import { OutboxService } from '../queues/outbox.service';
 import { QueueRegistry } from '../queues/queue-registry';
 import { RedisFactory } from '../../redis/redis.factory';
 import { MetricsService } from './metrics.service';
+import { scrapeGauges } from './scrape-gauges';
 
 const STATES = ['waiting', 'active', 'delayed', 'failed'] as const;
 
 /**
  * Queue metrics of the API's /metrics.
- * - `queue_jobs{queue,state}` and `outbox_backlog` are read from Redis and PostgreSQL at
- *   scrape time, so every instance reports the same cluster-wide values.
+ * - `queue_jobs{queue,state}`, `outbox_backlog`, `outbox_unfinished_jobs` and
+ *   `outbox_oldest_unfinished_job_age_seconds` are read from Redis and PostgreSQL at scrape
+ *   time, so every instance reports the same cluster-wide values.
  * - `queue_jobs_completed_total` / `queue_jobs_failed_total{queue,name}` count Bull's *global*
  *   events (published by whichever worker ran the job on `<queue key>:completed|failed`) seen
  *   by this API process since it started, through a subscriber connection of its own (Bull's
@@ -53,6 +55,18 @@ export class QueueMetrics implements OnModuleInit, OnApplicationShutdown {
         await collectBacklog(this);
       },
     });
+    scrapeGauges(metrics.registry, () => this.readUnfinished(), [
+      {
+        name: 'outbox_unfinished_jobs',
+        help: 'Jobs written to the outbox whose work has not finished yet (relayed or not), read at scrape time',
+        fill: (gauge, read) => gauge.set(read.count),
+      },
+      {
+        name: 'outbox_oldest_unfinished_job_age_seconds',
+        help: 'Age of the oldest job whose work has not finished (0: none), read at scrape time; alert when it passes minutes',
+        fill: (gauge, read) => gauge.set(read.oldestAgeSeconds),
+      },
+    ]);
     this.completed = new Counter({
       name: 'queue_jobs_completed_total',
       help: 'Jobs completed by any worker (Bull global events seen by this process)',
@@ -115,6 +129,15 @@ export class QueueMetrics implements OnModuleInit, OnApplicationShutdown {
         }
       }),
     );
+  }
+
+  private async readUnfinished(): Promise<{ count: number; oldestAgeSeconds: number } | undefined> {
+    try {
+      return await this.outbox.unsettled();
+    } catch (error) {
+      this.logger.warn(`outbox_unfinished_jobs: ${(error as Error).message}`);
+      return undefined;
+    }
   }
 
   private async collectBacklog(gauge: Gauge): Promise<void> {

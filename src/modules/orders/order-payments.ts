@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import type { EntityManager } from 'typeorm';
-import type { OrderStatus } from './order-view';
+import type { OrderStatus } from './order-status';
 
 /** An order locked `FOR UPDATE` by OrderStatusService.lock, as the payments module sees it. */
 export interface LockedOrder {

@@ -4,18 +4,20 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { Actor, isAdmin } from '../../common/decorators/current-user.decorator';
 import { NotFoundError, UnprocessableError } from '../../common/errors/domain-errors';
-import { ReviewEligibility } from '../catalog/review-eligibility';
 import { InventoryService } from '../inventory/inventory.service';
 import { OutboxService } from '../queues/outbox.service';
 import { LockedOrder, OrderPaymentsLink } from './order-payments';
 import { ORDER_EVENTS, OrderStatusChangedEvent } from './order.events';
+import { OrderLapses } from './order-lapses';
 import {
   assertTransition,
   followUpJobs,
+  OrderStatus,
   OWNER_CANCELLABLE,
   TransitionTrigger,
 } from './order-status';
-import { OrderDetailView, OrderStatus } from './order-view';
+import { OrderDetailView } from './order-view';
+import { OrdersRepository } from './orders.repository';
 import { OrdersService } from './orders.service';
 
 /**
@@ -34,11 +36,12 @@ import { OrdersService } from './orders.service';
 export class OrderStatusService {
   constructor(
     @InjectDataSource() private readonly db: DataSource,
+    private readonly orders: OrdersRepository,
     private readonly inventory: InventoryService,
     private readonly outbox: OutboxService,
     private readonly events: EventEmitter2,
-    private readonly reviews: ReviewEligibility,
-    private readonly orders: OrdersService,
+    private readonly lapses: OrderLapses,
+    private readonly views: OrdersService,
     private readonly link: OrderPaymentsLink,
   ) {}
 
@@ -53,28 +56,13 @@ export class OrderStatusService {
   }
 
   /** Locks the order row (`FOR UPDATE`) in the caller's transaction; undefined if none. */
-  async lock(
-    tx: EntityManager,
-    orderId: string,
-    userId?: string,
-  ): Promise<LockedOrder | undefined> {
-    const [row] = await tx.query<LockedOrder[]>(
-      `SELECT id, number, user_id AS "userId", status, total, trim(currency) AS currency
-         FROM orders WHERE id = $1 AND ($2::uuid IS NULL OR user_id = $2)
-          FOR UPDATE`,
-      [orderId, userId ?? null],
-    );
-    return row;
+  lock(tx: EntityManager, orderId: string, userId?: string): Promise<LockedOrder | undefined> {
+    return this.orders.lock(tx, orderId, userId);
   }
 
   /** As `lock`, but another transaction holding the order makes it return `skipped`. */
-  async lockOrSkip(tx: EntityManager, orderId: string): Promise<LockedOrder | 'skipped'> {
-    const [row] = await tx.query<LockedOrder[]>(
-      `SELECT id, number, user_id AS "userId", status, total, trim(currency) AS currency
-         FROM orders WHERE id = $1 FOR UPDATE SKIP LOCKED`,
-      [orderId],
-    );
-    return row ?? 'skipped';
+  lockOrSkip(tx: EntityManager, orderId: string): Promise<LockedOrder | 'skipped'> {
+    return this.orders.lockOrSkip(tx, orderId);
   }
 
   /**
@@ -92,23 +80,15 @@ export class OrderStatusService {
   ): Promise<OrderStatusChangedEvent> {
     const from = order.status;
     assertTransition(from, to, trigger);
-    await tx.query(`UPDATE orders SET status = $2, updated_at = now() WHERE id = $1`, [
-      order.id,
-      to,
-    ]);
-    const [history]: { id: string }[] = await tx.query(
-      `INSERT INTO order_status_history (order_id, from_status, to_status, actor_id)
-       VALUES ($1, $2, $3, $4) RETURNING id`,
-      [order.id, from, to, actorId],
-    );
+    const historyId = await this.orders.changeStatus(tx, order.id, from, to, actorId);
     order.status = to;
     // Refunds do not restock: the goods may never come back (a return is a manual adjustment).
     if (to === 'cancelled' || to === 'expired') await this.restock(tx, order.id, to, actorId);
     if (to === 'cancelled' || to === 'expired' || to === 'refunded') {
-      await this.reviews.hideLapsed(tx, order.id);
+      await this.lapses.run(tx, order.id);
     }
-    await this.outbox.add(tx, followUpJobs(order.id, history.id, to));
-    return { orderId: order.id, historyId: history.id, from, to, actorId };
+    await this.outbox.add(tx, followUpJobs(order.id, historyId, to));
+    return { orderId: order.id, historyId, from, to, actorId };
   }
 
   emitChanged(events: OrderStatusChangedEvent[]): void {
@@ -140,7 +120,7 @@ export class OrderStatusService {
       return event;
     });
     this.emitChanged([event]);
-    return this.orders.get(actor, orderId);
+    return this.views.get(actor, orderId);
   }
 
   /** Gives back every line's quantity; lines whose variant was deleted since are skipped. */
@@ -150,11 +130,7 @@ export class OrderStatusService {
     why: 'cancelled' | 'expired',
     actorId: string | null,
   ): Promise<void> {
-    const lines: { variant_id: string; quantity: number }[] = await tx.query(
-      `SELECT variant_id, quantity FROM order_items
-        WHERE order_id = $1 AND variant_id IS NOT NULL ORDER BY position`,
-      [orderId],
-    );
+    const lines = await this.orders.linesWithVariant(tx, orderId);
     await this.inventory.apply(
       tx,
       lines.map((l) => ({

@@ -4,9 +4,10 @@ import {
   canTransition,
   followUpJobs,
   notifiesBuyer,
+  ORDER_STATUSES,
   ORDER_TRANSITIONS,
+  OrderStatus,
 } from './order-status';
-import { ORDER_STATUSES, OrderStatus } from './order-view';
 
 // Written out independently of the table under test: the lifecycle the business agreed, and
 // who causes each move (staff by hand, or the payment: money received, window passed, refund).

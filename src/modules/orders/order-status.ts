@@ -5,7 +5,18 @@ import {
   ORDER_MAIL_STATUSES,
   OrderMailStatus,
 } from '../queues/queue-names';
-import type { OrderStatus } from './order-view';
+
+export const ORDER_STATUSES = [
+  'awaiting_payment',
+  'paid',
+  'shipped',
+  'delivered',
+  'cancelled',
+  'expired',
+  'partially_refunded',
+  'refunded',
+] as const;
+export type OrderStatus = (typeof ORDER_STATUSES)[number];
 
 /** Who may cause a transition: `staff` through PATCH /admin/orders/:id/status (and a buyer
  * cancelling their unpaid order), `payment` only through the payments module (money received,

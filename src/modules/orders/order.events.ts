@@ -1,4 +1,4 @@
-import type { OrderStatus } from './order-view';
+import type { OrderStatus } from './order-status';
 
 /** Events the orders module emits through EventEmitter2 (names and payloads in one place). */
 export const ORDER_EVENTS = {

@@ -1,27 +1,13 @@
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
 import { Actor, isAdmin } from '../../common/decorators/current-user.decorator';
 import { BadRequestError, NotFoundError } from '../../common/errors/domain-errors';
-import { decodeTimestampCursor, Page, timestampKey, toPage } from '../../common/pagination/cursor';
+import { decodeTimestampCursor, Page, toPage } from '../../common/pagination/cursor';
 import { PageQueryDto } from '../../common/pagination/page-query.dto';
-import { preparedQuery } from '../../database/sql';
 import { ShopsService } from '../catalog/shops.service';
 import { MerchantOrdersQueryDto, OrderListQueryDto } from './dto/orders.dto';
 import { OrderPaymentsLink } from './order-payments';
-import {
-  loadOrderDetails,
-  loadOrderViews,
-  OrderDetailView,
-  OrderView,
-  OrderViewOptions,
-} from './order-view';
-
-/** A list's filter: SQL conditions on `orders o` with their values from `$1`. */
-interface ListFilter {
-  conditions: string[];
-  values: unknown[];
-}
+import { OrderDetailView, OrderView } from './order-view';
+import { OrderListFilter, OrdersRepository } from './orders.repository';
 
 /**
  * Order reads: the buyer's own orders, the admin list and the merchant view. Every list is a
@@ -31,7 +17,7 @@ interface ListFilter {
 @Injectable()
 export class OrdersService {
   constructor(
-    @InjectDataSource() private readonly db: DataSource,
+    private readonly orders: OrdersRepository,
     private readonly shops: ShopsService,
     private readonly link: OrderPaymentsLink,
   ) {}
@@ -44,17 +30,28 @@ export class OrdersService {
       const payment = payments.get(view.id) ?? null;
       view.payment = payment;
       view.paymentDueAt = view.status === 'awaiting_payment' && payment ? payment.expiresAt : null;
+      view.creditNotes = (payment?.refunds ?? []).flatMap((r) =>
+        r.creditNoteNumber
+          ? [
+              {
+                number: r.creditNoteNumber,
+                amount: r.amount,
+                url: `/api/v1/orders/${view.id}/credit-notes/${r.creditNoteNumber}`,
+              },
+            ]
+          : [],
+      );
     }
     return views;
   }
 
   listOwn(actor: Actor, page: PageQueryDto): Promise<Page<OrderView>> {
-    return this.page('orders', { conditions: ['o.user_id = $1'], values: [actor.id] }, page);
+    return this.page('orders', { userId: actor.id }, page);
   }
 
   /** The buyer's order, or any order for an admin; someone else's order is a 404. */
   async get(actor: Actor, id: string): Promise<OrderDetailView> {
-    const [order] = await loadOrderDetails(this.db, [id], {
+    const [order] = await this.orders.loadDetails([id], {
       userId: isAdmin(actor) ? undefined : actor.id,
     });
     if (!order) throw new NotFoundError('No such order.');
@@ -63,7 +60,7 @@ export class OrdersService {
   }
 
   listAll(query: OrderListQueryDto): Promise<Page<OrderView>> {
-    return this.page('admin-orders', withStatus({ conditions: [], values: [] }, query), query);
+    return this.page('admin-orders', { status: query.status }, query);
   }
 
   /**
@@ -74,11 +71,7 @@ export class OrdersService {
   async listForMerchant(actor: Actor, query: MerchantOrdersQueryDto): Promise<Page<OrderView>> {
     const shopId = await this.shopToShow(actor, query.shopId);
     if (!shopId) return { items: [], nextCursor: null };
-    const filter = {
-      conditions: ['o.id IN (SELECT it.order_id FROM order_items it WHERE it.shop_id = $1)'],
-      values: [shopId],
-    };
-    return this.page('merchant-orders', withStatus(filter, query), query, { shopId });
+    return this.page('merchant-orders', { shopId, status: query.status }, query);
   }
 
   private async shopToShow(actor: Actor, requested?: string): Promise<string | null> {
@@ -94,34 +87,18 @@ export class OrdersService {
     return own?.id ?? null;
   }
 
+  /** A newest-first keyset page in a constant number of queries (ids, then their views). */
   private async page(
     sort: string,
-    filter: ListFilter,
+    filter: OrderListFilter,
     page: PageQueryDto,
-    view: OrderViewOptions = {},
   ): Promise<Page<OrderView>> {
-    const conditions = [...filter.conditions];
-    const values = [...filter.values];
-    if (page.cursor) {
-      const { at, id } = decodeTimestampCursor(page.cursor, sort);
-      values.push(at, id);
-      conditions.push(
-        `(o.created_at, o.id) < ($${values.length - 1}::timestamptz, $${values.length}::uuid)`,
-      );
-    }
-    values.push(page.limit + 1);
-    const rows = await preparedQuery<{ id: string; key: string }>(
-      this.db,
-      `SELECT o.id, ${timestampKey('o.created_at')} AS key FROM orders o
-        ${conditions.length ? `WHERE ${conditions.join(' AND ')}` : ''}
-        ORDER BY o.created_at DESC, o.id DESC LIMIT $${values.length}`,
-      values,
-    );
+    const after = page.cursor ? decodeTimestampCursor(page.cursor, sort) : undefined;
+    const rows = await this.orders.pageIds(filter, after, page.limit);
     const views = await this.withPayments(
-      await loadOrderViews(
-        this.db,
+      await this.orders.loadViews(
         rows.slice(0, page.limit).map((r) => r.id),
-        view,
+        { shopId: filter.shopId },
       ),
     );
     const byId = new Map(views.map((v) => [v.id, v]));
@@ -132,10 +109,4 @@ export class OrdersService {
       (r) => ({ s: sort, v: r.key, id: r.id }),
     );
   }
-}
-
-function withStatus(filter: ListFilter, query: OrderListQueryDto): ListFilter {
-  if (!query.status) return filter;
-  const values = [...filter.values, query.status];
-  return { conditions: [...filter.conditions, `o.status = $${values.length}`], values };
 }

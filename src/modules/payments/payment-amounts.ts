@@ -1,6 +1,6 @@
-import type { OrderStatus } from '../orders/order-view';
+import type { OrderStatus } from '../orders/order-status';
 import { PAID_STATUSES } from '../orders/order-status';
-import type { PaymentAttention, PaymentStatus } from './entities/payment.entity';
+import type { PaymentAttention, PaymentStatus } from './payment-types';
 
 /** The amounts of a payment that its rules look at. */
 export interface PaymentAmounts {

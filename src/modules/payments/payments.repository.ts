@@ -3,8 +3,8 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { updateReturning } from '../../database/sql';
 import type { OrderPaymentView, OrderRefundView } from '../orders/order-payments';
-import type { PaymentAttention, PaymentStatus } from './entities/payment.entity';
-import type { RefundOrigin, RefundPayout, RefundStatus } from './entities/refund.entity';
+import type { PaymentAttention, PaymentStatus } from './payment-types';
+import type { RefundOrigin, RefundPayout, RefundStatus } from './payment-types';
 import type { PaymentEvent, PaymentProviderName } from './payment-provider';
 
 type Runner = DataSource | EntityManager;
@@ -258,6 +258,11 @@ export class PaymentsRepository {
     return row;
   }
 
+  /** Records the number of the refund's credit note once issued (shown in the order views). */
+  async setCreditNoteNumber(tx: EntityManager, refundId: string, number: string): Promise<void> {
+    await tx.query(`UPDATE refunds SET credit_note_number = $2 WHERE id = $1`, [refundId, number]);
+  }
+
   /** Marks a pending refund done or failed; false when it was not pending any more. */
   async settleRefund(
     tx: EntityManager,
@@ -322,9 +327,9 @@ export class PaymentsRepository {
       `SELECT ${PAYMENT_COLUMNS},
               (SELECT coalesce(jsonb_agg(jsonb_build_object(
                         'id', r.id, 'amount', r.amount, 'reason', r.reason, 'status', r.status,
-                        'payout', r.payout, 'creditNoteNumber', i.number,
+                        'payout', r.payout, 'creditNoteNumber', r.credit_note_number,
                         'createdAt', r.created_at) ORDER BY r.created_at), '[]'::jsonb)
-                 FROM refunds r LEFT JOIN invoices i ON i.refund_id = r.id
+                 FROM refunds r
                 WHERE r.payment_id = p.id) AS refunds
          FROM payments p WHERE p.order_id = ANY($1::uuid[])`,
       [orderIds],

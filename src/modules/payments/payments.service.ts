@@ -22,7 +22,7 @@ import type { OrderDetailView } from '../orders/order-view';
 import { OrdersService } from '../orders/orders.service';
 import { OutboxService } from '../queues/outbox.service';
 import { JobMessage, jobMessages } from '../queues/queue-names';
-import type { RefundOrigin } from './entities/refund.entity';
+import type { RefundOrigin } from './payment-types';
 import { afterRefunds, applyReceipt, refundable } from './payment-amounts';
 import {
   InvalidWebhookSignatureError,
@@ -87,6 +87,16 @@ export class PaymentsService implements OrderPayments, OnModuleInit {
 
   onModuleInit(): void {
     this.logger.log(`Payment providers: ${this.registry.names.join(', ')}`);
+  }
+
+  /** The order's payment as stored (e-mails read it here). */
+  paymentOf(orderId: string): Promise<PaymentRow | undefined> {
+    return this.repo.findByOrder(this.db, orderId);
+  }
+
+  /** A refund as stored (e-mails, credit notes read it here). */
+  refundOf(refundId: string): Promise<RefundRow | undefined> {
+    return this.repo.findRefund(this.db, refundId);
   }
 
   /** The checkout's provider (400 when not enabled); call before the checkout's transaction. */

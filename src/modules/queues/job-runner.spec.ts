@@ -1,11 +1,16 @@
 import { loadQueueConfig } from '../../config/queue.config';
 import { JobRunner, QueueHandlers } from './job-runner';
+import { OutboxService } from './outbox.service';
 import { QueueName } from './queue-names';
 import { QueueRegistry } from './queue-registry';
 
 describe('JobRunner at bootstrap', () => {
   const runnerFor = (workerQueues: QueueName[]) =>
-    new JobRunner(new QueueRegistry([]), { ...loadQueueConfig({}), workerQueues });
+    new JobRunner(
+      new QueueRegistry([]),
+      { ...loadQueueConfig({}), workerQueues },
+      {} as OutboxService,
+    );
   const done = () => Promise.resolve();
 
   it('refuses to start when a consumed queue has a job name without a handler, and names them', () => {

@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/comm
 import type { Job } from 'bull';
 import { queueConfig, QueueConfig } from '../../config';
 import { parsePayload } from './job-payload';
+import { OutboxService } from './outbox.service';
 import { JobMessage, JobName, jobNamesOf, payloadSchemaOf, QueueName } from './queue-names';
 import { QueueRegistry } from './queue-registry';
 
@@ -47,6 +48,7 @@ export class JobRunner implements OnApplicationBootstrap {
   constructor(
     private readonly queues: QueueRegistry,
     @Inject(queueConfig.KEY) private readonly config: QueueConfig,
+    private readonly outbox: OutboxService,
   ) {}
 
   register<Q extends QueueName>(queue: Q, handlers: QueueHandlers<Q>): void {
@@ -89,7 +91,11 @@ export class JobRunner implements OnApplicationBootstrap {
     }
   }
 
-  /** Checks a job's name and payload, then runs its handler. */
+  /**
+   * Checks a job's name and payload, runs its handler, then settles the job's outbox row
+   * before Bull marks the job completed (a crash in between re-runs an idempotent handler; a
+   * job lost by Redis before this point is handed over again by the relay).
+   */
   async run(queue: QueueName, job: Job): Promise<unknown> {
     const table = this.tables.get(queue);
     const handler = table && Object.hasOwn(table, job.name) ? table[job.name] : undefined;
@@ -99,8 +105,9 @@ export class JobRunner implements OnApplicationBootstrap {
     }
     const parsed = parsePayload(schema, job.data);
     if (!parsed.ok) return this.refuse(queue, job, parsed.reason);
+    let result: unknown;
     try {
-      return await (handler as (payload: unknown, job: Job) => Promise<unknown>)(
+      result = await (handler as (payload: unknown, job: Job) => Promise<unknown>)(
         parsed.payload,
         job,
       );
@@ -108,15 +115,23 @@ export class JobRunner implements OnApplicationBootstrap {
       if (error instanceof UnrecoverableJobError) return this.refuse(queue, job, error.message);
       throw error;
     }
+    await this.outbox.settle(String(job.id));
+    return result;
   }
 
-  /** Fails the job for good: Bull does not retry a discarded job and keeps it as failed. */
-  private refuse(queue: QueueName, job: Job, reason: string): never {
+  /**
+   * Fails the job for good: Bull does not retry a discarded job and keeps it as failed. Its
+   * outbox row is settled with the reason, so that it is not handed over again.
+   */
+  private async refuse(queue: QueueName, job: Job, reason: string): Promise<never> {
     void job.discard();
     this.logger.error(
       { queue, jobId: String(job.id), job: job.name, reason },
       'Job failed for good: it can never succeed (not retried)',
     );
+    await this.outbox
+      .settle(String(job.id), `not retried: ${reason}`)
+      .catch((error: Error) => this.logger.warn(`outbox settle: ${error.message}`));
     throw new UnrecoverableJobError(reason);
   }
 }

@@ -34,7 +34,9 @@ const ENQUEUE_TIMEOUT_MS = 10_000;
 const LISTEN_RETRY_MS = 2000;
 /** First pause after a failed batch; doubles per failure up to OUTBOX_MAX_BACKOFF_MS. */
 const FIRST_BACKOFF_MS = 250;
-/** How often relayed rows older than the retention are deleted. */
+/** Longest pause between two looks for handed-over rows whose job has not finished. */
+const REDELIVER_CHECK_MAX_MS = 30_000;
+/** How often settled rows older than the retention are deleted. */
 const PRUNE_EVERY_MS = 60 * 60 * 1000;
 const PRUNE_CHUNK = 5000;
 
@@ -47,6 +49,13 @@ const PRUNE_CHUNK = 5000;
  * (Bull keeps one job per id, so a row relayed again after a crash between the add and the
  * commit is still one job), stamp them `relayed_at`, commit. If Redis refuses, the rows get
  * `attempts + 1` and `last_error`, stay unrelayed, and the loop retries with a growing pause.
+ *
+ * Hand-over is not completion: a row is settled by JobRunner when its job has finished. Rows
+ * handed over but not settled within OUTBOX_REDELIVER_AFTER_MS are handed over again, same job
+ * id: Bull ignores the add while the job exists (waiting, running, delayed for a retry, or
+ * failed for good: the oldest-unfinished-job metric shows those), and a Redis that lost its
+ * data (restarted without persistence, flushed, failed over) gets the job back. Handlers are
+ * idempotent, so a job that was only slow and runs twice is harmless.
  *
  * The loop wakes on `NOTIFY outbox` (sent by OutboxService when the producer commits) and
  * polls every OUTBOX_POLL_MS besides. `stop()` (module destroy) lets the batch in hand finish.
@@ -65,7 +74,9 @@ export class OutboxRelay implements OnApplicationBootstrap, OnModuleDestroy {
   private interruptSleep?: () => void;
   private failures = 0;
   private lastPrune = 0;
+  private lastRedeliverCheck = 0;
   private relayed = 0;
+  private redelivered = 0;
 
   constructor(
     @InjectDataSource() private readonly db: DataSource,
@@ -135,10 +146,13 @@ export class OutboxRelay implements OnApplicationBootstrap, OnModuleDestroy {
       }
       // A full batch means more rows are probably waiting.
       if (result.claimed === this.options.batch) continue;
+      await this.redeliverIfDue();
       await this.pruneIfDue();
       await this.sleep(this.options.pollMs, true);
     }
-    this.logger.log(`Outbox relay stopped (${this.relayed} rows relayed)`);
+    this.logger.log(
+      `Outbox relay stopped (${this.relayed} rows relayed, ${this.redelivered} lost jobs handed over again)`,
+    );
   }
 
   /** One transaction: claim, enqueue, stamp. Throws only when PostgreSQL fails. */
@@ -191,7 +205,73 @@ export class OutboxRelay implements OnApplicationBootstrap, OnModuleDestroy {
     );
   }
 
-  /** Deletes relayed rows past the retention, at most hourly and in bounded chunks. */
+  /** Hands over again the rows whose job has not finished in time (see the class comment). */
+  private async redeliverIfDue(): Promise<void> {
+    const every = Math.max(
+      this.options.pollMs,
+      Math.min(this.options.redeliverAfterMs / 2, REDELIVER_CHECK_MAX_MS),
+    );
+    if (Date.now() - this.lastRedeliverCheck < every) return;
+    this.lastRedeliverCheck = Date.now();
+    try {
+      while (!this.stopping && (await this.redeliverBatch()) === this.options.batch);
+    } catch (error) {
+      this.logger.warn(`Outbox redelivery check failed: ${(error as Error).message}`);
+    }
+  }
+
+  /** One transaction: claim overdue rows, re-add the jobs Redis no longer has, re-stamp. */
+  private redeliverBatch(): Promise<number> {
+    return this.db.transaction(async (manager) => {
+      const rows: OutboxRow[] = await manager.query(
+        `SELECT id, queue, name, job_id, payload
+           FROM outbox
+          WHERE settled_at IS NULL
+            AND relayed_at < clock_timestamp() - make_interval(secs => $2::float8 / 1000)
+            AND queue = ANY($3::text[])
+          ORDER BY id
+          LIMIT $1
+          FOR UPDATE SKIP LOCKED`,
+        [this.options.batch, this.options.redeliverAfterMs, QUEUE_NAMES],
+      );
+      if (rows.length === 0) return 0;
+      const lost = await withTimeout(
+        this.withoutJob(rows),
+        ENQUEUE_TIMEOUT_MS,
+        'Redis did not answer',
+      );
+      if (lost.length) {
+        await withTimeout(this.enqueue(lost), ENQUEUE_TIMEOUT_MS, 'Redis did not take the jobs');
+        this.redelivered += lost.length;
+        this.logger.error(
+          { jobIds: lost.slice(0, 20).map((row) => row.job_id) },
+          `Outbox relay: ${lost.length} job(s) handed over earlier were missing from Redis ` +
+            `(its data was lost?); handed over again`,
+        );
+      }
+      await manager.query(
+        `UPDATE outbox SET relayed_at = clock_timestamp(),
+                attempts = attempts + CASE WHEN id = ANY($2::bigint[]) THEN 1 ELSE 0 END
+          WHERE id = ANY($1::bigint[])`,
+        [rows.map((row) => row.id), lost.map((row) => row.id)],
+      );
+      return rows.length;
+    });
+  }
+
+  /** The rows whose job Redis does not hold (in any state). */
+  private async withoutJob(rows: OutboxRow[]): Promise<OutboxRow[]> {
+    const found = await Promise.all(
+      rows.map((row) => {
+        const queue = this.queues.find(row.queue);
+        if (!queue) throw new Error(`no queue "${row.queue}"`);
+        return queue.getJob(row.job_id);
+      }),
+    );
+    return rows.filter((_, i) => !found[i]);
+  }
+
+  /** Deletes settled rows past the retention, at most hourly and in bounded chunks. */
   private async pruneIfDue(): Promise<void> {
     const days = this.options.retentionDays;
     if (days === 0 || Date.now() - this.lastPrune < PRUNE_EVERY_MS) return;
@@ -200,7 +280,7 @@ export class OutboxRelay implements OnApplicationBootstrap, OnModuleDestroy {
       await this.db.query(
         `DELETE FROM outbox WHERE id IN (
            SELECT id FROM outbox
-            WHERE relayed_at < now() - make_interval(days => $1)
+            WHERE settled_at < now() - make_interval(days => $1)
             ORDER BY id LIMIT $2)`,
         [days, PRUNE_CHUNK],
       );

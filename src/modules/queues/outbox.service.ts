@@ -7,18 +7,20 @@ import { JobMessage } from './queue-names';
 export const OUTBOX_CHANNEL = 'outbox';
 
 /**
- * Writes follow-up jobs as `outbox` rows. Pass the caller's transaction manager: the rows
- * commit with the caller's data or not at all (a rolled-back order leaves no job). The relay
- * moves committed rows onto Bull. Writing the same message twice is a no-op (its job id is
- * unique).
+ * Writes follow-up jobs as `outbox` rows. The caller's manager is required: pass the
+ * transaction's, so that the rows commit with the caller's data or not at all (a rolled-back
+ * order leaves no job); passing `dataSource.manager` (autocommit) is a visible choice. The relay
+ * moves committed rows onto Bull (`relayed_at`); a row is settled (`settled_at`) only when its
+ * job has finished, and the relay hands over again the rows relayed but not settled within
+ * OUTBOX_REDELIVER_AFTER_MS. Writing the same message twice is a no-op (its job id is unique).
  */
 @Injectable()
 export class OutboxService {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
-  async add(manager: EntityManager | undefined, messages: JobMessage[]): Promise<void> {
+  async add(manager: EntityManager, messages: JobMessage[]): Promise<void> {
     if (messages.length === 0) return;
-    const runner = manager ?? this.dataSource.manager;
+    const runner = manager;
     // The NOTIFY is delivered when the caller's transaction commits (never on rollback) and
     // wakes the relays at once; they also poll, so a lost notification only adds latency.
     await runner.query(
@@ -49,5 +51,28 @@ export class OutboxService {
       `SELECT count(*)::int AS count FROM outbox WHERE relayed_at IS NULL`,
     );
     return row.count;
+  }
+
+  /**
+   * Marks the job's row done: its handler finished (or, with `error`, the job can never
+   * succeed). Called by JobRunner before Bull marks the job completed; a job that came from no
+   * row (added by hand) changes nothing.
+   */
+  async settle(jobId: string, error?: string): Promise<void> {
+    await this.dataSource.query(
+      `UPDATE outbox SET settled_at = clock_timestamp(), last_error = coalesce($2, last_error)
+        WHERE job_id = $1 AND settled_at IS NULL`,
+      [jobId, error?.slice(0, 2000) ?? null],
+    );
+  }
+
+  /** Jobs not finished yet (relayed or not), and the age of the oldest one in seconds (0: none). */
+  async unsettled(): Promise<{ count: number; oldestAgeSeconds: number }> {
+    const [row] = await this.dataSource.query<{ count: number; oldest: number | null }[]>(
+      `SELECT count(*)::int AS count,
+              extract(epoch FROM clock_timestamp() - min(created_at))::float8 AS oldest
+         FROM outbox WHERE settled_at IS NULL`,
+    );
+    return { count: row.count, oldestAgeSeconds: Math.max(0, row.oldest ?? 0) };
   }
 }

@@ -8,14 +8,9 @@ import { field, PayloadOf, PayloadSchema } from './job-payload';
  * Bull job id: the same event always gets the same id, so relaying a row twice (or writing
  * the same event twice) still makes one job.
  */
-export const QUEUES = {
-  invoices: 'invoices',
-  mail: 'mail',
-  payments: 'payments',
-} as const;
-
-export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
-export const QUEUE_NAMES: QueueName[] = Object.values(QUEUES);
+// The queue names live in config (WORKER_QUEUES is validated against them).
+import { QUEUES, QUEUE_NAMES, type QueueName } from '../../config/queues';
+export { QUEUES, QUEUE_NAMES, type QueueName };
 
 export const JOBS = {
   invoices: {

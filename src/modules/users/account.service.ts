@@ -7,7 +7,7 @@ import { UnauthorizedError, ValidationFailedError } from '../../common/errors/do
 import { ImageStorage } from '../../common/uploads/image-storage.service';
 import { assertAcceptablePassword } from '../auth/password-policy';
 import { TokenService } from '../auth/token.service';
-import { anonymiseBuyerOrders } from '../orders/order-privacy';
+import { OrdersRepository } from '../orders/orders.repository';
 import { UserTokenService } from '../auth/user-token.service';
 import { ChangePasswordDto, UpdateMeDto } from './dto/users.dto';
 import { toUserResponse, UserResponse } from './dto/user.response';
@@ -24,6 +24,7 @@ export class AccountService {
     private readonly tokens: TokenService,
     private readonly userTokens: UserTokenService,
     private readonly images: ImageStorage,
+    private readonly orders: OrdersRepository,
   ) {}
 
   async get(actor: Actor): Promise<UserResponse> {
@@ -64,18 +65,19 @@ export class AccountService {
     });
   }
 
-  /** Points the account at a stored image and removes the previous one. */
-  async replaceAvatar(actor: Actor, fileName: string): Promise<UserResponse> {
-    let user: User;
+  /** Stores the image (re-encoded as an avatar), points the account at it, removes the previous. */
+  async replaceAvatar(actor: Actor, image: Buffer): Promise<UserResponse> {
+    const user = await this.load(actor);
+    const { fileName } = await this.images.store('avatar', image);
+    const previous = user.avatarFile;
+    user.avatarFile = fileName;
+    let saved: User;
     try {
-      user = await this.load(actor);
+      saved = await this.users.save(user);
     } catch (error) {
       await this.images.remove('avatars', fileName);
       throw error;
     }
-    const previous = user.avatarFile;
-    user.avatarFile = fileName;
-    const saved = await this.users.save(user);
     if (previous) await this.images.remove('avatars', previous);
     return toUserResponse(saved);
   }
@@ -84,8 +86,14 @@ export class AccountService {
    * Erases the personal data and closes the account. The row stays, and so do the orders, with
    * the buyer anonymised in the same transaction; the e-mail becomes free for a new account.
    */
-  async delete(actor: Actor): Promise<void> {
+  async delete(actor: Actor, password: string): Promise<void> {
     const user = await this.load(actor);
+    if (!(await this.hasher.verify(user.passwordHash, password))) {
+      throw new ValidationFailedError(
+        [{ field: 'password', message: 'is not your current password' }],
+        'The password is wrong.',
+      );
+    }
     const unusableHash = `!deleted:${randomBytes(16).toString('hex')}`;
     const anonymousEmail = `deleted-${user.id}@deleted.invalid`;
     await this.db.transaction(async (manager) => {
@@ -106,7 +114,7 @@ export class AccountService {
       );
       await this.tokens.revokeAllOf(user.id, manager);
       await this.userTokens.revokeAllOf(user.id, manager);
-      await anonymiseBuyerOrders(manager, user.id, anonymousEmail);
+      await this.orders.anonymiseBuyer(manager, user.id, anonymousEmail);
     });
     if (user.avatarFile) await this.images.remove('avatars', user.avatarFile);
   }

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { AuthModule } from '../auth/auth.module';
+import { OrdersModule } from '../orders/orders.module';
 import { AccountService } from './account.service';
 import { AdminUsersController } from './admin-users.controller';
 import { AdminUsersService } from './admin-users.service';
@@ -11,7 +12,7 @@ import { UsersModule } from './users.module';
  * auth module's token services, and the auth module needs UsersModule.
  */
 @Module({
-  imports: [UsersModule, AuthModule],
+  imports: [UsersModule, AuthModule, OrdersModule],
   controllers: [UsersController, AdminUsersController],
   providers: [AccountService, AdminUsersService],
 })

@@ -11,10 +11,11 @@ import {
 import type { FastifyRequest } from 'fastify';
 import { Actor, CurrentUser } from '../../common/decorators/current-user.decorator';
 import { ApiImageUpload } from '../../common/uploads/api-image-upload.decorator';
-import { ImageStorage } from '../../common/uploads/image-storage.service';
+import { readImageUpload } from '../../common/uploads/read-image-upload';
+import { PasswordGuessLimit } from '../auth/auth-rate-limit';
 import { AccountService } from './account.service';
 import { UserResponse } from './dto/user.response';
-import { ChangePasswordDto, UpdateMeDto } from './dto/users.dto';
+import { ChangePasswordDto, DeleteAccountDto, UpdateMeDto } from './dto/users.dto';
 
 export const AVATAR_MAX_BYTES = 2 * 1024 * 1024;
 
@@ -23,10 +24,7 @@ export const AVATAR_MAX_BYTES = 2 * 1024 * 1024;
 @ApiUnauthorizedResponse({ description: 'No valid access token' })
 @Controller('users/me')
 export class UsersController {
-  constructor(
-    private readonly account: AccountService,
-    private readonly images: ImageStorage,
-  ) {}
+  constructor(private readonly account: AccountService) {}
 
   @Get()
   @ApiOperation({ summary: 'Your account' })
@@ -44,6 +42,7 @@ export class UsersController {
   }
 
   @Put('password')
+  @PasswordGuessLimit()
   @HttpCode(204)
   @ApiOperation({
     summary: 'Change your password',
@@ -61,7 +60,9 @@ export class UsersController {
   @Put('avatar')
   @ApiOperation({
     summary: 'Upload your avatar (JPEG, PNG or WebP, at most 2 MB)',
-    description: 'Replaces (and deletes) the previous one; served at `avatarUrl`.',
+    description:
+      'Re-encoded in its own format at 256 × 256 (cropped to fill), metadata stripped; replaces ' +
+      '(and deletes) the previous one; served at `avatarUrl`.',
   })
   @ApiImageUpload(AVATAR_MAX_BYTES)
   @ApiOkResponse({ type: UserResponse })
@@ -69,19 +70,21 @@ export class UsersController {
     @CurrentUser() actor: Actor,
     @Req() request: FastifyRequest,
   ): Promise<UserResponse> {
-    const image = await this.images.saveFromRequest(request, 'avatars', AVATAR_MAX_BYTES);
-    return this.account.replaceAvatar(actor, image.fileName);
+    return this.account.replaceAvatar(actor, await readImageUpload(request, AVATAR_MAX_BYTES));
   }
 
   @Delete()
+  @PasswordGuessLimit()
   @HttpCode(204)
   @ApiOperation({
     summary: 'Delete your account',
     description:
-      'Personal data is erased and every session signed out; orders stay, with the buyer anonymised.',
+      'Needs your current password in the body. Personal data is erased and every session ' +
+      'signed out; orders stay, with the buyer anonymised.',
   })
   @ApiNoContentResponse({ description: 'Deleted' })
-  async delete(@CurrentUser() actor: Actor): Promise<void> {
-    await this.account.delete(actor);
+  @ApiBadRequestResponse({ description: 'Missing or wrong password' })
+  async delete(@CurrentUser() actor: Actor, @Body() body: DeleteAccountDto): Promise<void> {
+    await this.account.delete(actor, body.password);
   }
 }

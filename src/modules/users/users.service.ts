@@ -1,14 +1,24 @@
 import { Injectable } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
-import { Repository } from 'typeorm';
+import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
+import { DataSource, Repository } from 'typeorm';
 import { BadRequestError } from '../../common/errors/domain-errors';
-import { User } from './entities/user.entity';
+import { preparedQuery } from '../../database/sql';
+import { PostalAddress, User } from './entities/user.entity';
 import { PasswordHasher } from './password-hasher';
-import { Role } from './role';
+import { Role } from '../../common/auth/role';
 
 export interface GrantResult {
   user: User;
   created: boolean;
+}
+
+/** A signed-in user's current state, as every authenticated request reads it. */
+export interface SessionUser {
+  id: string;
+  email: string;
+  name: string;
+  roles: Role[];
+  address: PostalAddress | null;
 }
 
 export function normalizeEmail(email: string): string {
@@ -19,8 +29,57 @@ export function normalizeEmail(email: string): string {
 export class UsersService {
   constructor(
     @InjectRepository(User) private readonly users: Repository<User>,
+    @InjectDataSource() private readonly db: DataSource,
     private readonly hasher: PasswordHasher,
   ) {}
+
+  /**
+   * An active, not deleted user whose session `sessionId` (refresh-token family, the auth
+   * module's `refresh_tokens`) still has a live token; undefined otherwise. Every signed-in
+   * request runs this: one prepared statement, planned once per connection, so that logout,
+   * "sign out everywhere", a password change or reset and deactivation end access at once. It
+   * carries what checkout snapshots of the buyer (name, e-mail, address), so that placing an
+   * order reads no user row of its own.
+   */
+  async findActive(id: string, sessionId: string): Promise<SessionUser | undefined> {
+    const [user] = await preparedQuery<SessionUser>(
+      this.db,
+      `SELECT u.id, u.email, u.name, u.roles, u.address FROM users u
+        WHERE u.id = $1 AND u.active AND u.deleted_at IS NULL
+          AND EXISTS (SELECT 1 FROM refresh_tokens t
+                       WHERE t.family_id = $2 AND t.user_id = u.id
+                         AND t.revoked_at IS NULL AND t.expires_at > now())`,
+      [id, sessionId],
+    );
+    return user;
+  }
+
+  /** Where to write to a user: their current address and name (undefined once deleted). */
+  async recipient(id: string): Promise<{ email: string; name: string } | undefined> {
+    const [user] = await this.db.query<{ email: string; name: string }[]>(
+      `SELECT email, name FROM users WHERE id = $1 AND deleted_at IS NULL`,
+      [id],
+    );
+    return user;
+  }
+
+  /** Display names by user id (deleted accounts answer 'Deleted user'). */
+  async displayNames(ids: string[]): Promise<Map<string, string>> {
+    if (!ids.length) return new Map();
+    const rows = await this.db.query<{ id: string; name: string }[]>(
+      `SELECT id, name FROM users WHERE id = ANY($1::uuid[])`,
+      [[...new Set(ids)]],
+    );
+    return new Map(rows.map((r) => [r.id, r.name]));
+  }
+
+  /** Marks the e-mail verified (kept as first verified when it already was). */
+  async markEmailVerified(id: string): Promise<void> {
+    await this.db.query(
+      `UPDATE users SET email_verified_at = COALESCE(email_verified_at, now()) WHERE id = $1`,
+      [id],
+    );
+  }
 
   findByEmail(email: string): Promise<User | null> {
     return this.users.findOneBy({ email: normalizeEmail(email) });
@@ -35,6 +94,7 @@ export class UsersService {
     password?: string;
     name: string;
     role: Role;
+    address?: PostalAddress;
   }): Promise<GrantResult> {
     const existing = await this.findByEmail(input.email);
     if (existing) {
@@ -52,6 +112,7 @@ export class UsersService {
         passwordHash: await this.hasher.hash(input.password),
         name: input.name,
         roles,
+        address: input.address ?? null,
         emailVerifiedAt: new Date(),
       }),
     );

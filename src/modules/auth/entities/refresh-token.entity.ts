@@ -1,4 +1,12 @@
-import { Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
+import {
+  Column,
+  CreateDateColumn,
+  Entity,
+  Index,
+  JoinColumn,
+  ManyToOne,
+  PrimaryGeneratedColumn,
+} from 'typeorm';
 
 /**
  * A refresh token, stored only as the SHA-256 of its value. Tokens rotated from one login form
@@ -12,6 +20,11 @@ export class RefreshToken {
   @Index('IDX_refresh_tokens_user')
   @Column({ name: 'user_id', type: 'uuid' })
   userId!: string;
+
+  /** The foreign key to `users` (named, not imported: the users module owns that entity). */
+  @ManyToOne('User', { onDelete: 'CASCADE', nullable: false })
+  @JoinColumn({ name: 'user_id', foreignKeyConstraintName: 'refresh_tokens_user_id_fkey' })
+  readonly user?: object;
 
   @Index('IDX_refresh_tokens_family')
   @Column({ name: 'family_id', type: 'uuid' })

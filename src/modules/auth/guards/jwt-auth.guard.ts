@@ -1,7 +1,7 @@
 import { ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { AuthGuard } from '@nestjs/passport';
-import { IS_PUBLIC } from '../../../common/decorators/public.decorator';
+import { IS_PUBLIC, OWN_BEARER } from '../../../common/decorators/public.decorator';
 import { UnauthorizedError } from '../../../common/errors/domain-errors';
 
 /**
@@ -16,6 +16,11 @@ export class JwtAuthGuard extends AuthGuard('jwt') {
   }
 
   override canActivate(context: ExecutionContext) {
+    const ownBearer = this.reflector.getAllAndOverride<boolean>(OWN_BEARER, [
+      context.getHandler(),
+      context.getClass(),
+    ]);
+    if (ownBearer) return true;
     const isPublic = this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, [
       context.getHandler(),
       context.getClass(),

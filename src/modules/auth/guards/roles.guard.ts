@@ -3,7 +3,7 @@ import { Reflector } from '@nestjs/core';
 import type { Actor } from '../../../common/decorators/current-user.decorator';
 import { ROLES_KEY } from '../../../common/decorators/roles.decorator';
 import { ForbiddenError, UnauthorizedError } from '../../../common/errors/domain-errors';
-import type { Role } from '../../users/role';
+import type { Role } from '../../../common/auth/role';
 
 /** Global guard after JwtAuthGuard: enforces `@Roles(...)` (any one of them suffices). */
 @Injectable()

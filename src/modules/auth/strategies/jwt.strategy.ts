@@ -1,26 +1,24 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { PassportStrategy } from '@nestjs/passport';
-import { InjectDataSource } from '@nestjs/typeorm';
 import { createSecretKey } from 'node:crypto';
 import { ExtractJwt, Strategy } from 'passport-jwt';
-import { DataSource } from 'typeorm';
 import type { Actor } from '../../../common/decorators/current-user.decorator';
 import { UnauthorizedError } from '../../../common/errors/domain-errors';
 import { authConfig, AuthConfig } from '../../../config';
-import { preparedQuery } from '../../../database/sql';
-import type { Role } from '../../users/role';
+import { UsersService } from '../../users/users.service';
 import type { AccessTokenPayload } from '../token.service';
 
 /**
  * Verifies the bearer token (HS256 only: `alg: none` and other algorithms are refused), then
- * reads the user's current state, so that a deactivated user or a changed role takes effect at
- * the next request.
+ * reads the user's current state and, in the same statement, whether the token's session (its
+ * refresh-token family) still has a live token: a deactivated user, a changed role, a logout,
+ * "sign out everywhere" and a password change or reset all take effect at the next request.
  */
 @Injectable()
 export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
   constructor(
     @Inject(authConfig.KEY) config: AuthConfig,
-    @InjectDataSource() private readonly db: DataSource,
+    private readonly users: UsersService,
   ) {
     super({
       jwtFromRequest: ExtractJwt.fromAuthHeaderAsBearerToken(),
@@ -33,15 +31,18 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
   }
 
   async validate(payload: AccessTokenPayload): Promise<Actor> {
-    // Every signed-in request runs this: a prepared statement, planned once per connection.
-    const [user] = await preparedQuery<{ id: string; email: string; roles: Role[] }>(
-      this.db,
-      `SELECT id, email, roles FROM users WHERE id = $1 AND active AND deleted_at IS NULL`,
-      [payload.sub],
-    );
+    if (typeof payload.sid !== 'string') throw new UnauthorizedError('Sign in again.');
+    const user = await this.users.findActive(payload.sub, payload.sid);
     if (!user) {
-      throw new UnauthorizedError('This account is not active.');
+      throw new UnauthorizedError('This session has ended or the account is not active.');
     }
-    return { id: user.id, email: user.email, roles: user.roles, sessionId: payload.sid };
+    return {
+      id: user.id,
+      email: user.email,
+      roles: user.roles,
+      name: user.name,
+      address: user.address,
+      sessionId: payload.sid,
+    };
   }
 }

@@ -20,7 +20,7 @@ import {
   registerDecorator,
 } from 'class-validator';
 import { PageQueryDto } from '../../../common/pagination/page-query.dto';
-import { PRODUCT_STATUSES, ProductStatus } from '../entities/product.entity';
+import { PRODUCT_STATUSES, ProductStatus } from '../catalog-types';
 import { CategoryRef } from './category.dto';
 import { ShopRef, trimmed } from './shop.dto';
 
@@ -219,18 +219,28 @@ export class ProductQueryDto extends PageQueryDto {
   @IsUUID()
   shop?: string;
 
-  @ApiPropertyOptional({ minimum: 0, description: 'Some variant costs at least this' })
+  @ApiPropertyOptional({
+    minimum: 0,
+    maximum: MAX_PRICE,
+    description: 'Some variant costs at least this',
+  })
   @IsOptional()
   @Type(() => Number)
   @IsInt()
   @Min(0)
+  @Max(MAX_PRICE)
   minPrice?: number;
 
-  @ApiPropertyOptional({ minimum: 0, description: 'Some variant costs at most this' })
+  @ApiPropertyOptional({
+    minimum: 0,
+    maximum: MAX_PRICE,
+    description: 'Some variant costs at most this',
+  })
   @IsOptional()
   @Type(() => Number)
   @IsInt()
   @Min(0)
+  @Max(MAX_PRICE)
   maxPrice?: number;
 
   @ApiPropertyOptional({ description: 'true: only products with a variant in stock' })
@@ -288,6 +298,8 @@ export class ProductResponse {
   @ApiProperty({ type: CategoryRef, nullable: true }) category!: CategoryRef | null;
   @ApiProperty({ type: ShopRef }) shop!: ShopRef;
   @ApiProperty({ type: [String], description: 'Image URLs' }) images!: string[];
+  @ApiProperty({ type: [String], description: '400 px thumbnail URLs, in the order of `images`' })
+  thumbnails!: string[];
   @ApiProperty({ type: Object }) attributes!: Record<string, unknown>;
   @ApiProperty({ enum: PRODUCT_STATUSES }) status!: ProductStatus;
   @ApiProperty({ type: RatingSummary }) rating!: RatingSummary;

@@ -1,7 +1,8 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsOptional, IsUUID } from 'class-validator';
 import { PageQueryDto } from '../../../common/pagination/page-query.dto';
-import { ORDER_STATUSES, OrderStatus, OrderView } from '../order-view';
+import { ORDER_STATUSES, OrderStatus } from '../order-status';
+import { OrderView } from '../order-view';
 
 export class OrderPage {
   @ApiProperty({ type: OrderView, isArray: true }) items!: OrderView[];

@@ -9,8 +9,10 @@ import {
 } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { Public } from '../../../common/decorators/public.decorator';
-import { AuthRateLimit } from '../../auth/auth-rate-limit';
-import { AuthService } from '../../auth/auth.service';
+import { PasswordGuessLimit } from '../../auth/auth-rate-limit';
+import { AuthService, INVALID_CREDENTIALS } from '../../auth/auth.service';
+import { ForbiddenError, UnauthorizedError } from '../../../common/errors/domain-errors';
+import { User } from '../../users/entities/user.entity';
 import { DashboardLoginDto } from './dashboard-login.dto';
 import { DASHBOARD_SESSION_SECONDS, QueueDashboardAuth } from './queue-dashboard-auth';
 
@@ -24,7 +26,7 @@ export class QueueDashboardController {
   ) {}
 
   @Public()
-  @AuthRateLimit({ perEmail: true })
+  @PasswordGuessLimit()
   @Post('login')
   @HttpCode(204)
   @ApiOperation({
@@ -36,18 +38,29 @@ export class QueueDashboardController {
   })
   @ApiNoContentResponse({ description: 'Session cookie set' })
   @ApiBadRequestResponse({ description: 'Neither a token nor an e-mail and password' })
-  @ApiUnauthorizedResponse({ description: 'Invalid token or credentials' })
-  @ApiForbiddenResponse({ description: 'Not an admin' })
+  @ApiUnauthorizedResponse({
+    description: 'Invalid token, or wrong credentials or not an admin (one answer for both)',
+  })
+  @ApiForbiddenResponse({ description: 'The access token is not an admin’s' })
   async login(
     @Body() body: DashboardLoginDto,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<void> {
     const user = body.accessToken
       ? await this.dashboard.adminFromAccessToken(body.accessToken)
-      : await this.auth
-          .validateCredentials(body.email!, body.password!)
-          .then((u) => this.dashboard.requireAdmin(u.id));
+      : await this.adminByPassword(body.email!, body.password!);
     void reply.header('set-cookie', await this.dashboard.sessionCookie(user));
+  }
+
+  /** The same 401 for a wrong password and for a user who is not an admin (no account probing). */
+  private async adminByPassword(email: string, password: string): Promise<User> {
+    const user = await this.auth.validateCredentials(email, password);
+    try {
+      return await this.dashboard.requireAdmin(user.id);
+    } catch (error) {
+      if (error instanceof ForbiddenError) throw new UnauthorizedError(INVALID_CREDENTIALS);
+      throw error;
+    }
   }
 
   @Public()

@@ -1,15 +1,9 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { ROLES, Role } from '../role';
-import type { PostalAddress, User } from '../entities/user.entity';
+import { ApiProperty } from '@nestjs/swagger';
+import { ROLES, Role } from '../../../common/auth/role';
+import { AddressResponse } from '../../../common/address/postal-address';
+import type { User } from '../entities/user.entity';
 
-export class AddressResponse implements PostalAddress {
-  @ApiProperty({ example: '1 Main Street' }) line1!: string;
-  @ApiPropertyOptional() line2?: string;
-  @ApiProperty({ example: 'Berlin' }) city!: string;
-  @ApiProperty({ example: '10115' }) postalCode!: string;
-  @ApiProperty({ example: 'DE', description: 'ISO 3166-1 alpha-2' }) country!: string;
-  @ApiPropertyOptional() state?: string;
-}
+export { AddressResponse };
 
 export class UserResponse {
   @ApiProperty({ format: 'uuid' }) id!: string;

@@ -19,7 +19,7 @@ import {
 } from 'class-validator';
 import { PageQueryDto } from '../../../common/pagination/page-query.dto';
 import { PASSWORD_MAX, PASSWORD_MIN } from '../../auth/dto/auth.dto';
-import { ROLES, Role } from '../role';
+import { ROLES, Role } from '../../../common/auth/role';
 import { UserResponse } from './user.response';
 
 const trimmed = ({ value }: { value: unknown }) =>
@@ -102,6 +102,14 @@ export class ChangePasswordDto {
   @IsString()
   @Length(PASSWORD_MIN, PASSWORD_MAX)
   newPassword!: string;
+}
+
+export class DeleteAccountDto {
+  @ApiProperty({ description: 'Your current password: a stolen access token alone cannot delete' })
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(PASSWORD_MAX)
+  password!: string;
 }
 
 export class AdminUsersQueryDto extends PageQueryDto {

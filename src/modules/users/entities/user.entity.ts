@@ -1,4 +1,5 @@
 import {
+  Check,
   Column,
   CreateDateColumn,
   Entity,
@@ -6,18 +7,15 @@ import {
   PrimaryGeneratedColumn,
   UpdateDateColumn,
 } from 'typeorm';
-import type { Role } from '../role';
-
-export interface PostalAddress {
-  line1: string;
-  line2?: string;
-  city: string;
-  postalCode: string;
-  country: string;
-  state?: string;
-}
+import type { PostalAddress } from '../../../common/address/postal-address';
+import type { Role } from '../../../common/auth/role';
 
 @Entity('users')
+@Check('CHK_users_email_lower', `"email" = lower("email")`)
+@Check('CHK_users_roles', `"roles" <@ ARRAY['customer','merchant','admin']::text[]`)
+// GIN and DESC indexes: TypeORM cannot express them; the migrations define them.
+@Index('IDX_users_roles', { synchronize: false })
+@Index('IDX_users_created_at_id', { synchronize: false })
 export class User {
   @PrimaryGeneratedColumn('uuid')
   id!: string;
@@ -62,3 +60,5 @@ export class User {
   @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' })
   updatedAt!: Date;
 }
+
+export type { PostalAddress };

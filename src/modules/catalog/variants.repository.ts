@@ -1,0 +1,200 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, EntityManager } from 'typeorm';
+import { preparedQuery } from '../../database/sql';
+import type { StockReason } from './catalog-types';
+
+/** A cart line as the catalog prices it: the variant and product now (nulls: deleted). */
+export interface PricedLine {
+  variant_id: string;
+  quantity: number;
+  product_id: string | null;
+  title: string | null;
+  sku: string | null;
+  price: number | null;
+  available: boolean;
+}
+
+/** A cart line as checkout snapshots it onto the order. */
+export interface CheckoutLine {
+  variantId: string;
+  quantity: number;
+  exists: boolean;
+  archived: boolean | null;
+  status: string | null;
+  productId: string | null;
+  shopId: string | null;
+  title: string | null;
+  sku: string | null;
+  options: Record<string, string> | null;
+  price: number | null;
+}
+
+/** What the low-stock notice names. */
+export interface LowStockSubject {
+  sku: string;
+  product_id: string;
+  title: string;
+  shop_name: string;
+  merchant_id: string;
+}
+
+/** A variant locked for a stock change, with what the low-stock rule needs. */
+export interface LockedVariant {
+  id: string;
+  stock: number;
+  low_stock_threshold: number;
+  product_id: string;
+  shop_id: string;
+  merchant_id: string;
+  sku: string;
+}
+
+/** One `stock_movements` row to write (`resultingStock`: the variant's stock after it). */
+export interface StockMovementInput {
+  variantId: string;
+  delta: number;
+  reason: StockReason;
+  actorId: string | null;
+  orderId: string | null;
+  note: string | null;
+  resultingStock: number;
+}
+
+/**
+ * The catalog's variant reads other modules need (cart prices, checkout snapshots, the
+ * low-stock notice) and every statement on stock: `product_variants.stock` and its movement
+ * log `stock_movements` change together, in one statement, only here. The rules of a stock
+ * change (lock order, no negative stock, low-stock notices) are InventoryService's, which is
+ * the one caller of `lockForStock`/`applyStock` besides a new variant's initial stock.
+ */
+@Injectable()
+export class VariantsRepository {
+  constructor(@InjectDataSource() private readonly db: DataSource) {}
+
+  /** Whether the variant exists (undefined: it does not) and may be sold. */
+  async sellability(variantId: string): Promise<{ archived: boolean; status: string } | undefined> {
+    const [row] = await preparedQuery<{ archived: boolean; status: string }>(
+      this.db,
+      `SELECT v.archived, p.status FROM product_variants v JOIN products p ON p.id = v.product_id
+        WHERE v.id = $1`,
+      [variantId],
+    );
+    return row;
+  }
+
+  /** Prices cart lines in one query (a prepared statement: every cart answer runs it). */
+  priceLines(lines: { variantId: string; quantity: number }[]): Promise<PricedLine[]> {
+    return preparedQuery<PricedLine>(
+      this.db,
+      `SELECT c.variant_id, c.quantity, v.product_id, p.title, v.sku, v.price,
+              coalesce(NOT v.archived AND p.status = 'published' AND v.stock >= c.quantity, false)
+                AS available
+         FROM unnest($1::uuid[], $2::int[]) AS c(variant_id, quantity)
+         LEFT JOIN product_variants v ON v.id = c.variant_id
+         LEFT JOIN products p ON p.id = v.product_id
+        ORDER BY p.title NULLS LAST, v.sku, c.variant_id`,
+      [lines.map((l) => l.variantId), lines.map((l) => l.quantity)],
+    );
+  }
+
+  /** The cart's variants with their products, in the order lines are placed (by title, SKU). */
+  checkoutLines(
+    tx: EntityManager,
+    lines: { variantId: string; quantity: number }[],
+  ): Promise<CheckoutLine[]> {
+    return tx.query(
+      `SELECT c.variant_id AS "variantId", c.quantity, v.id IS NOT NULL AS exists,
+              v.archived, p.status, p.id AS "productId", p.shop_id AS "shopId", p.title, v.sku,
+              v.options, v.price
+         FROM unnest($1::uuid[], $2::int[]) AS c(variant_id, quantity)
+         LEFT JOIN product_variants v ON v.id = c.variant_id
+         LEFT JOIN products p ON p.id = v.product_id
+        ORDER BY p.title, v.sku, c.variant_id`,
+      [lines.map((l) => l.variantId), lines.map((l) => l.quantity)],
+    );
+  }
+
+  /** The merchant (shop owner) of a variant; undefined when the variant does not exist. */
+  async merchantOf(variantId: string): Promise<string | undefined> {
+    const [row] = await this.db.query<{ merchant_id: string }[]>(
+      `SELECT s.merchant_id FROM product_variants v
+         JOIN products p ON p.id = v.product_id JOIN shops s ON s.id = p.shop_id
+        WHERE v.id = $1`,
+      [variantId],
+    );
+    return row?.merchant_id;
+  }
+
+  /** What the low-stock notice names: the variant, its product and shop, the shop's owner. */
+  async lowStockSubject(variantId: string): Promise<LowStockSubject | undefined> {
+    const [row] = await this.db.query<LowStockSubject[]>(
+      `SELECT v.sku, p.id AS product_id, p.title, s.name AS shop_name, s.merchant_id
+         FROM product_variants v
+         JOIN products p ON p.id = v.product_id
+         JOIN shops s ON s.id = p.shop_id
+        WHERE v.id = $1`,
+      [variantId],
+    );
+    return row;
+  }
+
+  /**
+   * Locks the variants in id order. NO KEY UPDATE (what the stock UPDATE takes anyway):
+   * serializes stock changes, yet does not wait for, nor deadlock with, the KEY SHARE locks
+   * that foreign keys to the variant take (a checkout inserting its order lines before it
+   * takes stock).
+   */
+  lockForStock(tx: EntityManager, ids: string[]): Promise<LockedVariant[]> {
+    return tx.query(
+      `SELECT v.id, v.stock, v.low_stock_threshold, v.sku, v.product_id, p.shop_id, s.merchant_id
+         FROM product_variants v
+         JOIN products p ON p.id = v.product_id JOIN shops s ON s.id = p.shop_id
+        WHERE v.id = ANY($1::uuid[])
+        ORDER BY v.id
+        FOR NO KEY UPDATE OF v`,
+      [ids],
+    );
+  }
+
+  /**
+   * One statement whatever the number of lines: the guarded UPDATE of each variant by its net
+   * change (never below 0: a variant that would is left out of the answer), and a movement row
+   * per line. Answers each updated variant's stock and its last movement's id.
+   */
+  applyStock(
+    tx: EntityManager,
+    net: Map<string, number>,
+    movements: StockMovementInput[],
+  ): Promise<{ id: string; stock: number; movementId: string }[]> {
+    return tx.query(
+      `WITH lines AS (
+         SELECT * FROM jsonb_to_recordset($1::jsonb) AS l(
+           ord int, "variantId" uuid, delta int, reason text, "actorId" uuid, "orderId" uuid,
+           note text, "resultingStock" int)
+       ), updated AS (
+         -- unnest (not the JSON above) so that the planner knows the row count and probes the
+         -- primary key instead of scanning the table.
+         UPDATE product_variants v SET stock = v.stock + net.delta, updated_at = now()
+           FROM unnest($2::uuid[], $3::int[]) AS net(id, delta)
+          WHERE v.id = net.id AND v.stock + net.delta >= 0
+         RETURNING v.id, v.stock
+       ), moved AS (
+         INSERT INTO stock_movements (variant_id, delta, reason, actor_id, order_id, note,
+                                      resulting_stock)
+         SELECT "variantId", delta, reason, "actorId", "orderId", note, "resultingStock"
+           FROM lines ORDER BY ord
+         RETURNING id, variant_id
+       )
+       -- The last movement of each variant names a low-stock crossing.
+       SELECT u.id, u.stock,
+              (SELECT max(m.id) FROM moved m WHERE m.variant_id = u.id)::text AS "movementId"
+         FROM updated u`,
+      [
+        JSON.stringify(movements.map((m, ord) => ({ ord, ...m }))),
+        [...net.keys()],
+        [...net.values()],
+      ],
+    );
+  }
+}

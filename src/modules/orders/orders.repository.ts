@@ -1,0 +1,487 @@
+import type { LockedOrder } from './order-payments';
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, EntityManager } from 'typeorm';
+import { timestampKey } from '../../common/pagination/cursor';
+import { preparedQuery, updateReturning } from '../../database/sql';
+import type { PostalAddress } from '../../common/address/postal-address';
+import type { OrderStatus } from './order-status';
+import type { HistoryActor, OrderDetailView, OrderItemView, OrderView } from './order-view';
+
+/** Order statuses in which a buyer has bought what the order holds (paid, not given back). */
+const QUALIFYING = `('paid', 'shipped', 'delivered', 'partially_refunded')`;
+
+/** What checkout hands over to place an order (prices already computed). */
+export interface NewOrder {
+  id: string;
+  userId: string;
+  currency: string;
+  subtotal: number;
+  tax: number;
+  taxRateBps: number;
+  shipping: number;
+  total: number;
+  buyerName: string;
+  buyerEmail: string;
+  shippingAddress: PostalAddress;
+  note: string | null;
+  lines: {
+    variantId: string;
+    productId: string;
+    shopId: string;
+    sku: string;
+    title: string;
+    options: Record<string, string>;
+    unitPrice: number;
+    quantity: number;
+  }[];
+}
+
+/** An order as the invoice of it needs it, read with the row locked. */
+export interface InvoiceableOrder {
+  id: string;
+  number: string;
+  status: OrderStatus;
+  currency: string;
+  subtotal: number;
+  tax: number;
+  tax_rate_bps: number;
+  shipping: number;
+  total: number;
+  buyer_name: string;
+  buyer_email: string;
+  shipping_address: PostalAddress;
+  created_at: Date;
+  /** Whether the order was ever paid (sold): only then is there an invoice to issue. */
+  was_paid: boolean;
+  lines: {
+    sku: string;
+    title: string;
+    options: Record<string, string>;
+    unitPrice: number;
+    quantity: number;
+    lineTotal: number;
+  }[];
+}
+
+export interface OrderViewOptions {
+  /** Only this shop's lines (the merchant view); totals stay the whole order's. */
+  shopId?: string;
+  /** Only orders of this buyer (others are left out, as if they did not exist). */
+  userId?: string;
+  apiPrefix?: string;
+}
+
+/** A list's filter: SQL conditions on `orders o` with their values from `$1`. */
+export interface OrderListFilter {
+  /** `own`: the buyer's orders; `shop`: orders holding a shop's lines; `all`: every order. */
+  userId?: string;
+  shopId?: string;
+  status?: OrderStatus;
+}
+
+interface OrderRow {
+  id: string;
+  number: string;
+  status: OrderStatus;
+  subtotal: number;
+  tax: number;
+  tax_rate_bps: number;
+  shipping: number;
+  total: number;
+  currency: string;
+  shipping_address: PostalAddress;
+  note: string | null;
+  created_at: Date;
+  invoice_number: string | null;
+  items: OrderItemView[];
+  history: { from: OrderStatus | null; to: OrderStatus; at: string; by: HistoryActor }[] | null;
+}
+
+/**
+ * Every statement on `orders`, `order_items` and `order_status_history`. Other modules place,
+ * read and change orders through these methods (checkout places them, payments and the status
+ * service change them, invoices and mail read them); nobody else queries these tables.
+ */
+@Injectable()
+export class OrdersRepository {
+  constructor(@InjectDataSource() private readonly db: DataSource) {}
+
+  /**
+   * The order, all its lines and its first status in one statement, inside the caller's
+   * transaction; answers the order in its API shape (read back from what was inserted).
+   */
+  async insertPlaced(tx: EntityManager, order: NewOrder): Promise<OrderView> {
+    const [row] = await tx.query<OrderRow[]>(
+      `WITH o AS (
+         INSERT INTO orders (id, number, user_id, status, currency, subtotal, tax, tax_rate_bps,
+                             shipping, total, buyer_name, buyer_email, shipping_address, note)
+         SELECT $1, 'SO-' || extract(year FROM now())::int || '-'
+                       || lpad(s.n::text, greatest(6, length(s.n::text)), '0'),
+                $2, 'awaiting_payment', $3, $4, $5, $6, $7, $8, $9, $10, $11, $12
+           FROM (SELECT nextval('order_number_seq') AS n) s
+         RETURNING *
+       ), items AS (
+         INSERT INTO order_items (order_id, position, variant_id, product_id, shop_id, sku, title,
+                                  options, unit_price, quantity, line_total)
+         SELECT $1, l.position, l.variant_id, l.product_id, l.shop_id, l.sku, l.title, l.options,
+                l.unit_price, l.quantity, l.unit_price * l.quantity
+           FROM jsonb_to_recordset($13::jsonb) AS l(position int, variant_id uuid, product_id uuid,
+                shop_id uuid, sku text, title text, options jsonb, unit_price int, quantity int)
+         RETURNING *
+       ), history AS (
+         INSERT INTO order_status_history (order_id, from_status, to_status, actor_id)
+         VALUES ($1, NULL, 'awaiting_payment', $2)
+       )
+       SELECT o.id, o.number, o.status, o.subtotal, o.tax, o.tax_rate_bps, o.shipping, o.total,
+              o.currency, o.shipping_address, o.note, o.created_at, NULL AS invoice_number,
+              (SELECT coalesce(jsonb_agg(jsonb_build_object(
+                        'variantId', it.variant_id, 'productId', it.product_id,
+                        'shopId', it.shop_id, 'title', it.title, 'sku', it.sku,
+                        'options', it.options, 'unitPrice', it.unit_price,
+                        'quantity', it.quantity, 'lineTotal', it.line_total)
+                      ORDER BY it.position), '[]'::jsonb)
+                 FROM items it) AS items
+         FROM o`,
+      [
+        order.id,
+        order.userId,
+        order.currency,
+        order.subtotal,
+        order.tax,
+        order.taxRateBps,
+        order.shipping,
+        order.total,
+        order.buyerName,
+        order.buyerEmail,
+        JSON.stringify(order.shippingAddress),
+        order.note,
+        JSON.stringify(
+          order.lines.map((l, position) => ({
+            position,
+            variant_id: l.variantId,
+            product_id: l.productId,
+            shop_id: l.shopId,
+            sku: l.sku,
+            title: l.title,
+            options: l.options,
+            unit_price: l.unitPrice,
+            quantity: l.quantity,
+          })),
+        ),
+      ],
+    );
+    return toOrderView(row, '/api/v1');
+  }
+
+  /**
+   * Orders in their API shape, in one query whatever their number (a named statement outside
+   * a transaction; pass the transaction's manager to read inside one).
+   */
+  loadViews(
+    ids: string[],
+    options: OrderViewOptions = {},
+    runner: DataSource | EntityManager = this.db,
+  ): Promise<OrderView[]> {
+    return this.queryViews(runner, ids, options, false);
+  }
+
+  /** Orders with their status history (oldest first), in one query. */
+  loadDetails(
+    ids: string[],
+    options: OrderViewOptions = {},
+    runner: DataSource | EntityManager = this.db,
+  ): Promise<OrderDetailView[]> {
+    return this.queryViews(runner, ids, options, true) as Promise<OrderDetailView[]>;
+  }
+
+  /**
+   * A newest-first keyset page of order ids (`limit + 1` rows: the extra one says whether a
+   * next page exists), with each row's cursor key.
+   */
+  pageIds(
+    filter: OrderListFilter,
+    after: { at: string; id: string } | undefined,
+    limit: number,
+  ): Promise<{ id: string; key: string }[]> {
+    const conditions: string[] = [];
+    const values: unknown[] = [];
+    if (filter.userId) {
+      values.push(filter.userId);
+      conditions.push(`o.user_id = $${values.length}`);
+    }
+    if (filter.shopId) {
+      values.push(filter.shopId);
+      conditions.push(
+        `o.id IN (SELECT it.order_id FROM order_items it WHERE it.shop_id = $${values.length})`,
+      );
+    }
+    if (filter.status) {
+      values.push(filter.status);
+      conditions.push(`o.status = $${values.length}`);
+    }
+    if (after) {
+      values.push(after.at, after.id);
+      conditions.push(
+        `(o.created_at, o.id) < ($${values.length - 1}::timestamptz, $${values.length}::uuid)`,
+      );
+    }
+    values.push(limit + 1);
+    return preparedQuery<{ id: string; key: string }>(
+      this.db,
+      `SELECT o.id, ${timestampKey('o.created_at')} AS key FROM orders o
+        ${conditions.length ? `WHERE ${conditions.join(' AND ')}` : ''}
+        ORDER BY o.created_at DESC, o.id DESC LIMIT $${values.length}`,
+      values,
+    );
+  }
+
+  /**
+   * Locks the order row `FOR UPDATE` in the caller's transaction and answers its status
+   * (undefined: no such order, or not `ownerId`'s). Whoever changes an order takes this lock
+   * first, so changes of one order run one after the other.
+   */
+  async lockStatus(
+    tx: EntityManager,
+    orderId: string,
+    ownerId?: string,
+  ): Promise<OrderStatus | undefined> {
+    const rows: { status: OrderStatus }[] = await tx.query(
+      `SELECT status FROM orders WHERE id = $1 AND ($2::uuid IS NULL OR user_id = $2)
+         FOR UPDATE`,
+      [orderId, ownerId ?? null],
+    );
+    return rows[0]?.status;
+  }
+
+  /**
+   * Sets the (locked) order's status and records the change in its history, in one statement;
+   * answers the history row's id. `actorId` null: the system.
+   */
+  async changeStatus(
+    tx: EntityManager,
+    orderId: string,
+    from: OrderStatus,
+    to: OrderStatus,
+    actorId: string | null,
+  ): Promise<string> {
+    const [history]: { id: string }[] = await tx.query(
+      `WITH changed AS (
+         UPDATE orders SET status = $3, updated_at = now() WHERE id = $1
+       )
+       INSERT INTO order_status_history (order_id, from_status, to_status, actor_id)
+       VALUES ($1, $2, $3, $4) RETURNING id`,
+      [orderId, from, to, actorId],
+    );
+    return history.id;
+  }
+
+  /** The order's lines whose variant still exists, in order (what a cancellation restocks). */
+  linesWithVariant(
+    tx: EntityManager,
+    orderId: string,
+  ): Promise<{ variant_id: string; quantity: number }[]> {
+    return tx.query(
+      `SELECT variant_id, quantity FROM order_items
+        WHERE order_id = $1 AND variant_id IS NOT NULL ORDER BY position`,
+      [orderId],
+    );
+  }
+
+  /** The order with its lines for its invoice, locked: invoice jobs of one order queue here. */
+  async lockForInvoice(tx: EntityManager, orderId: string): Promise<InvoiceableOrder | undefined> {
+    const [order] = await tx.query<InvoiceableOrder[]>(
+      `SELECT o.id, o.number, o.status, o.currency, o.subtotal, o.tax, o.tax_rate_bps, o.shipping,
+              o.total, o.buyer_name, o.buyer_email, o.shipping_address, o.created_at,
+              EXISTS (SELECT 1 FROM order_status_history h
+                       WHERE h.order_id = o.id AND h.to_status = 'paid') AS was_paid,
+              (SELECT coalesce(json_agg(json_build_object(
+                        'sku', i.sku, 'title', i.title, 'options', i.options,
+                        'unitPrice', i.unit_price, 'quantity', i.quantity,
+                        'lineTotal', i.line_total) ORDER BY i.position), '[]')
+                 FROM order_items i WHERE i.order_id = o.id) AS lines
+         FROM orders o
+        WHERE o.id = $1
+          FOR UPDATE OF o`,
+      [orderId],
+    );
+    return order;
+  }
+
+  /** Records the number of the order's invoice once it is issued (shown in the order views). */
+  async setInvoiceNumber(tx: EntityManager, orderId: string, number: string): Promise<void> {
+    await tx.query(`UPDATE orders SET invoice_number = $2 WHERE id = $1`, [orderId, number]);
+  }
+
+  /** The e-mail address the order was placed with (undefined: no such order). */
+  async buyerEmailOf(orderId: string): Promise<string | undefined> {
+    const [row] = await this.db.query<{ buyer_email: string }[]>(
+      `SELECT buyer_email FROM orders WHERE id = $1`,
+      [orderId],
+    );
+    return row?.buyer_email;
+  }
+
+  /** Who placed the order (undefined: no such order). */
+  async ownerOf(orderId: string): Promise<string | undefined> {
+    const [row] = await this.db.query<{ user_id: string }[]>(
+      `SELECT user_id FROM orders WHERE id = $1`,
+      [orderId],
+    );
+    return row?.user_id;
+  }
+
+  /**
+   * Whether the user holds a paid order of the product that is not cancelled, expired or fully
+   * refunded. Inside a review's transaction the qualifying orders stay locked `FOR SHARE` until
+   * the review is written, so a refund or cancellation either waits for it (and then hides it)
+   * or has already made the buyer ineligible.
+   */
+  async hasPurchased(tx: EntityManager, userId: string, productId: string): Promise<boolean> {
+    const rows: unknown[] = await tx.query(
+      `SELECT 1 FROM orders o
+        WHERE o.user_id = $1 AND o.status IN ${QUALIFYING}
+          AND EXISTS (SELECT 1 FROM order_items it
+                       WHERE it.order_id = o.id AND it.product_id = $2)
+          FOR SHARE OF o`,
+      [userId, productId],
+    );
+    return rows.length > 0;
+  }
+
+  /**
+   * After the (locked) order left the qualifying statuses: its buyer and the products of it
+   * the buyer no longer holds any qualifying order of (their reviews stop counting).
+   */
+  async lapsedPurchases(
+    tx: EntityManager,
+    orderId: string,
+  ): Promise<{ userId: string; productIds: string[] } | undefined> {
+    const [row] = await tx.query<{ user_id: string; product_ids: string[] }[]>(
+      `SELECT o.user_id,
+              coalesce(array_agg(DISTINCT it.product_id)
+                FILTER (WHERE it.product_id IS NOT NULL AND NOT EXISTS (
+                  SELECT 1 FROM order_items it2 JOIN orders o2 ON o2.id = it2.order_id
+                   WHERE it2.product_id = it.product_id AND o2.user_id = o.user_id
+                     AND o2.status IN ${QUALIFYING})), '{}') AS product_ids
+         FROM orders o JOIN order_items it ON it.order_id = o.id
+        WHERE o.id = $1
+        GROUP BY o.user_id`,
+      [orderId],
+    );
+    return row && { userId: row.user_id, productIds: row.product_ids };
+  }
+
+  /** Locks the order row (`FOR UPDATE`) in the caller's transaction; undefined if none. */
+  async lock(
+    tx: EntityManager,
+    orderId: string,
+    ownerId?: string,
+  ): Promise<LockedOrder | undefined> {
+    const [row] = await tx.query<LockedOrder[]>(
+      `SELECT id, number, user_id AS "userId", status, total, trim(currency) AS currency
+         FROM orders WHERE id = $1 AND ($2::uuid IS NULL OR user_id = $2)
+          FOR UPDATE`,
+      [orderId, ownerId ?? null],
+    );
+    return row;
+  }
+
+  /** As `lock`, but another transaction holding the order makes it return `skipped`. */
+  async lockOrSkip(tx: EntityManager, orderId: string): Promise<LockedOrder | 'skipped'> {
+    const [row] = await tx.query<LockedOrder[]>(
+      `SELECT id, number, user_id AS "userId", status, total, trim(currency) AS currency
+         FROM orders WHERE id = $1 FOR UPDATE SKIP LOCKED`,
+      [orderId],
+    );
+    return row ?? 'skipped';
+  }
+
+  /**
+   * Account deletion keeps the orders (bookkeeping) but not who placed them: the buyer's name,
+   * e-mail, delivery address (all but the country, kept for tax reporting) and note are erased,
+   * in the caller's transaction.
+   */
+  async anonymiseBuyer(tx: EntityManager, userId: string, anonymousEmail: string): Promise<void> {
+    await updateReturning(
+      tx,
+      `UPDATE orders
+          SET buyer_name = 'Deleted user', buyer_email = $2, note = NULL,
+              shipping_address = jsonb_build_object('country', shipping_address->>'country'),
+              updated_at = now()
+        WHERE user_id = $1`,
+      [userId, anonymousEmail],
+    );
+  }
+
+  private async queryViews(
+    runner: DataSource | EntityManager,
+    ids: string[],
+    options: OrderViewOptions,
+    withHistory: boolean,
+  ): Promise<(OrderView | OrderDetailView)[]> {
+    if (ids.length === 0) return [];
+    const rows = await preparedQuery<OrderRow>(
+      runner,
+      `SELECT o.id, o.number, o.status, o.subtotal, o.tax, o.tax_rate_bps, o.shipping, o.total,
+              o.currency, o.shipping_address, o.note, o.created_at, o.invoice_number,
+              (SELECT coalesce(jsonb_agg(jsonb_build_object(
+                        'variantId', it.variant_id, 'productId', it.product_id, 'shopId', it.shop_id,
+                        'title', it.title, 'sku', it.sku, 'options', it.options,
+                        'unitPrice', it.unit_price, 'quantity', it.quantity,
+                        'lineTotal', it.line_total) ORDER BY it.position), '[]'::jsonb)
+                 FROM order_items it
+                WHERE it.order_id = o.id AND ($2::uuid IS NULL OR it.shop_id = $2)) AS items,
+              CASE WHEN $3::boolean THEN
+                (SELECT coalesce(jsonb_agg(jsonb_build_object(
+                          'from', h.from_status, 'to', h.to_status, 'at', h.created_at,
+                          'by', CASE WHEN h.actor_id IS NULL THEN 'system'
+                                     WHEN h.actor_id = o.user_id THEN 'buyer'
+                                     ELSE 'staff' END) ORDER BY h.id), '[]'::jsonb)
+                   FROM order_status_history h WHERE h.order_id = o.id)
+              END AS history
+         FROM orders o
+        WHERE o.id = ANY($1::uuid[]) AND ($4::uuid IS NULL OR o.user_id = $4)
+        ORDER BY array_position($1::uuid[], o.id)`,
+      [ids, options.shopId ?? null, withHistory, options.userId ?? null],
+    );
+    const prefix = options.apiPrefix ?? '/api/v1';
+    return rows.map((r) => ({
+      ...toOrderView(r, prefix),
+      ...(r.history
+        ? {
+            history: r.history.map((h) => ({
+              from: h.from,
+              to: h.to,
+              at: new Date(h.at),
+              by: h.by,
+            })),
+          }
+        : {}),
+    }));
+  }
+}
+
+function toOrderView(r: OrderRow, prefix: string): OrderView {
+  return {
+    id: r.id,
+    number: r.number,
+    status: r.status,
+    items: r.items,
+    subtotal: r.subtotal,
+    tax: r.tax,
+    taxRateBps: r.tax_rate_bps,
+    shipping: r.shipping,
+    total: r.total,
+    currency: r.currency.trim(),
+    shippingAddress: r.shipping_address,
+    note: r.note,
+    invoice: r.invoice_number
+      ? { number: r.invoice_number, url: `${prefix}/orders/${r.id}/invoice` }
+      : null,
+    creditNotes: [],
+    payment: null,
+    paymentDueAt: null,
+    createdAt: r.created_at,
+  };
+}
