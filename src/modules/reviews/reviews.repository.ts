@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
+import { updateReturning } from '../../database/sql';
 
 /** A review as stored; the author's display name comes from the users module. */
 export interface ReviewRow {
@@ -64,7 +65,8 @@ export class ReviewsRepository {
     productIds: string[],
   ): Promise<{ product_id: string; rating: number }[]> {
     if (!productIds.length) return Promise.resolve([]);
-    return tx.query(
+    return updateReturning(
+      tx,
       `UPDATE reviews SET hidden_at = now()
         WHERE user_id = $1 AND product_id = ANY($2::uuid[]) AND hidden_at IS NULL
         RETURNING product_id, rating`,
