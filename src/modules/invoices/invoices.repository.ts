@@ -52,11 +52,15 @@ export class InvoicesRepository {
     return row;
   }
 
-  /** The credit note of a refund (with the number of the invoice it credits). */
-  async findCreditNote(runner: EntityManager, refundId: string): Promise<DocumentRow | undefined> {
+  /** The credit note of the order's refund (with the number of the invoice it credits). */
+  async findCreditNote(
+    runner: EntityManager,
+    refundId: string,
+    orderId?: string,
+  ): Promise<DocumentRow | undefined> {
     const [row] = await runner.query<DocumentRow[]>(
-      `SELECT ${DOCUMENT_COLUMNS} WHERE i.refund_id = $1`,
-      [refundId],
+      `SELECT ${DOCUMENT_COLUMNS} WHERE i.refund_id = $1 AND ($2::uuid IS NULL OR i.order_id = $2)`,
+      [refundId, orderId ?? null],
     );
     return row;
   }

@@ -72,7 +72,7 @@ export class InvoicesService {
     const result = await this.db.transaction(async (tx): Promise<Locked> => {
       const order = await this.lockOrder(tx, orderId);
       if (!order) throw new UnrecoverableJobError(`no such order ${orderId}`);
-      const existing = await this.findDocument(tx, orderId, 'invoice');
+      const existing = await this.invoices.findInvoice(tx, orderId);
       if (existing) return { order, document: existing, created: false };
       if (!order.was_paid) return { skipped: `order not paid (${order.status})` };
       const document = await this.allocate(tx, order, 'invoice', null, null);
@@ -99,12 +99,12 @@ export class InvoicesService {
     const result = await this.db.transaction(async (tx): Promise<Locked> => {
       const order = await this.lockOrder(tx, orderId);
       if (!order) throw new UnrecoverableJobError(`no such order ${orderId}`);
-      const existing = await this.findDocument(tx, refundId, 'refund');
+      const existing = await this.invoices.findCreditNote(tx, refundId, orderId);
       if (existing) return { order, document: existing, created: false };
       const refund = await this.payments.findRefund(tx, refundId);
       if (!refund || refund.orderId !== orderId) return { skipped: 'no such refund' };
       if (refund.status !== 'succeeded') return { skipped: `refund ${refund.status}` };
-      const credited = await this.findDocument(tx, orderId, 'invoice');
+      const credited = await this.invoices.findInvoice(tx, orderId);
       if (!credited) return { skipped: 'the invoice is gone' };
       const document = await this.allocate(tx, order, 'credit_note', credited, refund);
       return { order, document, created: true };
@@ -185,27 +185,6 @@ export class InvoicesService {
   /** The order with its lines, locked: jobs for the same order run one after the other. */
   private lockOrder(tx: EntityManager, orderId: string): Promise<InvoiceableOrder | undefined> {
     return this.orders.lockForInvoice(tx, orderId);
-  }
-
-  /** The order's invoice, or the credit note of a refund. */
-  private findDocument(
-    tx: EntityManager,
-    orderId: string,
-    kind: 'invoice',
-  ): Promise<DocumentRow | undefined>;
-  private async findDocument(
-    tx: EntityManager,
-    refundId: string,
-    kind: 'refund',
-  ): Promise<DocumentRow | undefined>;
-  private async findDocument(
-    tx: EntityManager,
-    id: string,
-    kind: 'invoice' | 'refund',
-  ): Promise<DocumentRow | undefined> {
-    return kind === 'invoice'
-      ? this.invoices.findInvoice(tx, id)
-      : this.invoices.findCreditNote(tx, id);
   }
 
   /**
