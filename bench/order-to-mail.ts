@@ -6,19 +6,21 @@ import { join } from 'node:path';
 import { SmtpSink } from '../test/support/smtp-sink';
 import { BenchResult, latencyPercentiles, markOutboxRelayed, ROOT } from './harness';
 import { createBuyers, fillCarts, OrdersBenchContext, stockedVariants, withDb } from './orders';
+import { payByWebhook, PlacedOrder } from './payments';
 
 const ORDERS = Number(process.env.BENCH_FLOW_ORDERS ?? 150);
 /** Checkouts per second, below one worker's capacity: the latency of an order, not a backlog. */
 const RATE = Number(process.env.BENCH_FLOW_RATE ?? 5);
 
 /**
- * Checkout commit → confirmation e-mail accepted by SMTP, through the real path: the API's
- * checkout writes the outbox row, one built worker (`dist/worker.js`, default concurrency)
- * relays it, issues the invoice PDF, queues and sends the e-mail with the PDF attached to a
- * loopback SMTP server. Latency per order = the message's arrival at the server minus the
- * order row's `created_at` (taken inside the checkout transaction, just before its commit).
- * Checkouts arrive at a steady `BENCH_FLOW_RATE` per second (default 5), below what one
- * worker sustains, so the figure is the pipeline's latency rather than a queue's length.
+ * Payment webhook → paid → confirmation e-mail accepted by SMTP, through the real path: each
+ * order is placed through the API's checkout and paid at once by a signed manual webhook; the
+ * webhook's transaction writes the invoice job to the outbox, one built worker
+ * (`dist/worker.js`, default concurrency) relays it, issues the invoice PDF, queues and sends
+ * the e-mail with the PDF attached to a loopback SMTP server. Latency per order = the
+ * confirmation's arrival at the server minus the moment the webhook was sent. Orders arrive at
+ * a steady `BENCH_FLOW_RATE` per second (default 5), below what one worker sustains, so the
+ * figure is the pipeline's latency rather than a queue's length.
  */
 export async function orderToMail(
   ctx: OrdersBenchContext & { env: Record<string, string> },
@@ -38,6 +40,7 @@ export async function orderToMail(
   });
   try {
     const orderIds: string[] = [];
+    const paidAt = new Map<string, number>();
     let errors = 0;
     const checkoutOf = async (buyer: (typeof buyers)[number]) => {
       const res = await fetch(`${ctx.baseUrl}/api/v1/checkout`, {
@@ -49,7 +52,14 @@ export async function orderToMail(
         },
         body: '{}',
       });
-      if (res.status === 201) orderIds.push(((await res.json()) as { id: string }).id);
+      if (res.status !== 201) {
+        errors++;
+        return;
+      }
+      // The money arrives at once (a signed bank notification): the clock starts here.
+      const order = (await res.json()) as PlacedOrder;
+      paidAt.set(order.id, Date.now());
+      if ((await payByWebhook(ctx.baseUrl, order)) === 200) orderIds.push(order.id);
       else errors++;
     };
     const started = Date.now();
@@ -62,28 +72,31 @@ export async function orderToMail(
     await Promise.all(inFlight);
     const expected = orderIds.length;
     const deadline = Date.now() + 300_000;
-    while (sink.messages.length < expected) {
-      if (Date.now() > deadline) throw new Error(`only ${sink.messages.length}/${expected} mails`);
+    // Each buyer also gets the "how to pay" message (no attachment); count confirmations.
+    const confirmations = () => sink.messages.filter((m) => m.parsed.attachments.length === 1);
+    while (confirmations().length < expected) {
+      if (Date.now() > deadline)
+        throw new Error(`only ${confirmations().length}/${expected} mails`);
       await new Promise((r) => setTimeout(r, 100));
     }
-    const seconds = (Math.max(...sink.messages.map((m) => m.receivedAt)) - started) / 1000;
-    const placedAt = await withDb(ctx, async (db) => {
-      const { rows } = await db.query<{ email: string; at: Date }>(
-        `SELECT u.email, o.created_at AS at FROM orders o JOIN users u ON u.id = o.user_id
+    const seconds = (Math.max(...confirmations().map((m) => m.receivedAt)) - started) / 1000;
+    const paidAtOf = await withDb(ctx, async (db) => {
+      const { rows } = await db.query<{ email: string; id: string }>(
+        `SELECT u.email, o.id FROM orders o JOIN users u ON u.id = o.user_id
           WHERE o.id = ANY($1::uuid[])`,
         [orderIds],
       );
-      return new Map(rows.map((r) => [r.email, r.at.getTime()]));
+      return new Map(rows.map((r) => [r.email, paidAt.get(r.id)!]));
     });
-    const latencies = sink.messages
-      .filter((m) => m.parsed.attachments.length === 1 && placedAt.has(m.to[0]))
-      .map((m) => m.receivedAt - placedAt.get(m.to[0])!);
+    const latencies = confirmations()
+      .filter((m) => paidAtOf.has(m.to[0]))
+      .map((m) => m.receivedAt - paidAtOf.get(m.to[0])!);
 
     if (latencies.length !== orderIds.length) {
       throw new Error(`${latencies.length} confirmations with a PDF for ${orderIds.length} orders`);
     }
     return {
-      scenario: `checkout commit → invoice → e-mail accepted, ${orderIds.length} orders at ${RATE}/s, 1 worker (latency ms)`,
+      scenario: `payment webhook → paid → invoice → e-mail accepted, ${orderIds.length} orders at ${RATE}/s, 1 worker (latency ms)`,
       connections: 1,
       durationSeconds: Math.round(seconds * 10) / 10,
       requestsPerSecond: Math.round((orderIds.length / seconds) * 10) / 10,

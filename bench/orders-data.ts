@@ -30,7 +30,7 @@ export async function ensureBenchOrders(
        o AS (
          INSERT INTO orders (number, user_id, status, currency, subtotal, tax, tax_rate_bps,
                              shipping, total, buyer_name, buyer_email, shipping_address)
-         SELECT 'SO-BENCH-' || lpad(nextval('order_number_seq')::text, 9, '0'), $1, 'placed',
+         SELECT 'SO-BENCH-' || lpad(nextval('order_number_seq')::text, 9, '0'), $1, 'paid',
                 'EUR', 0, 0, 0, 0, 0, $2, $3,
                 '{"line1":"1 Bench Road","city":"Berlin","postalCode":"10115","country":"DE"}'
            FROM generate_series(1, $4) g

@@ -11,6 +11,7 @@ import { mailScenario } from './mail-scenario';
 import { orderToMail } from './order-to-mail';
 import { cartAdd, cartRead, checkout, checkoutHotSku, OrdersBenchContext } from './orders';
 import { invoiceScenarios } from './invoices';
+import { BENCH_MANUAL_WEBHOOK_SECRET, webhookEvents } from './payments';
 
 /**
  * `npm run bench [-- scenario ...]`: builds the API, starts it as in production against the
@@ -96,8 +97,10 @@ const SCENARIOS: Record<
     });
   },
   mail: (baseUrl, ctx) => mailScenario(baseUrl, ctx.env),
-  // checkout commit → invoice → confirmation e-mail accepted by SMTP (bench/order-to-mail.ts)
+  // payment webhook → paid → invoice → confirmation e-mail accepted by SMTP (order-to-mail.ts)
   'order-to-mail': (_baseUrl, ctx) => orderToMail(ctx),
+  // signed payment webhooks, each paying an order (bench/payments.ts)
+  webhooks: (_baseUrl, ctx) => webhookEvents(ctx),
   baseline: (baseUrl) =>
     withBaseline(baseUrl, (url) =>
       load('baseline: bare Fastify + pg, /products?limit=20', { url: `${url}/products?limit=20` }),
@@ -170,6 +173,7 @@ function benchEnv(): Record<string, string> {
     LOG_LEVEL: 'warn',
     RUN_WORKERS: 'false',
     AUTH_RATE_LIMIT: '1000000',
+    PAYMENT_MANUAL_WEBHOOK_SECRET: BENCH_MANUAL_WEBHOOK_SECRET,
   };
 }
 

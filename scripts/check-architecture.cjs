@@ -27,6 +27,10 @@ const TABLE_OWNERS = {
   invoice_counters: 'src/modules/invoices',
   outbox: 'src/modules/queues',
   mail_log: 'src/modules/mail',
+  payments: 'src/modules/payments',
+  payment_events: 'src/modules/payments',
+  payment_receipts: 'src/modules/payments',
+  refunds: 'src/modules/payments',
 };
 
 const unitOf = (path) => {

@@ -14,6 +14,7 @@ import { InventoryModule } from './modules/inventory/inventory.module';
 import { OrdersModule } from './modules/orders/orders.module';
 import { ReviewsModule } from './modules/reviews/reviews.module';
 import { InvoicesModule } from './modules/invoices/invoices.module';
+import { PaymentsModule } from './modules/payments/payments.module';
 import { QueueDashboardModule } from './modules/queues/dashboard/queue-dashboard.module';
 import { ProcessorsModule } from './worker.module';
 
@@ -42,6 +43,7 @@ export class AppModule {
         ReviewsModule,
         CartModule,
         CheckoutModule,
+        PaymentsModule,
         InvoicesModule,
         QueueDashboardModule,
         ...(options.runWorkers ? [ProcessorsModule] : []),

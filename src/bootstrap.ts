@@ -30,7 +30,8 @@ export async function startApi(): Promise<NestFastifyApplication> {
   const app = await NestFactory.create<NestFastifyApplication>(
     AppModule.forRoot({ runWorkers: config.runWorkers }),
     createFastifyAdapter(config),
-    { bufferLogs: true },
+    // req.rawBody for webhook signatures (Nest parses JSON from a buffer anyway).
+    { bufferLogs: true, rawBody: true },
   );
   await configureApi(app, config);
   await app.listen(config.port, '0.0.0.0');

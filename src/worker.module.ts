@@ -3,6 +3,7 @@ import { CoreModule } from './core.module';
 import { MailProcessorsModule } from './modules/mail/mail-processors.module';
 import { InvoiceProcessorsModule } from './modules/invoices/invoice-processors.module';
 import { OutboxRelayModule } from './modules/queues/outbox-relay.module';
+import { PaymentProcessorsModule } from './modules/payments/payment-processors.module';
 
 /**
  * The queue processors, the outbox relay and the drain on shutdown. Registered only here: the
@@ -30,7 +31,13 @@ import { OutboxRelayModule } from './modules/queues/outbox-relay.module';
  *   transaction, never added to Bull directly.
  */
 @Module({
-  imports: [CoreModule, OutboxRelayModule, MailProcessorsModule, InvoiceProcessorsModule],
+  imports: [
+    CoreModule,
+    OutboxRelayModule,
+    MailProcessorsModule,
+    InvoiceProcessorsModule,
+    PaymentProcessorsModule,
+  ],
 })
 export class ProcessorsModule {}
 

@@ -35,7 +35,7 @@ interface Ctx {
   target(): Promise<TestUser>;
   /** Catalog rows owned by someone else (created on first use). */
   catalog(): Promise<CatalogFixture>;
-  /** A placed order of the target customer, holding the catalog variant (created on first use). */
+  /** An unpaid order of the target customer, holding the catalog variant (created on first use). */
   order(): Promise<{ id: string }>;
 }
 
@@ -208,7 +208,24 @@ const ROUTES: Record<string, RouteCase> = {
   'PATCH /admin/orders/:id/status': {
     access: only('admin'),
     params: async (ctx) => ({ id: (await ctx.order()).id }),
-    request: () => json({ status: 'paid' }),
+    request: () => json({ status: 'shipped' }),
+  },
+  'POST /admin/orders/:id/payments': {
+    access: only('admin'),
+    params: async (ctx) => ({ id: (await ctx.order()).id }),
+    request: () => json({ amount: 100, reference: 'MATRIX' }),
+  },
+  'POST /admin/orders/:id/refunds': {
+    access: only('admin'),
+    params: async (ctx) => ({ id: (await ctx.order()).id }),
+    request: () => json({ amount: 1, reason: 'Matrix' }),
+  },
+  // webhooks: no user; the provider's signature is checked instead (400 without one).
+  'POST /payments/stripe/webhook': { access: PUBLIC, request: () => json({}) },
+  'POST /payments/:provider/webhook': {
+    access: PUBLIC,
+    params: () => ({ provider: 'manual' }),
+    request: () => json({}),
   },
   // The matrix merchant has no shop: an empty list; an admin without shopId gets 400.
   'GET /merchant/orders': { access: only('merchant', 'admin') },
@@ -242,6 +259,10 @@ const ROUTES: Record<string, RouteCase> = {
   'GET /orders/:id/credit-note': {
     access: SIGNED_IN,
     params: () => ({ id: '00000000-0000-4000-8000-0000000000a1' }),
+  },
+  'GET /orders/:id/credit-notes/:number': {
+    access: SIGNED_IN,
+    params: () => ({ id: '00000000-0000-4000-8000-0000000000a1', number: 'CN-2026-000001' }),
   },
 };
 

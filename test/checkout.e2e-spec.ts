@@ -64,7 +64,7 @@ describe('checkout', () => {
       [orderIds],
     );
 
-  it('places the order: snapshot, integer totals, stock taken, history, one invoice job, cart emptied', async () => {
+  it('places the order awaiting payment: snapshot, integer totals, stock taken, history, the how-to-pay e-mail job and no invoice, cart emptied', async () => {
     const who = await buyer();
     const a = await variant(1234, 10, 'Snapshot A');
     const b = await variant(250, 5, 'Snapshot B');
@@ -79,7 +79,7 @@ describe('checkout', () => {
     // 2468 + 750 = 3218; tax 19 % = 611.42 → 611; shipping 499 under 5000
     expect(order).toMatchObject({
       number: expect.stringMatching(new RegExp(`^SO-${new Date().getUTCFullYear()}-\\d{6,}$`)),
-      status: 'placed',
+      status: 'awaiting_payment',
       subtotal: 3218,
       tax: 611,
       taxRateBps: 1900,
@@ -89,7 +89,24 @@ describe('checkout', () => {
       shippingAddress: ADDRESS,
       note: 'leave at the door',
       invoice: null,
+      creditNotes: [],
+      payment: {
+        provider: 'manual',
+        status: 'pending',
+        amount: 3218 + 611 + 499,
+        paidAmount: 0,
+        refundedAmount: 0,
+        currency: 'EUR',
+        reference: order.number,
+        bankAccount: expect.objectContaining({ iban: expect.any(String) }),
+        refunds: [],
+      },
     });
+    // The manual window (PAYMENT_TIMEOUT_MANUAL, 7 days by default) from now.
+    const due = new Date(order.paymentDueAt).getTime() - Date.now();
+    expect(due).toBeGreaterThan(7 * 86400_000 - 600_000);
+    expect(due).toBeLessThanOrEqual(7 * 86400_000);
+    expect(order.payment.expiresAt).toBe(order.paymentDueAt);
     expect(order.items).toEqual([
       expect.objectContaining({
         variantId: a,
@@ -122,7 +139,7 @@ describe('checkout', () => {
         `SELECT from_status, to_status, actor_id FROM order_status_history WHERE order_id = $1`,
         [order.id],
       ),
-    ).toEqual([{ from_status: null, to_status: 'placed', actor_id: who.id }]);
+    ).toEqual([{ from_status: null, to_status: 'awaiting_payment', actor_id: who.id }]);
     const [snapshot] = await db.query(`SELECT buyer_name, buyer_email FROM orders WHERE id = $1`, [
       order.id,
     ]);
@@ -130,11 +147,12 @@ describe('checkout', () => {
       buyer_name: expect.stringMatching(/^Buyer /),
       buyer_email: who.email,
     });
+    // The invoice (and its number) waits for the payment; the buyer is told how to pay.
     expect(await outboxFor([order.id])).toEqual([
       {
-        queue: 'invoices',
-        name: 'invoice',
-        job_id: `invoice.${order.id}`,
+        queue: 'mail',
+        name: 'payment-instructions',
+        job_id: `mail.payment-instructions.${order.id}`,
         payload: { orderId: order.id },
       },
     ]);

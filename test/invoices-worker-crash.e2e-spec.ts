@@ -71,7 +71,7 @@ describe('invoice jobs survive a worker killed with SIGKILL', () => {
   });
 
   it('re-runs the killed jobs: every order gets exactly one invoice and one file, no gap', async () => {
-    const { orders } = await insertOrdersOfNewBuyer(app, 20);
+    const { orders } = await insertOrdersOfNewBuyer(app, 20, 'paid');
     const ids = orders.map((o) => o.id);
     for (const id of ids) {
       await enqueue(queue, jobMessages.invoice(id));

@@ -14,6 +14,7 @@ import { ProcessorsModule } from '../src/worker.module';
 import { createMerchant, createProduct } from './support/catalog';
 import { expectGaplessNumbering, invoicesOf, pdfText } from './support/invoices';
 import { FixtureOrderStatus, insertOrder } from './support/orders-fixture';
+import { AdminPayments } from './support/payments';
 import { createTestApp } from './support/test-app';
 import { createUser, TestUser } from './support/users';
 
@@ -51,7 +52,8 @@ describe('invoices', () => {
   });
   afterAll(() => app.close());
 
-  const placeOrder = (status?: FixtureOrderStatus, user = buyer) =>
+  /** Fixture orders are paid unless said otherwise: only a paid order is invoiced. */
+  const placeOrder = (status: FixtureOrderStatus = 'paid', user = buyer) =>
     insertOrder(app, {
       userId: user.id,
       status,
@@ -131,15 +133,20 @@ describe('invoices', () => {
     expect(await invoicesOf(db, [order.id])).toHaveLength(1);
   });
 
-  it('does not invoice an order cancelled before its invoice, and completes the job', async () => {
-    const order = await placeOrder('cancelled');
+  it.each(['awaiting_payment', 'cancelled', 'expired'] as const)(
+    'does not invoice an order never paid (%s), takes no number, and completes the job',
+    async (status) => {
+      const order = await placeOrder(status);
 
-    const outcome = await invoices.issueInvoice(order.id);
+      const outcome = await invoices.issueInvoice(order.id);
 
-    expect(outcome).toEqual({ status: 'skipped', reason: 'order cancelled before invoicing' });
-    expect(await invoicesOf(db, [order.id])).toEqual([]);
-    expect(await confirmationRows(order.id)).toBe(0);
-  });
+      expect(outcome).toEqual({ status: 'skipped', reason: `order not paid (${status})` });
+      expect(await invoicesOf(db, [order.id])).toEqual([]);
+      expect(await confirmationRows(order.id)).toBe(0);
+      // No number was taken for it (every number taken belongs to an issued document).
+      await expectGaplessNumbering(db);
+    },
+  );
 
   it('50 orders whose jobs run concurrently (each twice) get 50 distinct, gapless numbers', async () => {
     const orders = [];
@@ -165,41 +172,57 @@ describe('invoices', () => {
     }
   });
 
-  it('gives a refunded order a credit note that references its invoice (issuing the invoice first)', async () => {
-    const order = await placeOrder('refunded');
-    const job = await enqueue(jobMessages.creditNote(order.id));
-    await job.finished();
+  it('gives each refund a credit note for its amount that references the invoice (issuing the invoice first)', async () => {
+    const order = await placeOrder('paid');
+    const refunds = new AdminPayments(app);
+    expect((await refunds.refund(order.id, { amount: 998, reason: 'Scratched' })).statusCode).toBe(
+      200,
+    );
+    expect((await refunds.refund(order.id, { reason: 'Returned' })).statusCode).toBe(200);
+    const [partial, rest] = await refunds.refundsOf(order.id);
+    expect([partial.amount, rest.amount]).toEqual([998, order.total - 998]);
+    for (const refund of [partial, rest]) {
+      await invoices.issueCreditNote(order.id, refund.id);
+      await invoices.issueCreditNote(order.id, refund.id);
+    }
 
     const [invoice] = await invoicesOf(db, [order.id], 'invoice');
     const creditNotes = await invoicesOf(db, [order.id], 'credit_note');
     expect(invoice).toBeDefined();
-    expect(creditNotes).toHaveLength(1);
-    const [note] = creditNotes;
-    expect(note.number).toMatch(new RegExp(`^CN-${note.year}-\\d{6}$`));
-    expect(note.credits_invoice_id).toBe(invoice.id);
-    expect(note.total).toBe(-order.total);
+    expect(creditNotes).toHaveLength(2);
+    for (const note of creditNotes) {
+      expect(note.number).toMatch(new RegExp(`^CN-${note.year}-\\d{6}$`));
+      expect(note.credits_invoice_id).toBe(invoice.id);
+    }
+    // What the credit notes take back adds up to the invoice: the order was charged 0.
+    expect(creditNotes.map((n) => n.total).sort((a, b) => b - a)).toEqual([
+      -998,
+      -(order.total - 998),
+    ]);
 
-    const text = await pdfText(await readFile(join(invoiceDir, note.file_path)));
+    const partialNote = creditNotes.find((n) => n.total === -998)!;
+    const text = await pdfText(await readFile(join(invoiceDir, partialNote.file_path)));
     for (const expected of [
       'Credit note',
-      `Credit note number: ${note.number}`,
+      `Credit note number: ${partialNote.number}`,
       `Credits invoice ${invoice.number}`,
       `Order: ${order.number}`,
-      '-€25.00',
-      '-€46.98',
+      'Refund: Scratched',
+      '-€9.98',
     ]) {
       expect(text).toContain(expected);
     }
-
-    await invoices.issueCreditNote(order.id);
-    expect(await invoicesOf(db, [order.id], 'credit_note')).toEqual(creditNotes);
     await expectGaplessNumbering(db);
-  });
+  }, 180_000);
 
-  it('issues no credit note for an order that is not refunded', async () => {
+  it('issues no credit note for a refund that has not succeeded or belongs to another order', async () => {
     const order = await placeOrder('paid');
-    const outcome = await invoices.issueCreditNote(order.id);
-    expect(outcome).toEqual({ status: 'skipped', reason: 'order is paid' });
+    const other = await placeOrder('paid');
+    const refunds = new AdminPayments(app);
+    await refunds.refund(other.id, { amount: 100, reason: 'Other' });
+    const [otherRefund] = await refunds.refundsOf(other.id);
+    const outcome = await invoices.issueCreditNote(order.id, otherRefund.id);
+    expect(outcome).toEqual({ status: 'skipped', reason: 'no such refund' });
     expect(await invoicesOf(db, [order.id], 'credit_note')).toEqual([]);
     expect(await invoicesOf(db, [order.id], 'invoice')).toHaveLength(1);
   });
@@ -219,7 +242,10 @@ describe('invoices', () => {
     await expect(unknown.finished()).rejects.toThrow(/unknown job name "no-such-job"/);
     expect((await queue.getJob('invoice.unknown-name'))?.attemptsMade).toBe(1);
 
-    const gone = jobMessages.creditNote('00000000-0000-4000-8000-000000000002');
+    const gone = jobMessages.creditNote(
+      '00000000-0000-4000-8000-000000000002',
+      '00000000-0000-4000-8000-000000000003',
+    );
     await enqueue(gone);
     const settled = await settledJob(queue, gone.jobId);
     expect(settled.failedReason).toBe('no such order 00000000-0000-4000-8000-000000000002');
@@ -269,15 +295,22 @@ describe('invoices', () => {
       expect(unknown.statusCode).toBe(404);
     });
 
-    it('serves a refunded order’s credit note, and 404 while there is none', async () => {
-      const order = await placeOrder('refunded');
+    it('serves a refunded order’s credit notes (latest, or by number), and 404 while there is none', async () => {
+      const order = await placeOrder('paid');
       expect((await get(`${order.id}/credit-note`, buyer)).statusCode).toBe(404);
-      await invoices.issueCreditNote(order.id);
+      const refunds = new AdminPayments(app);
+      await refunds.refund(order.id, { reason: 'Returned' });
+      const [refund] = await refunds.refundsOf(order.id);
+      await invoices.issueCreditNote(order.id, refund.id);
       const [note] = await invoicesOf(db, [order.id], 'credit_note');
       const res = await get(`${order.id}/credit-note`, buyer);
       expect(res.statusCode).toBe(200);
       expect(res.headers['content-disposition']).toBe(`attachment; filename="${note.number}.pdf"`);
       expect(res.rawPayload.subarray(0, 5).toString('latin1')).toBe('%PDF-');
+      const byNumber = await get(`${order.id}/credit-notes/${note.number}`, buyer);
+      expect(byNumber.statusCode).toBe(200);
+      expect(byNumber.rawPayload.equals(res.rawPayload)).toBe(true);
+      expect((await get(`${order.id}/credit-notes/CN-1999-000001`, buyer)).statusCode).toBe(404);
       expect((await get(`${order.id}/credit-note`, await createUser(app))).statusCode).toBe(404);
     });
   });

@@ -76,7 +76,9 @@ describe('mail over SMTP', () => {
     )[0];
 
   /** An order of `quantity` × a product at 10.00 for a new customer. */
-  async function order(options: { title?: string; quantity?: number; status?: 'shipped' } = {}) {
+  async function order(
+    options: { title?: string; quantity?: number; status?: 'shipped' | 'awaiting_payment' } = {},
+  ) {
     const customer = await createUser(app);
     const product = await createProduct(app, merchant, {
       title: options.title,
@@ -85,7 +87,8 @@ describe('mail over SMTP', () => {
     const placed = await insertOrder(app, {
       userId: customer.id,
       lines: [{ variantId: product.variants[0].id, quantity: options.quantity ?? 2 }],
-      status: options.status,
+      // Paid unless said otherwise: only a paid order has an invoice to send.
+      status: options.status ?? 'paid',
     });
     return { customer, product, order: placed };
   }
@@ -214,17 +217,17 @@ describe('mail over SMTP', () => {
     expect(login.statusCode).toBe(200);
   });
 
-  it('tells the buyer when an order is shipped, cancelled or refunded', async () => {
+  it('tells the buyer when an order is shipped, cancelled or expired', async () => {
     const expected = {
       shipped: 'is on its way',
       cancelled: 'has been cancelled',
-      refunded: 'has been refunded',
+      expired: 'has expired',
     } as const;
-    for (const status of ['shipped', 'cancelled', 'refunded'] as const) {
+    for (const status of ['shipped', 'cancelled', 'expired'] as const) {
       const { customer, order: placed } = await order({ quantity: 1 });
       const [history] = await db.query(
         `INSERT INTO order_status_history (order_id, from_status, to_status)
-         VALUES ($1, 'placed', $2) RETURNING id`,
+         VALUES ($1, 'paid', $2) RETURNING id`,
         [placed.id, status],
       );
       await enqueue(queue, jobMessages.orderStatus(placed.id, String(history.id), status));
@@ -394,7 +397,7 @@ describe('mail over SMTP', () => {
     const invalid = await settledJob(queue, 'mail.bad.1');
     expect(invalid.failedReason).toBe(
       'invalid payload: orderId must be a UUID; historyId must be a positive integer id as a ' +
-        'string; status must be one of shipped, cancelled, refunded',
+        'string; status must be one of shipped, cancelled, expired',
     );
     expect(invalid.attemptsMade).toBe(1);
     expect(await mailLog('mail.bad.1')).toBeUndefined();
@@ -403,9 +406,10 @@ describe('mail over SMTP', () => {
   it('escapes user text in the HTML part (a product title with a script tag)', async () => {
     const title = '<script>alert(1)</script> & "lamp"';
     const { customer, order: placed } = await order({ title, quantity: 1, status: 'shipped' });
-    const [history] = await db.query(`SELECT id FROM order_status_history WHERE order_id = $1`, [
-      placed.id,
-    ]);
+    const [history] = await db.query(
+      `SELECT id FROM order_status_history WHERE order_id = $1 ORDER BY id DESC LIMIT 1`,
+      [placed.id],
+    );
     await enqueue(queue, jobMessages.orderStatus(placed.id, String(history.id), 'shipped'));
     const { parsed } = await sink.waitFor(customer.email);
     const html = parsed.html as string;

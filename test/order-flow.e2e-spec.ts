@@ -13,9 +13,11 @@ import { jobMessages, QUEUES } from '../src/modules/queues/queue-names';
 import { AppModule } from '../src/app.module';
 import { InvoicesProcessor } from '../src/modules/invoices/invoices.processor';
 import { MailProcessor } from '../src/modules/mail/mail.processor';
+import { PaymentsProcessor } from '../src/modules/payments/payments.processor';
 import { OutboxRelay } from '../src/modules/queues/outbox-relay';
 import { ProcessorsModule } from '../src/worker.module';
 import { createMerchant, createProduct } from './support/catalog';
+import { AdminPayments } from './support/payments';
 import { pdfText } from './support/invoices';
 import { enqueue, eventually, settledJob } from './support/jobs';
 import { SmtpSink } from './support/smtp-sink';
@@ -23,11 +25,12 @@ import { createTestApp } from './support/test-app';
 import { createUser } from './support/users';
 
 /**
- * The whole path after a checkout, with nothing called by hand: the order's outbox row is
- * relayed onto Bull, the invoice processor issues the PDF, and the confirmation e-mail reaches
- * a real SMTP server with that PDF attached.
+ * The whole path after a checkout, with nothing called by hand: the buyer is told how to pay,
+ * an admin records the bank transfers through the API, the paid order's outbox row is relayed
+ * onto Bull, the invoice processor issues the PDF, and the confirmation e-mail reaches a real
+ * SMTP server with that PDF attached. Nothing is invoiced before the order is paid.
  */
-describe('checkout → invoice → confirmation e-mail', () => {
+describe('checkout → awaiting payment → paid → invoice → confirmation e-mail', () => {
   let app: NestFastifyApplication;
   let db: DataSource;
   let sink: SmtpSink;
@@ -80,17 +83,66 @@ describe('checkout → invoice → confirmation e-mail', () => {
     return { buyer, product, order: res.json() };
   }
 
-  it('issues the invoice and mails it with the right totals, once', async () => {
+  const CONFIRMED = /confirmed/;
+
+  it('tells the buyer how to pay, issues nothing until two partial payments add up, then invoices and mails it once', async () => {
     const { buyer, product, order } = await placeOrder('Walnut <em>serving</em> board', 1999, 2);
     // 2 × 19.99 = 39.98; tax 20 % = 8.00 (7.996 rounded); shipping 4.99 (under 50.00).
     expect(order).toMatchObject({ subtotal: 3998, tax: 800, shipping: 499, total: 5297 });
+    expect(order).toMatchObject({ status: 'awaiting_payment', invoice: null });
 
-    const message = await sink.waitFor(buyer.email, 30_000);
+    // Placement: the bank-transfer instructions (amount, reference, account), no invoice.
+    const howToPay = (await sink.waitFor(buyer.email, 30_000, /how to pay/)).parsed;
+    for (const part of [howToPay.html as string, howToPay.text!]) {
+      expect(part).toContain(formatMoney(5297, order.currency));
+      expect(part).toContain(order.number);
+      expect(part).toContain(order.payment.bankAccount.iban);
+    }
+    expect(howToPay.attachments).toHaveLength(0);
+
+    const payments = new AdminPayments(app);
+    const first = await payments.record(order.id, { amount: 2000, reference: 'Transfer 1' });
+    expect(first.statusCode).toBe(200);
+    expect(first.json()).toMatchObject({
+      status: 'awaiting_payment',
+      payment: { status: 'pending', paidAmount: 2000, amount: 5297 },
+      invoice: null,
+    });
+    // Still unpaid: no invoice, no number taken, no confirmation.
+    const invoiceOf = () =>
+      db.query(`SELECT number, file_path FROM invoices WHERE order_id = $1`, [order.id]);
+    await new Promise((r) => setTimeout(r, 500));
+    expect(await invoiceOf()).toEqual([]);
+    expect(
+      (
+        await app.inject({
+          method: 'GET',
+          url: `/api/v1/orders/${order.id}/invoice`,
+          headers: buyer.auth,
+        })
+      ).statusCode,
+    ).toBe(404);
+    expect(sink.to(buyer.email).filter((m) => CONFIRMED.test(m.parsed.subject ?? ''))).toEqual([]);
+
+    const second = await payments.record(order.id, {
+      amount: 3297,
+      reference: 'Transfer 2',
+      receivedAt: new Date(Date.now() - 3600_000).toISOString(),
+    });
+    expect(second.statusCode).toBe(200);
+    expect(second.json()).toMatchObject({
+      status: 'paid',
+      payment: { status: 'paid', paidAmount: 5297, attention: null },
+      paymentDueAt: null,
+    });
+    expect(second.json().history.map((h: { to: string }) => h.to)).toEqual([
+      'awaiting_payment',
+      'paid',
+    ]);
+
+    const message = await sink.waitFor(buyer.email, 30_000, CONFIRMED);
     const { parsed } = message;
-    const [invoice] = await db.query(
-      `SELECT number, file_path FROM invoices WHERE order_id = $1 AND kind = 'invoice'`,
-      [order.id],
-    );
+    const [invoice] = await invoiceOf();
     expect(invoice.number).toMatch(/^INV-\d{4}-\d{6}$/);
     expect(parsed.subject).toContain(order.number);
 
@@ -148,14 +200,22 @@ describe('checkout → invoice → confirmation e-mail', () => {
     );
     expect(logs).toEqual([{ template: 'order-confirmation', status: 'sent', attempts: 1 }]);
     await new Promise((r) => setTimeout(r, 300));
-    expect(sink.to(buyer.email)).toHaveLength(1);
+    // The how-to-pay message and the confirmation, once each.
+    expect(sink.to(buyer.email).map((m) => m.parsed.subject)).toEqual([
+      `Order ${order.number} received: how to pay`,
+      `Order ${order.number} confirmed`,
+    ]);
   });
 
-  it('mails each of several concurrent orders once, each with its own invoice', async () => {
+  it('mails each of several concurrent paid orders once, each with its own invoice', async () => {
     const placed = await Promise.all(
       Array.from({ length: 5 }, (_, i) => placeOrder(`Flow item ${i}`, 1000 + i, 1)),
     );
-    const messages = await Promise.all(placed.map((p) => sink.waitFor(p.buyer.email, 30_000)));
+    const payments = new AdminPayments(app);
+    await Promise.all(placed.map((p) => payments.payInFull(p.order.id)));
+    const messages = await Promise.all(
+      placed.map((p) => sink.waitFor(p.buyer.email, 30_000, CONFIRMED)),
+    );
     const numbers = messages.map((m) => m.parsed.attachments[0]?.filename);
     expect(new Set(numbers).size).toBe(5);
     for (const [i, m] of messages.entries()) {
@@ -167,13 +227,13 @@ describe('checkout → invoice → confirmation e-mail', () => {
 describe('where processors run', () => {
   it.each([
     [false, 'an API without RUN_WORKERS registers no processor and no relay'],
-    [true, 'an API with RUN_WORKERS runs the relay and both processors'],
+    [true, 'an API with RUN_WORKERS runs the relay and the processors'],
   ])('runWorkers %s: %s', async (runWorkers) => {
     const moduleRef = await Test.createTestingModule({
       imports: [AppModule.forRoot({ runWorkers })],
     }).compile();
     try {
-      for (const processor of [OutboxRelay, MailProcessor, InvoicesProcessor]) {
+      for (const processor of [OutboxRelay, MailProcessor, InvoicesProcessor, PaymentsProcessor]) {
         const lookup = () => moduleRef.get(processor, { strict: false });
         if (runWorkers) expect(lookup()).toBeInstanceOf(processor);
         else expect(lookup).toThrow();

@@ -41,7 +41,7 @@ describe('order tables, fixture and outbox writes', () => {
     expect(view).toMatchObject({
       id: order.id,
       number: order.number,
-      status: 'placed',
+      status: 'awaiting_payment',
       currency: 'EUR',
       total: 3499,
       invoice: null,
@@ -62,7 +62,7 @@ describe('order tables, fixture and outbox writes', () => {
     await outbox.add(db.manager, [jobMessages.invoice(orderId)]);
     await expect(
       db.transaction(async (tx) => {
-        await outbox.add(tx, [jobMessages.creditNote(orderId)]);
+        await outbox.add(tx, [jobMessages.creditNote(orderId, orderId)]);
         throw new Error('roll back');
       }),
     ).rejects.toThrow('roll back');

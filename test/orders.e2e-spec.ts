@@ -4,18 +4,21 @@ import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import { ORDER_EVENTS, OrderStatusChangedEvent } from '../src/modules/orders/order.events';
-import { canTransition } from '../src/modules/orders/order-status';
-import { ORDER_STATUSES, OrderStatus } from '../src/modules/orders/order-status';
+import { ORDER_STATUSES, ORDER_TRANSITIONS } from '../src/modules/orders/order-status';
 import { createMerchant, createProduct } from './support/catalog';
-import { insertOrder } from './support/orders-fixture';
+import { FixtureOrderStatus, insertOrder } from './support/orders-fixture';
+import { AdminPayments } from './support/payments';
 import { createTestApp } from './support/test-app';
 import { createUser, TestUser } from './support/users';
 
 type Product = { id: string; variants: { id: string; sku: string }[] };
 
 // The table itself is proven by src/modules/orders/order-status.spec.ts; here, that the API applies it.
-const TRANSITIONS = ORDER_STATUSES.flatMap((from) =>
-  ORDER_STATUSES.map((to) => [from, to, canTransition(from, to)] as const),
+// PATCH /admin/orders/:id/status makes the `staff` moves; `payment` ones are refused there.
+const TRANSITIONS = ORDER_STATUSES.filter(
+  (s): s is FixtureOrderStatus => s !== 'partially_refunded',
+).flatMap((from) =>
+  ORDER_STATUSES.map((to) => [from, to, ORDER_TRANSITIONS[from][to] === 'staff'] as const),
 );
 
 describe('orders', () => {
@@ -35,7 +38,7 @@ describe('orders', () => {
   /** An order of `user` for `quantity` of the variant, written as checkout would. */
   const place = (
     user: TestUser,
-    status: OrderStatus = 'placed',
+    status: FixtureOrderStatus = 'awaiting_payment',
     quantity = 1,
     variantId?: string,
   ) =>
@@ -123,14 +126,14 @@ describe('orders', () => {
 
     it('answers in the API order shape', async () => {
       const buyer = await createUser(app);
-      const order = await place(buyer, 'placed', 2);
+      const order = await place(buyer, 'awaiting_payment', 2);
       const res = await api(buyer, 'GET', '/orders');
       expect(res.json()).toEqual({
         items: [
           expect.objectContaining({
             id: order.id,
             number: order.number,
-            status: 'placed',
+            status: 'awaiting_payment',
             items: [
               expect.objectContaining({
                 variantId: product.variants[0].id,
@@ -169,9 +172,9 @@ describe('orders', () => {
         spy.mockRestore();
       }
       expect(counts[0]).toBe(counts[1]);
-      // The caller's session check, the page of ids, the read model.
-      expect(counts[0]).toBeGreaterThanOrEqual(2);
-      expect(counts[0]).toBeLessThanOrEqual(3);
+      // The caller's session check, the page of ids, the read model, the payments.
+      expect(counts[0]).toBeGreaterThanOrEqual(3);
+      expect(counts[0]).toBeLessThanOrEqual(4);
     });
 
     it('refuses a bad limit or cursor with a 400', async () => {
@@ -198,8 +201,8 @@ describe('orders', () => {
       expect(own.statusCode).toBe(200);
       expect(own.json()).toMatchObject({
         id: order.id,
-        status: 'placed',
-        history: [{ from: null, to: 'placed', by: 'buyer' }],
+        status: 'awaiting_payment',
+        history: [{ from: null, to: 'awaiting_payment', by: 'buyer' }],
       });
       expect(Date.parse(own.json().history[0].at)).not.toBeNaN();
 
@@ -256,7 +259,7 @@ describe('orders', () => {
           { variantId: otherProduct.variants[0].id, quantity: 3 },
         ],
       });
-      const onlyOther = await place(buyer, 'placed', 1, otherProduct.variants[0].id);
+      const onlyOther = await place(buyer, 'awaiting_payment', 1, otherProduct.variants[0].id);
 
       const mine = await api(shop, 'GET', '/merchant/orders?limit=100');
       expect(mine.statusCode).toBe(200);
@@ -314,6 +317,7 @@ describe('orders', () => {
       const buyer = await createUser(app);
       const order = await place(buyer, from, 2);
       const stockBefore = await stockOf(product.variants[0].id);
+      const steps = (await historyOf(order.id)).length;
 
       const res = await api(admin, 'PATCH', `/admin/orders/${order.id}/status`, { status: to });
 
@@ -323,40 +327,41 @@ describe('orders', () => {
         expect(res.statusCode).toBe(422);
         expect(res.headers['content-type']).toContain('application/problem+json');
         expect(res.json()).toMatchObject({ status: 422, from, to });
-        expect(res.json().detail).toContain(`from ${from} to ${to}`);
+        expect(res.json().detail).toMatch(
+          ORDER_TRANSITIONS[from][to] ? /through its payment/ : `from ${from} to ${to}`,
+        );
         expect(await statusOf(order.id)).toBe(from);
-        expect(history).toHaveLength(1);
+        expect(history).toHaveLength(steps);
         expect(jobs).toEqual([]);
         expect(await stockOf(product.variants[0].id)).toBe(stockBefore);
         return;
       }
       expect(res.statusCode).toBe(200);
-      expect(res.json()).toMatchObject({
-        id: order.id,
-        status: to,
-        history: [
-          { from: null, to: from },
-          { from, to, by: 'staff' },
-        ],
-      });
+      expect(res.json()).toMatchObject({ id: order.id, status: to });
+      expect(res.json().history.at(-1)).toMatchObject({ from, to, by: 'staff' });
+      expect(history).toHaveLength(steps + 1);
       expect(await statusOf(order.id)).toBe(to);
-      expect(history[1]).toEqual({ from_status: from, to_status: to, actor_id: admin.id });
+      expect(history.at(-1)).toEqual({ from_status: from, to_status: to, actor_id: admin.id });
       const [{ id: historyId }] = await db.query(
         `SELECT id FROM order_status_history WHERE order_id = $1 ORDER BY id DESC LIMIT 1`,
         [order.id],
       );
       const expectedJobs: string[] = [];
-      if (['shipped', 'cancelled', 'refunded'].includes(to)) {
+      if (['shipped', 'cancelled', 'expired'].includes(to)) {
         expectedJobs.push(`mail.order-status.${historyId}`);
       }
-      if (to === 'refunded') expectedJobs.push(`credit-note.${order.id}`);
       expect(jobs.map((j) => j.job_id)).toEqual(expectedJobs);
       if (expectedJobs.length) {
         expect(jobs[0].payload).toEqual({ orderId: order.id, historyId, status: to });
       }
-      // Only cancellation restocks; a refund does not.
+      // Only cancellation restocks.
       expect(await stockOf(product.variants[0].id)).toBe(
         stockBefore + (to === 'cancelled' ? 2 : 0),
+      );
+      // A paid order cancelled is refunded in full through its provider.
+      const refunds = await new AdminPayments(app, admin).refundsOf(order.id);
+      expect(refunds.map((r) => r.amount)).toEqual(
+        to === 'cancelled' && from === 'paid' ? [order.total] : [],
       );
     });
 
@@ -382,7 +387,7 @@ describe('orders', () => {
         status: 'paid',
       });
       expect(missing.statusCode).toBe(404);
-      expect(await statusOf(order.id)).toBe('placed');
+      expect(await statusOf(order.id)).toBe('awaiting_payment');
       expect(await historyOf(order.id)).toHaveLength(1);
       expect(await outboxOf(order.id)).toEqual([]);
     });
@@ -395,14 +400,20 @@ describe('orders', () => {
       try {
         const buyer = await createUser(app);
         const order = await place(buyer);
-        await api(admin, 'PATCH', `/admin/orders/${order.id}/status`, { status: 'paid' });
+        await new AdminPayments(app, admin).payInFull(order.id);
         await api(admin, 'PATCH', `/admin/orders/${order.id}/status`, { status: 'delivered' });
         const [row] = await db.query(
           `SELECT id FROM order_status_history WHERE order_id = $1 AND to_status = 'paid'`,
           [order.id],
         );
         expect(events.filter((e) => e.orderId === order.id)).toEqual([
-          { orderId: order.id, historyId: row.id, from: 'placed', to: 'paid', actorId: admin.id },
+          {
+            orderId: order.id,
+            historyId: row.id,
+            from: 'awaiting_payment',
+            to: 'paid',
+            actorId: admin.id,
+          },
         ]);
       } finally {
         emitter.off(ORDER_EVENTS.statusChanged, listener);
@@ -411,11 +422,11 @@ describe('orders', () => {
   });
 
   describe('cancellation', () => {
-    it('lets the owner cancel a placed order: stock back, history and e-mail job written', async () => {
+    it('lets the owner cancel an unpaid order: stock back, history and e-mail job written', async () => {
       const buyer = await createUser(app);
       const variantId = product.variants[0].id;
       const before = await stockOf(variantId);
-      const order = await place(buyer, 'placed', 4);
+      const order = await place(buyer, 'awaiting_payment', 4);
       expect(await stockOf(variantId)).toBe(before - 4);
 
       const res = await api(buyer, 'POST', `/orders/${order.id}/cancel`);
@@ -423,9 +434,10 @@ describe('orders', () => {
       expect(res.json()).toMatchObject({
         status: 'cancelled',
         history: [
-          { from: null, to: 'placed' },
-          { from: 'placed', to: 'cancelled', by: 'buyer' },
+          { from: null, to: 'awaiting_payment' },
+          { from: 'awaiting_payment', to: 'cancelled', by: 'buyer' },
         ],
+        payment: { status: 'cancelled', refunds: [] },
       });
       expect(await stockOf(variantId)).toBe(before);
       const movements = await db.query(
@@ -437,7 +449,7 @@ describe('orders', () => {
         { delta: 4, reason: 'cancellation', actor_id: buyer.id },
       ]);
       expect((await historyOf(order.id))[1]).toEqual({
-        from_status: 'placed',
+        from_status: 'awaiting_payment',
         to_status: 'cancelled',
         actor_id: buyer.id,
       });
@@ -455,7 +467,15 @@ describe('orders', () => {
 
       const byAdmin = await api(admin, 'POST', `/orders/${order.id}/cancel`);
       expect(byAdmin.statusCode).toBe(200);
-      expect(byAdmin.json().history[1]).toMatchObject({ from: 'paid', by: 'staff' });
+      expect(byAdmin.json().history.at(-1)).toMatchObject({ from: 'paid', by: 'staff' });
+      // The money goes back: a refund of everything, carried out by the payments queue.
+      expect(byAdmin.json().payment.refunds).toEqual([
+        expect.objectContaining({
+          amount: order.total,
+          status: 'pending',
+          reason: 'Order cancelled',
+        }),
+      ]);
 
       const shipped = await place(buyer, 'shipped');
       const late = await api(admin, 'POST', `/orders/${shipped.id}/cancel`);
@@ -468,14 +488,14 @@ describe('orders', () => {
       const stranger = await createUser(app);
       const order = await place(buyer);
       expect((await api(stranger, 'POST', `/orders/${order.id}/cancel`)).statusCode).toBe(404);
-      expect(await statusOf(order.id)).toBe('placed');
+      expect(await statusOf(order.id)).toBe('awaiting_payment');
     });
 
     it('restores stock exactly once under 10 parallel cancels', async () => {
       const own = await createProduct(app, shop, { variants: [{ price: 300, stock: 10 }] });
       const variantId = own.variants[0].id;
       const buyer = await createUser(app);
-      const order = await place(buyer, 'placed', 3, variantId);
+      const order = await place(buyer, 'awaiting_payment', 3, variantId);
       expect(await stockOf(variantId)).toBe(7);
 
       const results = await Promise.all(
@@ -499,7 +519,10 @@ describe('orders', () => {
         { delta: -3, reason: 'order' },
         { delta: 3, reason: 'cancellation' },
       ]);
-      expect((await historyOf(order.id)).map((h) => h.to_status)).toEqual(['placed', 'cancelled']);
+      expect((await historyOf(order.id)).map((h) => h.to_status)).toEqual([
+        'awaiting_payment',
+        'cancelled',
+      ]);
       expect(await outboxOf(order.id)).toHaveLength(1);
     });
 
@@ -508,11 +531,12 @@ describe('orders', () => {
       const variantId = own.variants[0].id;
       const buyer = await createUser(app);
       const orders = await Promise.all(
-        Array.from({ length: 5 }, () => place(buyer, 'placed', 2, variantId)),
+        Array.from({ length: 5 }, () => place(buyer, 'awaiting_payment', 2, variantId)),
       );
+      const payments = new AdminPayments(app, admin);
       await Promise.all(
         orders.flatMap((o) => [
-          api(admin, 'PATCH', `/admin/orders/${o.id}/status`, { status: 'paid' }),
+          payments.record(o.id, { amount: o.total, reference: 'RACE' }),
           api(buyer, 'POST', `/orders/${o.id}/cancel`),
         ]),
       );
@@ -520,9 +544,12 @@ describe('orders', () => {
       for (const o of orders) {
         const steps = (await historyOf(o.id)).map((h) => h.to_status);
         expect([
-          ['placed', 'paid'],
-          ['placed', 'cancelled'],
+          ['awaiting_payment', 'paid'],
+          ['awaiting_payment', 'cancelled'],
         ]).toContainEqual(steps);
+        const [payment] = await db.query(`SELECT status FROM payments WHERE order_id = $1`, [o.id]);
+        // Money that arrived after the cancel is kept on record for an admin to pay back.
+        expect(payment.status).toBe(steps[1] === 'paid' ? 'paid' : 'refund_required');
         if (steps[1] === 'cancelled') cancelled++;
       }
       expect(await stockOf(variantId)).toBe(50 - 2 * (orders.length - cancelled));
@@ -585,7 +612,7 @@ describe('orders', () => {
         buyer_email: `deleted-${buyer.id}@deleted.invalid`,
         shipping_address: { country: 'DE' },
         note: null,
-        status: 'placed',
+        status: 'awaiting_payment',
         total: order.total,
       });
       const [untouched] = await db.query(

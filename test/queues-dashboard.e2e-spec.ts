@@ -59,7 +59,7 @@ describe('the queue dashboard and queue metrics', () => {
           .json()
           .queues.map((q: { name: string }) => q.name)
           .sort(),
-      ).toEqual(['invoices', 'mail']);
+      ).toEqual(['invoices', 'mail', 'payments']);
     });
 
     it.each(BOARD_URLS)('answers 401 problem+json to an anonymous caller (%s)', async (url) => {

@@ -34,7 +34,7 @@ describe('configuration', () => {
   });
 
   it('consumes every queue unless WORKER_QUEUES names some', () => {
-    expect(loadQueueConfig({}).workerQueues).toEqual(['invoices', 'mail']);
+    expect(loadQueueConfig({}).workerQueues).toEqual(['invoices', 'mail', 'payments']);
     expect(loadQueueConfig({ WORKER_QUEUES: 'mail,mail' }).workerQueues).toEqual(['mail']);
   });
 

@@ -5,6 +5,7 @@ import { cartConfig } from './cart.config';
 import { catalogConfig } from './catalog.config';
 import { databaseConfig } from './database.config';
 import { mailConfig } from './mail.config';
+import { paymentConfig } from './payment.config';
 import { metricsConfig } from './metrics.config';
 import { queueConfig } from './queue.config';
 import { redisConfig } from './redis.config';
@@ -18,6 +19,7 @@ export { CartConfig } from './cart.config';
 export { CatalogConfig } from './catalog.config';
 export { DatabaseConfig } from './database.config';
 export { MailConfig } from './mail.config';
+export { PaymentConfig } from './payment.config';
 export { MetricsConfig } from './metrics.config';
 export { QueueConfig } from './queue.config';
 export { RedisConfig } from './redis.config';
@@ -33,6 +35,7 @@ export const allConfigs = [
   catalogConfig,
   databaseConfig,
   mailConfig,
+  paymentConfig,
   metricsConfig,
   queueConfig,
   redisConfig,
@@ -48,6 +51,7 @@ export {
   catalogConfig,
   databaseConfig,
   mailConfig,
+  paymentConfig,
   metricsConfig,
   queueConfig,
   redisConfig,

@@ -2,6 +2,7 @@
 export const QUEUES = {
   invoices: 'invoices',
   mail: 'mail',
+  payments: 'payments',
 } as const;
 
 export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];

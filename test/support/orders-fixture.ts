@@ -2,11 +2,32 @@ import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DataSource } from 'typeorm';
 import { storeConfig, StoreConfig } from '../../src/config';
 import { InventoryService } from '../../src/modules/inventory/inventory.service';
+import type { OrderStatus } from '../../src/modules/orders/order-status';
 import { createMerchant, createProduct } from './catalog';
 import { createUser, TestUser } from './users';
 
-export type FixtureOrderStatus =
-  'placed' | 'paid' | 'shipped' | 'delivered' | 'cancelled' | 'refunded';
+export type FixtureOrderStatus = Exclude<OrderStatus, 'partially_refunded'>;
+
+/** The statuses an order went through to reach each fixture status (history rows). */
+const PATHS: Record<FixtureOrderStatus, OrderStatus[]> = {
+  awaiting_payment: ['awaiting_payment'],
+  paid: ['awaiting_payment', 'paid'],
+  shipped: ['awaiting_payment', 'paid', 'shipped'],
+  delivered: ['awaiting_payment', 'paid', 'shipped', 'delivered'],
+  cancelled: ['awaiting_payment', 'cancelled'],
+  expired: ['awaiting_payment', 'expired'],
+  refunded: ['awaiting_payment', 'paid', 'refunded'],
+};
+
+const PAYMENT_STATUS: Record<FixtureOrderStatus, string> = {
+  awaiting_payment: 'pending',
+  paid: 'paid',
+  shipped: 'paid',
+  delivered: 'paid',
+  cancelled: 'cancelled',
+  expired: 'expired',
+  refunded: 'refunded',
+};
 
 export interface FixtureOrderInput {
   userId: string;
@@ -15,9 +36,10 @@ export interface FixtureOrderInput {
 }
 
 /**
- * Writes an order straight into the tables, as checkout leaves it (stock taken through the
- * inventory, lines snapshotted, totals from the store config, one history row), for suites
- * that need orders to exist without going through the cart. It writes no outbox row.
+ * Writes an order straight into the tables, as checkout and its payment leave it (stock taken
+ * through the inventory, lines snapshotted, totals from the store config, a manual payment
+ * matching the status, the history rows of the way there), for suites that need orders to
+ * exist without going through the cart. It writes no outbox row (so no invoice is issued).
  */
 export async function insertOrder(
   app: NestFastifyApplication,
@@ -52,7 +74,8 @@ export async function insertOrder(
     const [{ number }] = await tx.query(
       `SELECT 'SO-' || extract(year FROM now())::int || '-' || lpad(nextval('order_number_seq')::text, 6, '0') AS number`,
     );
-    const status = input.status ?? 'placed';
+    const status = input.status ?? 'awaiting_payment';
+    const total = subtotal + tax + shipping;
     const [order] = await tx.query(
       `INSERT INTO orders (number, user_id, status, currency, subtotal, tax, tax_rate_bps, shipping,
                            total, buyer_name, buyer_email, shipping_address)
@@ -109,12 +132,31 @@ export async function insertOrder(
         ],
       );
     }
+    const path = PATHS[status];
+    for (const [i, to] of path.entries()) {
+      await tx.query(
+        `INSERT INTO order_status_history (order_id, from_status, to_status, actor_id)
+         VALUES ($1, $2, $3, $4)`,
+        [order.id, i ? path[i - 1] : null, to, input.userId],
+      );
+    }
+    const paid = path.includes('paid');
     await tx.query(
-      `INSERT INTO order_status_history (order_id, from_status, to_status, actor_id)
-       VALUES ($1, NULL, $2, $3)`,
-      [order.id, status, input.userId],
+      `INSERT INTO payments (order_id, provider, status, amount, paid_amount, refunded_amount,
+                             currency, provider_reference, expires_at, paid_at)
+       VALUES ($1, 'manual', $2, $3, $4, $5, $6, $7, now() + interval '7 days', $8)`,
+      [
+        order.id,
+        PAYMENT_STATUS[status],
+        total,
+        paid ? total : 0,
+        status === 'refunded' ? total : 0,
+        store.currency,
+        number,
+        paid ? new Date() : null,
+      ],
     );
-    return { id: order.id as string, number: number as string, total: subtotal + tax + shipping };
+    return { id: order.id as string, number: number as string, total };
   });
 }
 
@@ -125,6 +167,7 @@ export async function insertOrder(
 export async function insertOrdersOfNewBuyer(
   app: NestFastifyApplication,
   count: number,
+  status?: FixtureOrderStatus,
 ): Promise<{ buyer: TestUser; orders: { id: string; number: string; total: number }[] }> {
   const merchant = await createMerchant(app);
   const product = await createProduct(app, merchant, {
@@ -137,6 +180,7 @@ export async function insertOrdersOfNewBuyer(
       await insertOrder(app, {
         userId: buyer.id,
         lines: [{ variantId: product.variants[0].id as string, quantity: 1 + (i % 3) }],
+        ...(status ? { status } : {}),
       }),
     );
   }

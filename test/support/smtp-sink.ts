@@ -114,14 +114,19 @@ export class SmtpSink {
     return this.messages.filter((m) => m.to.includes(address.toLowerCase()));
   }
 
-  /** Resolves when a message for `address` has arrived (rejects after `timeoutMs`). */
-  async waitFor(address: string, timeoutMs = 20_000): Promise<SinkMessage> {
+  /**
+   * Resolves when a message for `address` (whose subject matches `subject`, when given) has
+   * arrived (rejects after `timeoutMs`).
+   */
+  async waitFor(address: string, timeoutMs = 20_000, subject?: RegExp): Promise<SinkMessage> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      const found = this.to(address)[0];
+      const found = this.to(address).find((m) => !subject || subject.test(m.parsed.subject ?? ''));
       if (found) return found;
       const left = deadline - Date.now();
-      if (left <= 0) throw new Error(`No message for ${address} within ${timeoutMs} ms`);
+      if (left <= 0) {
+        throw new Error(`No message for ${address} ${subject ?? ''} within ${timeoutMs} ms`);
+      }
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, Math.min(left, 500));
         this.waiters.push(() => {

@@ -25,7 +25,7 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<NestF
   const config = moduleRef.get<AppConfig>(appConfig.KEY);
   const app = moduleRef.createNestApplication<NestFastifyApplication>(
     createFastifyAdapter(config),
-    { bufferLogs: true },
+    { bufferLogs: true, rawBody: true },
   );
   await configureApi(app, config);
   await app.init();

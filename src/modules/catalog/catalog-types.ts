@@ -3,5 +3,5 @@ export const PRODUCT_STATUSES = ['draft', 'published', 'archived'] as const;
 export type ProductStatus = (typeof PRODUCT_STATUSES)[number];
 
 /** Why a stock movement happened (`stock_movements.reason`). */
-export const STOCK_REASONS = ['order', 'cancellation', 'adjustment', 'return'] as const;
+export const STOCK_REASONS = ['order', 'cancellation', 'expiry', 'adjustment', 'return'] as const;
 export type StockReason = (typeof STOCK_REASONS)[number];

@@ -194,4 +194,13 @@ export class ProductsRepository {
       [productId, rating],
     );
   }
+
+  /** Takes a hidden review's rating back out of the product's sum and count (caller's tx). */
+  async removeRating(tx: EntityManager, productId: string, rating: number): Promise<void> {
+    await tx.query(
+      `UPDATE products SET rating_sum = rating_sum - $2, rating_count = rating_count - 1
+        WHERE id = $1`,
+      [productId, rating],
+    );
+  }
 }

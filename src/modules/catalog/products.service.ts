@@ -145,6 +145,10 @@ export class ProductsService {
     await this.products.addRating(tx, productId, rating);
   }
 
+  async removeRating(tx: EntityManager, productId: string, rating: number): Promise<void> {
+    await this.products.removeRating(tx, productId, rating);
+  }
+
   async get(actor: Actor | undefined, idOrSlug: string): Promise<ProductResponse> {
     // Anonymous readers see published products only: their answer is the same for everyone.
     const product = actor

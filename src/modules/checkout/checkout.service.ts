@@ -10,8 +10,9 @@ import { CheckoutLine, VariantsRepository } from '../catalog/variants.repository
 import { InventoryService } from '../inventory/inventory.service';
 import type { OrderView } from '../orders/order-view';
 import { OrdersRepository } from '../orders/orders.repository';
-import { jobMessages } from '../queues/queue-names';
-import { OutboxService } from '../queues/outbox.service';
+import { OrdersService } from '../orders/orders.service';
+import { PaymentProvider } from '../payments/payment-provider';
+import { PaymentsService, PendingStart } from '../payments/payments.service';
 import { CheckoutRequestsRepository } from './checkout-requests.repository';
 import { CheckoutDto } from './dto/checkout.dto';
 import { IDEMPOTENCY_KEY_TTL_HOURS, parseIdempotencyKey, requestHash } from './idempotency';
@@ -22,6 +23,8 @@ export interface CheckoutResult {
   /** true when the key was already used with this body: `order` is the first one. */
   replayed: boolean;
 }
+
+type Placed = CheckoutResult & { start?: PendingStart };
 
 export interface UnavailableLine {
   variantId: string;
@@ -35,7 +38,7 @@ const PRUNE_EVERY = 100;
  * Turns the signed-in user's cart into an order in one transaction: the Idempotency-Key is
  * claimed first (duplicates wait on it, then replay the first order), the variants are checked
  * and snapshotted (catalog), the order, its lines and its first status are written (orders),
- * its invoice job too (outbox), and stock is taken last through the inventory (locked in id
+ * its payment (pending; the invoice comes with the payment), and stock is taken last through the inventory (locked in id
  * order: no oversell, no deadlock, and a hot variant stays locked only until the commit). The
  * buyer's name, e-mail and address are the ones the request's sign-in check read. The cart is
  * emptied of what was ordered after the commit.
@@ -53,7 +56,8 @@ export class CheckoutService {
     private readonly variants: VariantsRepository,
     private readonly cart: CartService,
     private readonly inventory: InventoryService,
-    private readonly outbox: OutboxService,
+    private readonly payments: PaymentsService,
+    private readonly views: OrdersService,
   ) {}
 
   async checkout(
@@ -63,15 +67,17 @@ export class CheckoutService {
   ): Promise<CheckoutResult> {
     const key = parseIdempotencyKey(idempotencyKey);
     const hash = requestHash(input);
+    // An unknown or disabled payment method is refused before anything happens (400).
+    const provider = this.payments.providerFor(input.paymentMethod);
     const cartLines = await this.cart.linesOf(actor.id);
     if (!cartLines.length) {
       // A retry after success finds the cart emptied: the key answers it first.
       const replay = await this.replay(this.db.manager, actor.id, key, hash);
-      if (replay) return replay;
+      if (replay) return this.withPayment(replay);
       throw new UnprocessableError('Your cart is empty.');
     }
 
-    const result = await this.db.transaction(async (tx) => {
+    const result = await this.db.transaction(async (tx): Promise<Placed> => {
       const orderId = randomUUID();
       const claimed = await this.requests.claim(tx, {
         userId: actor.id,
@@ -82,16 +88,34 @@ export class CheckoutService {
       });
       if (!claimed) return (await this.replay(tx, actor.id, key, hash))!;
       const lines = await this.variants.checkoutLines(tx, cartLines);
-      return { order: await this.placeOrder(tx, actor, orderId, input, lines), replayed: false };
+      return {
+        ...(await this.placeOrder(tx, actor, orderId, input, lines, provider)),
+        replayed: false,
+      };
     });
-    if (result.replayed) return result;
+    if (result.replayed) return this.withPayment(result);
 
     this.pruneExpiredKeysNow();
     await this.cart.takeOrdered(actor.id, cartLines).catch((error: Error) =>
       // The order stands; a cart left full is an annoyance, not a failure.
       this.logger.warn(`could not empty the cart of user ${actor.id}: ${error.message}`),
     );
-    return result;
+    // The provider is called after the commit (never with stock locked); a failure here is a
+    // 503 and the same key starts the payment again.
+    if (result.start) await this.payments.begin(result.start);
+    const [order] = await this.views.withPayments([result.order]);
+    return { order, replayed: false };
+  }
+
+  /** A replayed order with its payment, started now if its first start did not finish. */
+  private async withPayment(result: CheckoutResult): Promise<CheckoutResult> {
+    const { order } = result;
+    if (order.status === 'awaiting_payment') {
+      const email = await this.orders.buyerEmailOf(order.id);
+      await this.payments.ensureStarted(order.id, email ?? '', order.number);
+    }
+    const [withPayment] = await this.views.withPayments([order]);
+    return { order: withPayment, replayed: true };
   }
 
   private async placeOrder(
@@ -100,7 +124,8 @@ export class CheckoutService {
     orderId: string,
     input: CheckoutDto,
     lines: CheckoutLine[],
-  ): Promise<OrderView> {
+    provider: PaymentProvider,
+  ): Promise<{ order: OrderView; start: PendingStart }> {
     const unavailable = lines.flatMap((l): UnavailableLine[] => {
       if (!l.exists) return [{ variantId: l.variantId, reason: 'deleted' }];
       if (l.archived) return [{ variantId: l.variantId, reason: 'archived' }];
@@ -155,7 +180,14 @@ export class CheckoutService {
         quantity: l.quantity,
       })),
     });
-    await this.outbox.add(tx, [jobMessages.invoice(orderId)]);
+    // Its payment, pending, and the "how to pay" e-mail (no invoice: that comes with payment).
+    const start = await this.payments.create(tx, provider, {
+      id: orderId,
+      number: order.number,
+      total: order.total,
+      currency: order.currency,
+      buyerEmail: actor.email,
+    });
     // Stock last, so that the variants stay locked for the shortest time. Throws
     // InsufficientStockError (409, shortLines): everything above rolls back with it.
     await this.inventory.apply(
@@ -168,7 +200,7 @@ export class CheckoutService {
         orderId,
       })),
     );
-    return order;
+    return { order, start };
   }
 
   /** The first order of a live key used with the same body; 409 with another body. */

@@ -27,6 +27,8 @@ export interface InvoiceDocumentInput {
   issuedAt: Date;
   /** The invoice a credit note cancels (credit notes only). */
   creditsInvoiceNumber?: string;
+  /** Credit notes: the refund they document (a part of the total, or all of it). */
+  refund?: { amount: number; reason: string };
   order: {
     number: string;
     placedAt: Date;
@@ -83,7 +85,8 @@ export function buildInvoiceDocument(
   input: InvoiceDocumentInput,
   seller: InvoiceSeller,
 ): TDocumentDefinitions {
-  const { order } = input;
+  const partial = input.kind === 'credit_note' && !!input.refund;
+  const order = partial ? partialCredit(input.order, input.refund!) : input.order;
   const credit = input.kind === 'credit_note';
   const sign = credit ? -1 : 1;
   const money = (minor: number) => formatMoney(sign * minor, order.currency);
@@ -209,9 +212,45 @@ export function buildInvoiceDocument(
       {
         margin: [0, 24, 0, 0],
         style: 'party',
-        text: credit
-          ? `This credit note cancels invoice ${input.creditsInvoiceNumber ?? ''} in full. Amounts in ${order.currency}.`
-          : `Amounts in ${order.currency}. Thank you for your order.`,
+        text: !credit
+          ? `Amounts in ${order.currency}. Thank you for your order.`
+          : order.total === input.order.total
+            ? `This credit note cancels invoice ${input.creditsInvoiceNumber ?? ''} in full${
+                input.refund ? ` (${input.refund.reason})` : ''
+              }. Amounts in ${order.currency}.`
+            : `This credit note credits part of invoice ${input.creditsInvoiceNumber ?? ''}` +
+              ` (${input.refund?.reason ?? 'refund'}). Amounts in ${order.currency}.`,
+      },
+    ],
+  };
+}
+
+/**
+ * The order as a credit note for `refund.amount` shows it: the whole order when the refund is
+ * all of it, else one refund line whose amount includes VAT at the order's rate (the VAT part
+ * rounded half up, as on the invoice).
+ */
+export function partialCredit(
+  order: InvoiceDocumentInput['order'],
+  refund: { amount: number; reason: string },
+): InvoiceDocumentInput['order'] {
+  if (refund.amount === order.total) return order;
+  const tax = Math.round((refund.amount * order.taxRateBps) / (10_000 + order.taxRateBps));
+  const net = refund.amount - tax;
+  return {
+    ...order,
+    subtotal: net,
+    tax,
+    shipping: 0,
+    total: refund.amount,
+    lines: [
+      {
+        sku: 'REFUND',
+        title: `Refund: ${refund.reason}`,
+        options: {},
+        unitPrice: net,
+        quantity: 1,
+        lineTotal: net,
       },
     ],
   };

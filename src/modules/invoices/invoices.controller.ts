@@ -51,8 +51,8 @@ export class InvoicesController {
   @Get(':id/invoice')
   @pdfDownload(
     'Download the order’s invoice (PDF)',
-    'For the order’s owner and admins. The invoice is issued by a worker shortly after ' +
-      'checkout: until then the answer is 404.',
+    'For the order’s owner and admins. The invoice is issued by a worker shortly after the ' +
+      'order is paid: until then (and for an order never paid) the answer is 404.',
     'No such order (or not yours), or its invoice is not issued yet',
   )
   async invoice(
@@ -64,8 +64,9 @@ export class InvoicesController {
 
   @Get(':id/credit-note')
   @pdfDownload(
-    'Download the credit note of a refunded order (PDF)',
-    'For the order’s owner and admins. Issued by a worker after the refund: until then 404.',
+    'Download the latest credit note of a refunded order (PDF)',
+    'For the order’s owner and admins. Each refund gets its own credit note, issued by a ' +
+      'worker after the refund (404 until then); `creditNotes` in the order lists them all.',
     'No such order (or not yours), or no credit note issued',
   )
   async creditNote(
@@ -73,5 +74,19 @@ export class InvoicesController {
     @Param('id', ParseUUIDPipe) id: string,
   ): Promise<StreamableFile> {
     return download(await this.invoices.findFile(actor, id, 'credit_note'));
+  }
+
+  @Get(':id/credit-notes/:number')
+  @pdfDownload(
+    'Download one credit note of an order by its number (PDF)',
+    'For the order’s owner and admins; the numbers are in the order’s `creditNotes`.',
+    'No such order (or not yours), or no such credit note of it',
+  )
+  async creditNoteByNumber(
+    @CurrentUser() actor: Actor,
+    @Param('id', ParseUUIDPipe) id: string,
+    @Param('number') number: string,
+  ): Promise<StreamableFile> {
+    return download(await this.invoices.findFile(actor, id, 'credit_note', number));
   }
 }

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { OrdersModule } from '../orders/orders.module';
+import { PaymentsModule } from '../payments/payments.module';
 import { InvoicesController } from './invoices.controller';
 import { InvoicesRepository } from './invoices.repository';
 import { InvoicesService } from './invoices.service';
@@ -8,10 +9,10 @@ import { PdfRenderer } from './pdf-renderer';
 /**
  * Invoices and credit notes: issuing (the processors call it), the download routes, the
  * confirmation e-mail's attachment. Owns `invoices` and `invoice_counters`; reads orders
- * through OrdersRepository. Exports InvoicesService.
+ * through OrdersRepository, refunds through PaymentsRepository. Exports InvoicesService.
  */
 @Module({
-  imports: [OrdersModule],
+  imports: [OrdersModule, PaymentsModule],
   controllers: [InvoicesController],
   providers: [InvoicesRepository, InvoicesService, PdfRenderer],
   exports: [InvoicesService],

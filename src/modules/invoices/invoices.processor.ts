@@ -16,7 +16,7 @@ export class InvoicesProcessor implements OnModuleInit, OnApplicationBootstrap {
 
   readonly handlers: QueueHandlers<typeof QUEUES.invoices> = {
     invoice: ({ orderId }) => this.invoices.issueInvoice(orderId),
-    'credit-note': ({ orderId }) => this.invoices.issueCreditNote(orderId),
+    'credit-note': ({ orderId, refundId }) => this.invoices.issueCreditNote(orderId, refundId),
   };
 
   constructor(

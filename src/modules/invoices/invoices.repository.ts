@@ -9,6 +9,7 @@ export interface DocumentRow {
   kind: InvoiceKind;
   number: string;
   credits_number: string | null;
+  refund_id: string | null;
   file_path: string;
   issued_at: Date;
 }
@@ -19,6 +20,7 @@ export interface NewDocument {
   kind: InvoiceKind;
   prefix: string;
   creditsInvoiceId: string | null;
+  refundId: string | null;
   currency: string;
   total: number;
 }
@@ -32,29 +34,53 @@ export interface NumberedDocument {
   issued_at: Date;
 }
 
+const DOCUMENT_COLUMNS = `i.id, i.kind, i.number, c.number AS credits_number, i.refund_id,
+  i.file_path, i.issued_at
+  FROM invoices i LEFT JOIN invoices c ON c.id = i.credits_invoice_id`;
+
 /** Every statement on `invoices` and `invoice_counters`. */
 @Injectable()
 export class InvoicesRepository {
   constructor(@InjectDataSource() private readonly db: DataSource) {}
 
-  /** The order's document of `kind` (with the number of the invoice a credit note cancels). */
-  async find(
-    runner: EntityManager,
-    orderId: string,
-    kind: InvoiceKind,
-  ): Promise<DocumentRow | undefined> {
+  /** The order's invoice (with nothing credited), in the caller's transaction. */
+  async findInvoice(runner: EntityManager, orderId: string): Promise<DocumentRow | undefined> {
     const [row] = await runner.query<DocumentRow[]>(
-      `SELECT i.id, i.kind, i.number, c.number AS credits_number, i.file_path, i.issued_at
-         FROM invoices i LEFT JOIN invoices c ON c.id = i.credits_invoice_id
-        WHERE i.order_id = $1 AND i.kind = $2`,
-      [orderId, kind],
+      `SELECT ${DOCUMENT_COLUMNS} WHERE i.order_id = $1 AND i.kind = 'invoice'`,
+      [orderId],
     );
     return row;
   }
 
-  /** The order's document of `kind` outside a transaction (downloads, mail attachments). */
-  findIssued(orderId: string, kind: InvoiceKind): Promise<DocumentRow | undefined> {
-    return this.find(this.db.manager, orderId, kind);
+  /** The credit note of the order's refund (with the number of the invoice it credits). */
+  async findCreditNote(
+    runner: EntityManager,
+    refundId: string,
+    orderId?: string,
+  ): Promise<DocumentRow | undefined> {
+    const [row] = await runner.query<DocumentRow[]>(
+      `SELECT ${DOCUMENT_COLUMNS} WHERE i.refund_id = $1 AND ($2::uuid IS NULL OR i.order_id = $2)`,
+      [refundId, orderId ?? null],
+    );
+    return row;
+  }
+
+  /**
+   * The order's document of `kind` outside a transaction (downloads, mail attachments): a
+   * credit note by its number, or the order's latest one.
+   */
+  async findIssued(
+    orderId: string,
+    kind: InvoiceKind,
+    number?: string,
+  ): Promise<DocumentRow | undefined> {
+    const [row] = await this.db.query<DocumentRow[]>(
+      `SELECT ${DOCUMENT_COLUMNS}
+        WHERE i.order_id = $1 AND i.kind = $2 AND ($3::text IS NULL OR i.number = $3)
+        ORDER BY i.issued_at DESC, i.number DESC LIMIT 1`,
+      [orderId, kind, number ?? null],
+    );
+    return row;
   }
 
   /**
@@ -76,11 +102,12 @@ export class InvoicesRepository {
            FROM c
        )
        INSERT INTO invoices (order_id, kind, year, sequence, number, credits_invoice_id, currency,
-                             total, file_path)
-       SELECT $1, $2, n.year, n.last_number, n.number, $4, $5, $6, n.year || '/' || n.number || '.pdf'
+                             total, file_path, refund_id)
+       SELECT $1, $2, n.year, n.last_number, n.number, $4, $5, $6, n.year || '/' || n.number || '.pdf',
+              $7
          FROM n
        RETURNING id, year, sequence, number, file_path, issued_at`,
-      [d.orderId, d.kind, d.prefix, d.creditsInvoiceId, d.currency, d.total],
+      [d.orderId, d.kind, d.prefix, d.creditsInvoiceId, d.currency, d.total, d.refundId],
     );
     return row;
   }

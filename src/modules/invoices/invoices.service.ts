@@ -6,6 +6,7 @@ import { DataSource, EntityManager } from 'typeorm';
 import { isAdmin, type Actor } from '../../common/decorators/current-user.decorator';
 import { NotFoundError } from '../../common/errors/domain-errors';
 import { storageConfig, StorageConfig, storeConfig, StoreConfig } from '../../config';
+import { PaymentsRepository } from '../payments/payments.repository';
 import { UnrecoverableJobError } from '../queues/job-runner';
 import { OutboxService } from '../queues/outbox.service';
 import { jobMessages } from '../queues/queue-names';
@@ -58,22 +59,23 @@ export class InvoicesService {
     private readonly orders: OrdersRepository,
     private readonly outbox: OutboxService,
     private readonly renderer: PdfRenderer,
+    private readonly payments: PaymentsRepository,
   ) {}
 
   /**
    * The `invoices:invoice` job: issues the order's invoice once, however often and however
-   * concurrently it runs. An order cancelled before it was invoiced gets none (nothing was
-   * sold); the job then completes without doing anything. An order that does not exist never
+   * concurrently it runs. An order never paid gets none (nothing was sold, and no number is
+   * taken); the job then completes without doing anything. An order that does not exist never
    * will: `UnrecoverableJobError` (the job fails once, not retried).
    */
   async issueInvoice(orderId: string): Promise<IssueOutcome> {
     const result = await this.db.transaction(async (tx): Promise<Locked> => {
       const order = await this.lockOrder(tx, orderId);
       if (!order) throw new UnrecoverableJobError(`no such order ${orderId}`);
-      const existing = await this.findDocument(tx, orderId, 'invoice');
+      const existing = await this.invoices.findInvoice(tx, orderId);
       if (existing) return { order, document: existing, created: false };
-      if (order.status === 'cancelled') return { skipped: 'order cancelled before invoicing' };
-      const document = await this.allocate(tx, order, 'invoice', null);
+      if (!order.was_paid) return { skipped: `order not paid (${order.status})` };
+      const document = await this.allocate(tx, order, 'invoice', null, null);
       return { order, document, created: true };
     });
     if (result.skipped !== undefined) return this.skip(orderId, 'invoice', result.skipped);
@@ -85,28 +87,32 @@ export class InvoicesService {
   }
 
   /**
-   * The `invoices:credit-note` job: a refunded order's credit note, once. Issues the invoice
-   * first when it does not exist yet. The credit note's `total` is stored negative (what it
-   * takes back), so the sum of `invoices.total` over an order is what was finally charged.
+   * The `invoices:credit-note` job: the credit note of one refund, for its amount, once;
+   * then the refund e-mail with it. Issues the invoice first when it does not exist yet. The
+   * credit note's `total` is stored negative (what it takes back), so the sum of
+   * `invoices.total` over an order is what was finally charged.
    */
-  async issueCreditNote(orderId: string): Promise<IssueOutcome> {
+  async issueCreditNote(orderId: string, refundId: string): Promise<IssueOutcome> {
     const invoice = await this.issueInvoice(orderId);
     if (invoice.status === 'skipped') return this.skip(orderId, 'credit note', invoice.reason);
 
     const result = await this.db.transaction(async (tx): Promise<Locked> => {
       const order = await this.lockOrder(tx, orderId);
       if (!order) throw new UnrecoverableJobError(`no such order ${orderId}`);
-      const existing = await this.findDocument(tx, orderId, 'credit_note');
+      const existing = await this.invoices.findCreditNote(tx, refundId, orderId);
       if (existing) return { order, document: existing, created: false };
-      if (order.status !== 'refunded') return { skipped: `order is ${order.status}` };
-      const credited = await this.findDocument(tx, orderId, 'invoice');
+      const refund = await this.payments.findRefund(tx, refundId);
+      if (!refund || refund.orderId !== orderId) return { skipped: 'no such refund' };
+      if (refund.status !== 'succeeded') return { skipped: `refund ${refund.status}` };
+      const credited = await this.invoices.findInvoice(tx, orderId);
       if (!credited) return { skipped: 'the invoice is gone' };
-      const document = await this.allocate(tx, order, 'credit_note', credited);
+      const document = await this.allocate(tx, order, 'credit_note', credited, refund);
       return { order, document, created: true };
     });
     if (result.skipped !== undefined) return this.skip(orderId, 'credit note', result.skipped);
 
     await this.ensureFile(result.order, result.document, result.created);
+    await this.outbox.add(this.db.manager, [jobMessages.refundMail(orderId, refundId)]);
     return { status: result.created ? 'issued' : 'existing', number: result.document.number };
   }
 
@@ -114,13 +120,18 @@ export class InvoicesService {
    * The PDF of an order's invoice or credit note, for its owner or an admin. Another user's
    * order is not found, and so is a document not issued (or not rendered) yet.
    */
-  async findFile(actor: Actor, orderId: string, kind: InvoiceKind): Promise<DocumentFile> {
+  async findFile(
+    actor: Actor,
+    orderId: string,
+    kind: InvoiceKind,
+    number?: string,
+  ): Promise<DocumentFile> {
     const ownerId = await this.orders.ownerOf(orderId);
     if (!ownerId || (ownerId !== actor.id && !isAdmin(actor))) {
       throw new NotFoundError('No such order.');
     }
     const what = kind === 'invoice' ? 'invoice' : 'credit note';
-    const row = await this.invoices.findIssued(orderId, kind);
+    const row = await this.invoices.findIssued(orderId, kind, number);
     if (!row) throw new NotFoundError(`The order's ${what} is not issued yet.`);
     const path = this.pathOf(row);
     if (!(await fileExists(path))) {
@@ -134,7 +145,17 @@ export class InvoicesService {
    * while none is issued; throws `InvoiceFileUnreadableError` while its file is not readable.
    */
   async invoicePdf(orderId: string): Promise<{ number: string; content: Buffer } | undefined> {
-    const row = await this.invoices.findIssued(orderId, 'invoice');
+    return this.readPdf(await this.invoices.findIssued(orderId, 'invoice'));
+  }
+
+  /** As `invoicePdf`, the credit note of a refund (the refund e-mail attaches it). */
+  async creditNotePdf(refundId: string): Promise<{ number: string; content: Buffer } | undefined> {
+    return this.readPdf(await this.invoices.findCreditNote(this.db.manager, refundId));
+  }
+
+  private async readPdf(
+    row: DocumentRow | undefined,
+  ): Promise<{ number: string; content: Buffer } | undefined> {
     if (!row) return undefined;
     const path = this.pathOf(row);
     try {
@@ -166,14 +187,6 @@ export class InvoicesService {
     return this.orders.lockForInvoice(tx, orderId);
   }
 
-  private findDocument(
-    tx: EntityManager,
-    orderId: string,
-    kind: InvoiceKind,
-  ): Promise<DocumentRow | undefined> {
-    return this.invoices.find(tx, orderId, kind);
-  }
-
   /**
    * Takes the next number of (kind, this year) and records the document. The counter row
    * stays locked until the caller's transaction ends: concurrent issuers queue here, and a
@@ -184,14 +197,16 @@ export class InvoicesService {
     order: InvoiceableOrder,
     kind: InvoiceKind,
     credits: DocumentRow | null,
+    refund: { id: string; amount: number } | null,
   ): Promise<DocumentRow> {
     const row = await this.invoices.insertNumbered(tx, {
       orderId: order.id,
       kind,
       prefix: PREFIX[kind],
       creditsInvoiceId: credits?.id ?? null,
+      refundId: refund?.id ?? null,
       currency: order.currency,
-      total: kind === 'credit_note' ? -order.total : order.total,
+      total: refund ? -refund.amount : order.total,
     });
     // The statement formats number and path itself (one round trip under the counter lock);
     // these functions are the rule it must agree with.
@@ -200,11 +215,13 @@ export class InvoicesService {
       throw new Error(`Invoice numbering disagrees: ${row.number} ${row.file_path} vs ${number}`);
     }
     if (kind === 'invoice') await this.orders.setInvoiceNumber(tx, order.id, number);
+    if (refund) await this.payments.setCreditNoteNumber(tx, refund.id, number);
     return {
       id: row.id,
       kind,
       number,
       credits_number: credits?.number ?? null,
+      refund_id: refund?.id ?? null,
       file_path: row.file_path,
       issued_at: row.issued_at,
     };
@@ -218,12 +235,16 @@ export class InvoicesService {
   ): Promise<void> {
     const path = this.pathOf(document);
     if (!force && (await fileExists(path))) return;
+    const refund = document.refund_id
+      ? await this.payments.findRefund(this.db, document.refund_id)
+      : undefined;
     const definition = buildInvoiceDocument(
       {
         kind: document.kind,
         number: document.number,
         issuedAt: document.issued_at,
         creditsInvoiceNumber: document.credits_number ?? undefined,
+        refund: refund ? { amount: refund.amount, reason: refund.reason } : undefined,
         order: {
           number: order.number,
           placedAt: order.created_at,

@@ -23,7 +23,9 @@ export const MAIL_DELIVERY: Record<JobName<typeof QUEUES.mail>, DeliveryGuarante
   'verify-email': 'at-least-once',
   'password-reset': 'at-least-once',
   'order-confirmation': 'at-least-once',
+  'payment-instructions': 'at-least-once',
   'order-status': 'at-least-once',
+  'refund-issued': 'at-least-once',
   'low-stock': 'at-most-once',
 };
 

@@ -12,7 +12,9 @@ import { InvoiceFileUnreadableError, InvoicesService } from '../invoices/invoice
 import type { OrderView } from '../orders/order-view';
 import { OrdersRepository } from '../orders/orders.repository';
 import { UsersService } from '../users/users.service';
+import { PaymentsService } from '../payments/payments.service';
 import { JobMessage, JOBS } from '../queues/queue-names';
+import { formatMoney } from '../../common/money/format-money';
 import { MailTemplate } from './mail-templates';
 
 /** A message ready to render and send. */
@@ -55,6 +57,7 @@ export class MailMessages {
     @Inject(mailConfig.KEY) private readonly mail: MailConfig,
     @Inject(authConfig.KEY) private readonly auth: AuthConfig,
     @Inject(storeConfig.KEY) private readonly store: StoreConfig,
+    private readonly payments: PaymentsService,
   ) {}
 
   async compose(message: JobMessage): Promise<ComposedMail | NothingToSend> {
@@ -98,6 +101,66 @@ export class MailMessages {
           ],
         });
       }
+      case JOBS.mail.paymentInstructions: {
+        const found = await this.order(message.payload.orderId);
+        if (!found) return { template: 'payment-instructions', skip: 'no such order or buyer' };
+        const { order, buyer } = found;
+        const payment = await this.payments.paymentOf(order.id);
+        if (!payment) throw new MailNotReadyError(`Order ${order.id} has no payment yet`);
+        if (payment.status !== 'pending') {
+          return { template: 'payment-instructions', skip: `payment already ${payment.status}` };
+        }
+        if (payment.provider === 'manual' && !payment.clientData.bankAccount) {
+          throw new MailNotReadyError(`Order ${order.id}: its payment is not started yet`);
+        }
+        return this.withLayout({
+          template: 'payment-instructions',
+          to: buyer.email,
+          subject: `Order ${order.number} received: how to pay`,
+          context: {
+            name: buyer.name,
+            order,
+            amount: payment.amount,
+            currency: payment.currency,
+            dueAt: payment.expiresAt.toUTCString(),
+            reference: payment.clientData.reference,
+            bankAccount: payment.clientData.bankAccount,
+            link: this.link(`/orders/${order.id}`),
+          },
+        });
+      }
+      case JOBS.mail.refundIssued: {
+        const found = await this.order(message.payload.orderId);
+        if (!found) return { template: 'refund', skip: 'no such order or buyer' };
+        const { order, buyer } = found;
+        const refund = await this.payments.refundOf(message.payload.refundId);
+        if (!refund) return { template: 'refund', skip: 'no such refund' };
+        const creditNote = await this.creditNotePdf(refund.id);
+        return this.withLayout({
+          template: 'refund',
+          to: buyer.email,
+          subject: `Order ${order.number}: refund of ${formatMoney(refund.amount, order.currency)}`,
+          context: {
+            name: buyer.name,
+            order,
+            amount: refund.amount,
+            currency: order.currency,
+            reason: refund.reason,
+            manualPayout: refund.payout === 'manual',
+            creditNoteNumber: creditNote?.number,
+            link: this.link(`/orders/${order.id}`),
+          },
+          attachments: creditNote
+            ? [
+                {
+                  filename: `${creditNote.number}.pdf`,
+                  content: creditNote.content,
+                  contentType: 'application/pdf',
+                },
+              ]
+            : [],
+        });
+      }
       case JOBS.mail.orderStatus: {
         const found = await this.order(message.payload.orderId);
         if (!found) return { template: 'order-status', skip: 'no such order or buyer' };
@@ -134,6 +197,7 @@ export class MailMessages {
       }
       case JOBS.invoices.invoice:
       case JOBS.invoices.creditNote:
+      case JOBS.payments.refund:
         throw new Error(`Not a mail job: ${message.name}`);
     }
   }
@@ -183,6 +247,18 @@ export class MailMessages {
     if (!buyer) return undefined;
     const [order] = await this.orders.loadViews([id]);
     return order ? { order, buyer } : undefined;
+  }
+
+  /** The credit note of a refund, when one was issued (the job that sends this waits for it). */
+  private async creditNotePdf(
+    refundId: string,
+  ): Promise<{ number: string; content: Buffer } | undefined> {
+    try {
+      return await this.invoices.creditNotePdf(refundId);
+    } catch (error) {
+      if (error instanceof InvoiceFileUnreadableError) throw new MailNotReadyError(error.message);
+      throw error;
+    }
   }
 
   /** The invoice's PDF, read through the invoices module (which guards its path). */

@@ -6,6 +6,7 @@ import { mailConfig, MailConfig, queueConfig, QueueConfig } from '../../config';
 import { CatalogModule } from '../catalog/catalog.module';
 import { InvoicesModule } from '../invoices/invoices.module';
 import { OrdersModule } from '../orders/orders.module';
+import { PaymentsModule } from '../payments/payments.module';
 import { JobRunnerModule } from '../queues/job-runner.module';
 import { UsersModule } from '../users/users.module';
 import { MailLogService } from './mail-log.service';
@@ -45,11 +46,12 @@ export function mailerOptions(config: MailConfig, queue: QueueConfig): MailerOpt
 /**
  * The mail queue's consumer: renders the templates and sends. Imported only by
  * ProcessorsModule (the worker, or the API with RUN_WORKERS=true). Owns `mail_log`
- * (MailLogService); reads users, orders, invoices and variants through their modules.
+ * (MailLogService); reads users, orders, invoices, payments and variants through their modules.
  */
 @Module({
   imports: [
     JobRunnerModule,
+    PaymentsModule,
     UsersModule,
     OrdersModule,
     InvoicesModule,

@@ -9,6 +9,8 @@ export const MAIL_TEMPLATES = [
   'password-reset',
   'order-confirmation',
   'order-status',
+  'payment-instructions',
+  'refund',
   'low-stock',
 ] as const;
 export type MailTemplate = (typeof MAIL_TEMPLATES)[number];

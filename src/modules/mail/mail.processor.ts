@@ -28,6 +28,8 @@ export class MailProcessor implements OnModuleInit {
     'verify-email': (payload, job) => this.deliver('verify-email', payload, job),
     'password-reset': (payload, job) => this.deliver('password-reset', payload, job),
     'order-confirmation': (payload, job) => this.deliver('order-confirmation', payload, job),
+    'payment-instructions': (payload, job) => this.deliver('payment-instructions', payload, job),
+    'refund-issued': (payload, job) => this.deliver('refund-issued', payload, job),
     'order-status': (payload, job) => this.deliver('order-status', payload, job),
     'low-stock': (payload, job) => this.deliver('low-stock', payload, job),
   };

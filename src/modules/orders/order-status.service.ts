@@ -6,18 +6,31 @@ import { Actor, isAdmin } from '../../common/decorators/current-user.decorator';
 import { NotFoundError, UnprocessableError } from '../../common/errors/domain-errors';
 import { InventoryService } from '../inventory/inventory.service';
 import { OutboxService } from '../queues/outbox.service';
+import { LockedOrder, OrderPaymentsLink } from './order-payments';
 import { ORDER_EVENTS, OrderStatusChangedEvent } from './order.events';
-import { assertTransition, followUpJobs, OrderStatus, OWNER_CANCELLABLE } from './order-status';
+import { OrderLapses } from './order-lapses';
+import {
+  assertTransition,
+  followUpJobs,
+  OrderStatus,
+  OWNER_CANCELLABLE,
+  TransitionTrigger,
+} from './order-status';
 import { OrderDetailView } from './order-view';
 import { OrdersRepository } from './orders.repository';
+import { OrdersService } from './orders.service';
 
 /**
- * Moves orders through the state machine (`order-status.ts`). Each transition is one
+ * Moves orders through the state machine (`order-status.ts`). Each transition runs in one
  * transaction with the order row locked `FOR UPDATE`: the status, a history row, the stock
- * given back on cancellation and the follow-up jobs (outbox) commit together or not at all, and
- * concurrent requests on one order run one after the other (the second sees the first's
- * status, so a double cancel restores stock once and the second gets a 422).
+ * given back (cancellation, expiry), reviews that stop counting, the payment's side (a paid
+ * order cancelled is refunded) and the follow-up jobs (outbox) commit together or not at all;
+ * concurrent changes of one order run one after the other (the second sees the first's status,
+ * so a double cancel restores stock once and the second gets a 422).
  * `ORDER_EVENTS.statusChanged` is emitted after the commit.
+ *
+ * The payments module drives the payment transitions (paid, expired, refunds) through
+ * `lock` + `applyTransition` inside its own transactions.
  */
 @Injectable()
 export class OrderStatusService {
@@ -27,16 +40,59 @@ export class OrderStatusService {
     private readonly inventory: InventoryService,
     private readonly outbox: OutboxService,
     private readonly events: EventEmitter2,
+    private readonly lapses: OrderLapses,
+    private readonly views: OrdersService,
+    private readonly link: OrderPaymentsLink,
   ) {}
 
-  /** The buyer cancels while the order is `placed`; an admin cancels any order still unshipped. */
+  /** The buyer cancels while the order awaits payment; an admin cancels any order unshipped. */
   cancel(actor: Actor, orderId: string): Promise<OrderDetailView> {
     return this.transition(actor, orderId, 'cancelled', !isAdmin(actor));
   }
 
-  /** An admin moves any order to a status the state machine allows from its current one. */
+  /** An admin moves an order to a status the state machine lets staff set from its current one. */
   change(actor: Actor, orderId: string, to: OrderStatus): Promise<OrderDetailView> {
     return this.transition(actor, orderId, to, false);
+  }
+
+  /** Locks the order row (`FOR UPDATE`) in the caller's transaction; undefined if none. */
+  lock(tx: EntityManager, orderId: string, userId?: string): Promise<LockedOrder | undefined> {
+    return this.orders.lock(tx, orderId, userId);
+  }
+
+  /** As `lock`, but another transaction holding the order makes it return `skipped`. */
+  lockOrSkip(tx: EntityManager, orderId: string): Promise<LockedOrder | 'skipped'> {
+    return this.orders.lockOrSkip(tx, orderId);
+  }
+
+  /**
+   * Moves a locked order to `to` inside the caller's transaction: status, history row, stock
+   * back on cancellation or expiry, lapsed reviews hidden, follow-up jobs in the outbox. The
+   * caller emits the returned event after its commit (`emitChanged`). `trigger` is checked
+   * against the table (`payment` transitions only from the payments module).
+   */
+  async applyTransition(
+    tx: EntityManager,
+    order: LockedOrder,
+    to: OrderStatus,
+    actorId: string | null,
+    trigger: TransitionTrigger,
+  ): Promise<OrderStatusChangedEvent> {
+    const from = order.status;
+    assertTransition(from, to, trigger);
+    const historyId = await this.orders.changeStatus(tx, order.id, from, to, actorId);
+    order.status = to;
+    // Refunds do not restock: the goods may never come back (a return is a manual adjustment).
+    if (to === 'cancelled' || to === 'expired') await this.restock(tx, order.id, to, actorId);
+    if (to === 'cancelled' || to === 'expired' || to === 'refunded') {
+      await this.lapses.run(tx, order.id);
+    }
+    await this.outbox.add(tx, followUpJobs(order.id, historyId, to));
+    return { orderId: order.id, historyId, from, to, actorId };
+  }
+
+  emitChanged(events: OrderStatusChangedEvent[]): void {
+    for (const event of events) this.events.emit(ORDER_EVENTS.statusChanged, event);
   }
 
   private async transition(
@@ -46,36 +102,41 @@ export class OrderStatusService {
     asBuyer: boolean,
   ): Promise<OrderDetailView> {
     const event = await this.db.transaction(async (tx): Promise<OrderStatusChangedEvent> => {
-      const from = await this.orders.lockStatus(tx, orderId, asBuyer ? actor.id : undefined);
-      if (!from) throw new NotFoundError('No such order.');
-      assertTransition(from, to);
+      const order = await this.lock(tx, orderId, asBuyer ? actor.id : undefined);
+      if (!order) throw new NotFoundError('No such order.');
+      const from = order.status;
       if (asBuyer && !OWNER_CANCELLABLE.includes(from)) {
+        assertTransition(from, to, 'staff');
         throw new UnprocessableError(
-          `You can cancel an order only while it is placed; this one is ${from}. ` +
+          `You can cancel an order only while it awaits payment; this one is ${from}. ` +
             'Contact the shop to cancel or refund it.',
           { from, to },
         );
       }
-      const historyId = await this.orders.changeStatus(tx, orderId, from, to, actor.id);
-      // Refunds do not restock: the goods may never come back (a return is a manual adjustment).
-      if (to === 'cancelled') await this.restock(tx, orderId, actor.id);
-      await this.outbox.add(tx, followUpJobs(orderId, historyId, to));
-      return { orderId, historyId, from, to, actorId: actor.id };
+      const event = await this.applyTransition(tx, order, to, actor.id, 'staff');
+      if (to === 'cancelled') {
+        await this.link.payments.onOrderCancelled(tx, { ...order, status: from }, actor.id);
+      }
+      return event;
     });
-    this.events.emit(ORDER_EVENTS.statusChanged, event);
-    const [order] = await this.orders.loadDetails([orderId]);
-    return order;
+    this.emitChanged([event]);
+    return this.views.get(actor, orderId);
   }
 
   /** Gives back every line's quantity; lines whose variant was deleted since are skipped. */
-  private async restock(tx: EntityManager, orderId: string, actorId: string): Promise<void> {
+  private async restock(
+    tx: EntityManager,
+    orderId: string,
+    why: 'cancelled' | 'expired',
+    actorId: string | null,
+  ): Promise<void> {
     const lines = await this.orders.linesWithVariant(tx, orderId);
     await this.inventory.apply(
       tx,
       lines.map((l) => ({
         variantId: l.variant_id,
         delta: l.quantity,
-        reason: 'cancellation' as const,
+        reason: why === 'cancelled' ? ('cancellation' as const) : ('expiry' as const),
         actorId,
         orderId,
       })),

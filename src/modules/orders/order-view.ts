@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { AddressResponse } from '../../common/address/postal-address';
 import type { PostalAddress } from '../../common/address/postal-address';
-
+import { OrderPaymentView } from './order-payments';
 import { ORDER_STATUSES, OrderStatus } from './order-status';
 
 /** The API shapes of an order (its reads live in OrdersRepository). */
@@ -38,6 +38,15 @@ export class OrderInvoiceRef {
   url!: string;
 }
 
+export class OrderCreditNoteRef {
+  @ApiProperty({ example: 'CN-2026-000001' })
+  number!: string;
+  @ApiProperty({ description: 'What it credits back, minor units (positive)' })
+  amount!: number;
+  @ApiProperty({ example: '/api/v1/orders/0b6c…/credit-notes/CN-2026-000001' })
+  url!: string;
+}
+
 export class OrderView {
   @ApiProperty({ format: 'uuid' })
   id!: string;
@@ -70,9 +79,22 @@ export class OrderView {
   @ApiProperty({
     type: OrderInvoiceRef,
     nullable: true,
-    description: 'null until the invoice is issued',
+    description: 'null until the invoice is issued (it is issued when the order is paid)',
   })
   invoice!: OrderInvoiceRef | null;
+  @ApiProperty({ type: [OrderCreditNoteRef], description: 'One per refund, oldest first' })
+  creditNotes!: OrderCreditNoteRef[];
+  @ApiProperty({
+    type: OrderPaymentView,
+    nullable: true,
+    description: 'The payment: provider, status, amounts, refunds, and what the client needs',
+  })
+  payment!: OrderPaymentView | null;
+  @ApiPropertyOptional({
+    nullable: true,
+    description: 'While awaiting payment: when the order expires unpaid (its stock released)',
+  })
+  paymentDueAt!: Date | null;
   @ApiProperty()
   createdAt!: Date;
 }

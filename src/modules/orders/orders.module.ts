@@ -3,6 +3,8 @@ import { CatalogModule } from '../catalog/catalog.module';
 import { InventoryModule } from '../inventory/inventory.module';
 import { AdminOrdersController } from './admin-orders.controller';
 import { MerchantOrdersController } from './merchant-orders.controller';
+import { OrderLapses } from './order-lapses';
+import { OrderPaymentsLink } from './order-payments';
 import { OrderStatusService } from './order-status.service';
 import { OrdersController } from './orders.controller';
 import { OrdersRepository } from './orders.repository';
@@ -17,7 +19,7 @@ import { OrdersService } from './orders.service';
 @Module({
   imports: [InventoryModule, CatalogModule],
   controllers: [OrdersController, AdminOrdersController, MerchantOrdersController],
-  providers: [OrdersRepository, OrdersService, OrderStatusService],
-  exports: [OrdersRepository, OrdersService, OrderStatusService],
+  providers: [OrdersRepository, OrdersService, OrderStatusService, OrderPaymentsLink, OrderLapses],
+  exports: [OrdersRepository, OrdersService, OrderStatusService, OrderPaymentsLink, OrderLapses],
 })
 export class OrdersModule {}

@@ -1,3 +1,4 @@
+import type { LockedOrder } from './order-payments';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
@@ -6,6 +7,9 @@ import { preparedQuery, updateReturning } from '../../database/sql';
 import type { PostalAddress } from '../../common/address/postal-address';
 import type { OrderStatus } from './order-status';
 import type { HistoryActor, OrderDetailView, OrderItemView, OrderView } from './order-view';
+
+/** Order statuses in which a buyer has bought what the order holds (paid, not given back). */
+const QUALIFYING = `('paid', 'shipped', 'delivered', 'partially_refunded')`;
 
 /** What checkout hands over to place an order (prices already computed). */
 export interface NewOrder {
@@ -48,6 +52,8 @@ export interface InvoiceableOrder {
   buyer_email: string;
   shipping_address: PostalAddress;
   created_at: Date;
+  /** Whether the order was ever paid (sold): only then is there an invoice to issue. */
+  was_paid: boolean;
   lines: {
     sku: string;
     title: string;
@@ -112,7 +118,7 @@ export class OrdersRepository {
                              shipping, total, buyer_name, buyer_email, shipping_address, note)
          SELECT $1, 'SO-' || extract(year FROM now())::int || '-'
                        || lpad(s.n::text, greatest(6, length(s.n::text)), '0'),
-                $2, 'placed', $3, $4, $5, $6, $7, $8, $9, $10, $11, $12
+                $2, 'awaiting_payment', $3, $4, $5, $6, $7, $8, $9, $10, $11, $12
            FROM (SELECT nextval('order_number_seq') AS n) s
          RETURNING *
        ), items AS (
@@ -125,7 +131,7 @@ export class OrdersRepository {
          RETURNING *
        ), history AS (
          INSERT INTO order_status_history (order_id, from_status, to_status, actor_id)
-         VALUES ($1, NULL, 'placed', $2)
+         VALUES ($1, NULL, 'awaiting_payment', $2)
        )
        SELECT o.id, o.number, o.status, o.subtotal, o.tax, o.tax_rate_bps, o.shipping, o.total,
               o.currency, o.shipping_address, o.note, o.created_at, NULL AS invoice_number,
@@ -287,6 +293,8 @@ export class OrdersRepository {
     const [order] = await tx.query<InvoiceableOrder[]>(
       `SELECT o.id, o.number, o.status, o.currency, o.subtotal, o.tax, o.tax_rate_bps, o.shipping,
               o.total, o.buyer_name, o.buyer_email, o.shipping_address, o.created_at,
+              EXISTS (SELECT 1 FROM order_status_history h
+                       WHERE h.order_id = o.id AND h.to_status = 'paid') AS was_paid,
               (SELECT coalesce(json_agg(json_build_object(
                         'sku', i.sku, 'title', i.title, 'options', i.options,
                         'unitPrice', i.unit_price, 'quantity', i.quantity,
@@ -305,6 +313,15 @@ export class OrdersRepository {
     await tx.query(`UPDATE orders SET invoice_number = $2 WHERE id = $1`, [orderId, number]);
   }
 
+  /** The e-mail address the order was placed with (undefined: no such order). */
+  async buyerEmailOf(orderId: string): Promise<string | undefined> {
+    const [row] = await this.db.query<{ buyer_email: string }[]>(
+      `SELECT buyer_email FROM orders WHERE id = $1`,
+      [orderId],
+    );
+    return row?.buyer_email;
+  }
+
   /** Who placed the order (undefined: no such order). */
   async ownerOf(orderId: string): Promise<string | undefined> {
     const [row] = await this.db.query<{ user_id: string }[]>(
@@ -315,17 +332,69 @@ export class OrdersRepository {
   }
 
   /**
-   * Whether the user has an order holding the product that was not cancelled (a refunded
-   * order still counts: the buyer had the product).
+   * Whether the user holds a paid order of the product that is not cancelled, expired or fully
+   * refunded. Inside a review's transaction the qualifying orders stay locked `FOR SHARE` until
+   * the review is written, so a refund or cancellation either waits for it (and then hides it)
+   * or has already made the buyer ineligible.
    */
-  async hasPurchased(userId: string, productId: string): Promise<boolean> {
-    const rows: unknown[] = await this.db.query(
-      `SELECT 1 FROM order_items it JOIN orders o ON o.id = it.order_id
-        WHERE it.product_id = $2 AND o.user_id = $1 AND o.status <> 'cancelled'
-        LIMIT 1`,
+  async hasPurchased(tx: EntityManager, userId: string, productId: string): Promise<boolean> {
+    const rows: unknown[] = await tx.query(
+      `SELECT 1 FROM orders o
+        WHERE o.user_id = $1 AND o.status IN ${QUALIFYING}
+          AND EXISTS (SELECT 1 FROM order_items it
+                       WHERE it.order_id = o.id AND it.product_id = $2)
+          FOR SHARE OF o`,
       [userId, productId],
     );
     return rows.length > 0;
+  }
+
+  /**
+   * After the (locked) order left the qualifying statuses: its buyer and the products of it
+   * the buyer no longer holds any qualifying order of (their reviews stop counting).
+   */
+  async lapsedPurchases(
+    tx: EntityManager,
+    orderId: string,
+  ): Promise<{ userId: string; productIds: string[] } | undefined> {
+    const [row] = await tx.query<{ user_id: string; product_ids: string[] }[]>(
+      `SELECT o.user_id,
+              coalesce(array_agg(DISTINCT it.product_id)
+                FILTER (WHERE it.product_id IS NOT NULL AND NOT EXISTS (
+                  SELECT 1 FROM order_items it2 JOIN orders o2 ON o2.id = it2.order_id
+                   WHERE it2.product_id = it.product_id AND o2.user_id = o.user_id
+                     AND o2.status IN ${QUALIFYING})), '{}') AS product_ids
+         FROM orders o JOIN order_items it ON it.order_id = o.id
+        WHERE o.id = $1
+        GROUP BY o.user_id`,
+      [orderId],
+    );
+    return row && { userId: row.user_id, productIds: row.product_ids };
+  }
+
+  /** Locks the order row (`FOR UPDATE`) in the caller's transaction; undefined if none. */
+  async lock(
+    tx: EntityManager,
+    orderId: string,
+    ownerId?: string,
+  ): Promise<LockedOrder | undefined> {
+    const [row] = await tx.query<LockedOrder[]>(
+      `SELECT id, number, user_id AS "userId", status, total, trim(currency) AS currency
+         FROM orders WHERE id = $1 AND ($2::uuid IS NULL OR user_id = $2)
+          FOR UPDATE`,
+      [orderId, ownerId ?? null],
+    );
+    return row;
+  }
+
+  /** As `lock`, but another transaction holding the order makes it return `skipped`. */
+  async lockOrSkip(tx: EntityManager, orderId: string): Promise<LockedOrder | 'skipped'> {
+    const [row] = await tx.query<LockedOrder[]>(
+      `SELECT id, number, user_id AS "userId", status, total, trim(currency) AS currency
+         FROM orders WHERE id = $1 FOR UPDATE SKIP LOCKED`,
+      [orderId],
+    );
+    return row ?? 'skipped';
   }
 
   /**
@@ -410,6 +479,9 @@ function toOrderView(r: OrderRow, prefix: string): OrderView {
     invoice: r.invoice_number
       ? { number: r.invoice_number, url: `${prefix}/orders/${r.id}/invoice` }
       : null,
+    creditNotes: [],
+    payment: null,
+    paymentDueAt: null,
     createdAt: r.created_at,
   };
 }

@@ -5,6 +5,7 @@ import { decodeTimestampCursor, Page, toPage } from '../../common/pagination/cur
 import { PageQueryDto } from '../../common/pagination/page-query.dto';
 import { ShopsService } from '../catalog/shops.service';
 import { MerchantOrdersQueryDto, OrderListQueryDto } from './dto/orders.dto';
+import { OrderPaymentsLink } from './order-payments';
 import { OrderDetailView, OrderView } from './order-view';
 import { OrderListFilter, OrdersRepository } from './orders.repository';
 
@@ -18,7 +19,31 @@ export class OrdersService {
   constructor(
     private readonly orders: OrdersRepository,
     private readonly shops: ShopsService,
+    private readonly link: OrderPaymentsLink,
   ) {}
+
+  /** Fills in each order's `payment` and `paymentDueAt` (one query for all of them). */
+  async withPayments<T extends OrderView>(views: T[]): Promise<T[]> {
+    if (!views.length) return views;
+    const payments = await this.link.payments.views(views.map((v) => v.id));
+    for (const view of views) {
+      const payment = payments.get(view.id) ?? null;
+      view.payment = payment;
+      view.paymentDueAt = view.status === 'awaiting_payment' && payment ? payment.expiresAt : null;
+      view.creditNotes = (payment?.refunds ?? []).flatMap((r) =>
+        r.creditNoteNumber
+          ? [
+              {
+                number: r.creditNoteNumber,
+                amount: r.amount,
+                url: `/api/v1/orders/${view.id}/credit-notes/${r.creditNoteNumber}`,
+              },
+            ]
+          : [],
+      );
+    }
+    return views;
+  }
 
   listOwn(actor: Actor, page: PageQueryDto): Promise<Page<OrderView>> {
     return this.page('orders', { userId: actor.id }, page);
@@ -30,7 +55,8 @@ export class OrdersService {
       userId: isAdmin(actor) ? undefined : actor.id,
     });
     if (!order) throw new NotFoundError('No such order.');
-    return order;
+    const [withPayment] = await this.withPayments([order]);
+    return withPayment;
   }
 
   listAll(query: OrderListQueryDto): Promise<Page<OrderView>> {
@@ -69,9 +95,11 @@ export class OrdersService {
   ): Promise<Page<OrderView>> {
     const after = page.cursor ? decodeTimestampCursor(page.cursor, sort) : undefined;
     const rows = await this.orders.pageIds(filter, after, page.limit);
-    const views = await this.orders.loadViews(
-      rows.slice(0, page.limit).map((r) => r.id),
-      { shopId: filter.shopId },
+    const views = await this.withPayments(
+      await this.orders.loadViews(
+        rows.slice(0, page.limit).map((r) => r.id),
+        { shopId: filter.shopId },
+      ),
     );
     const byId = new Map(views.map((v) => [v.id, v]));
     return toPage(

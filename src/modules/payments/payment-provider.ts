@@ -6,15 +6,14 @@
  * Amounts are integer minor units in the store currency (lower-case ISO code, as Stripe uses).
  */
 
-/** Names a provider is enabled by in `PAYMENT_PROVIDERS`. */
-export const PAYMENT_PROVIDER_NAMES = ['manual', 'stripe'] as const;
-export type PaymentProviderName = (typeof PAYMENT_PROVIDER_NAMES)[number];
-
-/**
- * How long a buyer has to pay: `card` providers use `PAYMENT_TIMEOUT_CARD` (default 30 min),
- * `manual` ones `PAYMENT_TIMEOUT_MANUAL` (default 7 days).
- */
-export type PaymentWindow = 'card' | 'manual';
+// The provider names and payment windows live in config (PAYMENT_PROVIDERS is validated
+// against them).
+import {
+  PAYMENT_PROVIDER_NAMES,
+  type PaymentProviderName,
+  type PaymentWindow,
+} from '../../config/payment-providers';
+export { PAYMENT_PROVIDER_NAMES, type PaymentProviderName, type PaymentWindow };
 
 /** What the payments module asks a provider to start for an order it has just placed. */
 export interface StartPaymentInput {
@@ -58,6 +57,12 @@ export interface PaymentEvent {
   occurredAt: Date;
   /** A short reason for failures, for the order history; never card data. */
   failureMessage?: string;
+  /**
+   * For `payment.succeeded`: names the money received, so that two events about the same
+   * money count it once. Default: `providerReference` (one payment, e.g. a PaymentIntent, is
+   * received once). The manual provider sets the event id: each bank transfer is new money.
+   */
+  receiptKey?: string;
 }
 
 export interface RefundInput {

@@ -58,7 +58,10 @@ describe('the job contract', () => {
   it('accepts every message the builders make', () => {
     const messages = [
       jobMessages.invoice(uuid),
-      jobMessages.creditNote(uuid),
+      jobMessages.creditNote(uuid, uuid),
+      jobMessages.refund(uuid),
+      jobMessages.paymentInstructions(uuid),
+      jobMessages.refundMail(uuid, uuid),
       jobMessages.verifyEmail(uuid, 'token'),
       jobMessages.passwordReset(uuid, 'token'),
       jobMessages.orderConfirmation(uuid),

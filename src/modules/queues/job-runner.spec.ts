@@ -20,6 +20,8 @@ describe('JobRunner at bootstrap', () => {
       'verify-email': done,
       'password-reset': done,
       'order-confirmation': done,
+      'payment-instructions': done,
+      'refund-issued': done,
       'order-status': done,
     } as unknown as QueueHandlers<'mail'>;
     runner.register('mail', incomplete);

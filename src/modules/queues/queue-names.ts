@@ -16,20 +16,28 @@ export const JOBS = {
   invoices: {
     /** Issue the order's invoice (once), then queue the confirmation e-mail. */
     invoice: 'invoice',
-    /** Issue the credit note of a refunded order's invoice (once). */
+    /** Issue the credit note of one refund, for its amount (once). */
     creditNote: 'credit-note',
+  },
+  payments: {
+    /** Carry out a requested refund through the order's provider, then settle it (once). */
+    refund: 'refund',
   },
   mail: {
     verifyEmail: 'verify-email',
     passwordReset: 'password-reset',
     orderConfirmation: 'order-confirmation',
+    /** At placement: the order is received, here is how to pay (and by when). */
+    paymentInstructions: 'payment-instructions',
     orderStatus: 'order-status',
+    /** A refund was made: amount, reason, and the credit note when there is one. */
+    refundIssued: 'refund-issued',
     lowStock: 'low-stock',
   },
 } as const;
 
 /** Order statuses that send the buyer an e-mail. */
-export const ORDER_MAIL_STATUSES = ['shipped', 'cancelled', 'refunded'] as const;
+export const ORDER_MAIL_STATUSES = ['shipped', 'cancelled', 'expired'] as const;
 export type OrderMailStatus = (typeof ORDER_MAIL_STATUSES)[number];
 
 /**
@@ -43,11 +51,14 @@ export type OrderMailStatus = (typeof ORDER_MAIL_STATUSES)[number];
  */
 export const JOB_CONTRACT = {
   'invoices:invoice': { orderId: field.uuid },
-  'invoices:credit-note': { orderId: field.uuid },
+  'invoices:credit-note': { orderId: field.uuid, refundId: field.uuid },
+  'payments:refund': { refundId: field.uuid },
   /** The token is the plain single-use value for the link (stored hashed elsewhere). */
   'mail:verify-email': { userId: field.uuid, token: field.text },
   'mail:password-reset': { userId: field.uuid, token: field.text },
   'mail:order-confirmation': { orderId: field.uuid },
+  'mail:payment-instructions': { orderId: field.uuid },
+  'mail:refund-issued': { orderId: field.uuid, refundId: field.uuid },
   'mail:order-status': {
     orderId: field.uuid,
     historyId: field.serialId,
@@ -100,11 +111,17 @@ export const jobMessages = {
     jobId: id('invoice', orderId),
     payload: { orderId },
   }),
-  creditNote: (orderId: string): JobMessage => ({
+  creditNote: (orderId: string, refundId: string): JobMessage => ({
     queue: QUEUES.invoices,
     name: JOBS.invoices.creditNote,
-    jobId: id('credit-note', orderId),
-    payload: { orderId },
+    jobId: id('credit-note', refundId),
+    payload: { orderId, refundId },
+  }),
+  refund: (refundId: string): JobMessage => ({
+    queue: QUEUES.payments,
+    name: JOBS.payments.refund,
+    jobId: id('refund', refundId),
+    payload: { refundId },
   }),
   /** One message per token issued (the id holds a digest of the token, never the token). */
   verifyEmail: (userId: string, token: string): JobMessage => ({
@@ -124,6 +141,18 @@ export const jobMessages = {
     name: JOBS.mail.orderConfirmation,
     jobId: id('mail', 'order-confirmation', orderId),
     payload: { orderId },
+  }),
+  paymentInstructions: (orderId: string): JobMessage => ({
+    queue: QUEUES.mail,
+    name: JOBS.mail.paymentInstructions,
+    jobId: id('mail', 'payment-instructions', orderId),
+    payload: { orderId },
+  }),
+  refundMail: (orderId: string, refundId: string): JobMessage => ({
+    queue: QUEUES.mail,
+    name: JOBS.mail.refundIssued,
+    jobId: id('mail', 'refund-issued', refundId),
+    payload: { orderId, refundId },
   }),
   /** `historyId` is the `order_status_history` row of the transition. */
   orderStatus: (orderId: string, historyId: string, status: OrderMailStatus): JobMessage => ({

@@ -2,8 +2,8 @@ import { Module } from '@nestjs/common';
 import { CatalogModule } from '../catalog/catalog.module';
 import { OrdersModule } from '../orders/orders.module';
 import { UsersModule } from '../users/users.module';
+import { ReviewLapsesModule } from './review-lapses.module';
 import { ReviewsController } from './reviews.controller';
-import { ReviewsRepository } from './reviews.repository';
 import { ReviewsService } from './reviews.service';
 
 /**
@@ -12,8 +12,8 @@ import { ReviewsService } from './reviews.service';
  * rating, the users module for authors' names. Exports nothing.
  */
 @Module({
-  imports: [CatalogModule, OrdersModule, UsersModule],
+  imports: [CatalogModule, OrdersModule, UsersModule, ReviewLapsesModule],
   controllers: [ReviewsController],
-  providers: [ReviewsRepository, ReviewsService],
+  providers: [ReviewsService],
 })
 export class ReviewsModule {}

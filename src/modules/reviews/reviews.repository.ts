@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
+import { updateReturning } from '../../database/sql';
 
 /** A review as stored; the author's display name comes from the users module. */
 export interface ReviewRow {
@@ -35,7 +36,7 @@ export class ReviewsRepository {
     }
     return this.db.query(
       `SELECT ${REVIEW_COLUMNS} FROM reviews r
-        WHERE r.product_id = $1 ${condition}
+        WHERE r.product_id = $1 AND r.hidden_at IS NULL ${condition}
         ORDER BY r.created_at DESC, r.id DESC LIMIT $2`,
       values,
     );
@@ -52,5 +53,24 @@ export class ReviewsRepository {
       [review.productId, review.userId, review.rating, review.comment],
     );
     return row;
+  }
+
+  /**
+   * Hides the user's visible reviews of these products (their purchase lapsed), in the
+   * caller's transaction; answers what was hidden, for the products' ratings.
+   */
+  hide(
+    tx: EntityManager,
+    userId: string,
+    productIds: string[],
+  ): Promise<{ product_id: string; rating: number }[]> {
+    if (!productIds.length) return Promise.resolve([]);
+    return updateReturning(
+      tx,
+      `UPDATE reviews SET hidden_at = now()
+        WHERE user_id = $1 AND product_id = ANY($2::uuid[]) AND hidden_at IS NULL
+        RETURNING product_id, rating`,
+      [userId, productIds],
+    );
   }
 }

@@ -7,6 +7,7 @@ import { decodeCursor, Page, toPage } from '../../common/pagination/cursor';
 import { PageQueryDto } from '../../common/pagination/page-query.dto';
 import { CatalogCache } from '../catalog/catalog-cache';
 import { ProductsService } from '../catalog/products.service';
+import { ShopsService } from '../catalog/shops.service';
 import { OrdersRepository } from '../orders/orders.repository';
 import { UsersService } from '../users/users.service';
 import { CreateReviewDto, ReviewResponse } from './dto/review.dto';
@@ -22,8 +23,10 @@ const toReviewResponse = (r: ReviewRow, author: string): ReviewResponse => ({
 });
 
 /**
- * One review per user and product, by buyers only (a non-cancelled order holding it, asked of
- * the orders module); the product's rating sum and count (the catalog's) stay exact.
+ * One review per user and product, by buyers only: a paid order holding it that is not
+ * cancelled, expired or fully refunded (asked of the orders module); never the merchant's own
+ * products (ReviewLapses hides the reviews whose purchase lapses); the product's rating sum
+ * and count (the catalog's) stay exact.
  */
 @Injectable()
 export class ReviewsService {
@@ -34,6 +37,7 @@ export class ReviewsService {
     private readonly orders: OrdersRepository,
     private readonly users: UsersService,
     private readonly cache: CatalogCache,
+    private readonly shops: ShopsService,
   ) {}
 
   async list(
@@ -59,10 +63,17 @@ export class ReviewsService {
 
   async create(actor: Actor, productId: string, input: CreateReviewDto): Promise<ReviewResponse> {
     const product = await this.products.get(undefined, productId);
-    if (!(await this.orders.hasPurchased(actor.id, product.id))) {
-      throw new ForbiddenError('Only customers who bought this product can review it.');
+    const own = await this.shops.findByMerchant(actor.id);
+    if (own && own.id === product.shop.id) {
+      throw new ForbiddenError('You cannot review the products of your own shop.');
     }
     const review = await this.db.transaction(async (tx) => {
+      if (!(await this.orders.hasPurchased(tx, actor.id, product.id))) {
+        throw new ForbiddenError(
+          'Only customers with a paid order for this product (not cancelled, expired or ' +
+            'refunded) can review it.',
+        );
+      }
       const row = await this.reviews.insert(tx, {
         productId: product.id,
         userId: actor.id,

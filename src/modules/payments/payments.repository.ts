@@ -1,0 +1,359 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, EntityManager } from 'typeorm';
+import { updateReturning } from '../../database/sql';
+import type { OrderPaymentView, OrderRefundView } from '../orders/order-payments';
+import type { PaymentAttention, PaymentStatus } from './payment-types';
+import type { RefundOrigin, RefundPayout, RefundStatus } from './payment-types';
+import type { PaymentEvent, PaymentProviderName } from './payment-provider';
+
+type Runner = DataSource | EntityManager;
+
+export interface PaymentRow {
+  id: string;
+  orderId: string;
+  provider: PaymentProviderName;
+  status: PaymentStatus;
+  amount: number;
+  paidAmount: number;
+  refundedAmount: number;
+  currency: string;
+  providerReference: string | null;
+  clientData: Record<string, unknown>;
+  expiresAt: Date;
+  attention: PaymentAttention | null;
+  /** When the order became paid; null for money that never paid it (late, partial). */
+  paidAt: Date | null;
+}
+
+export interface RefundRow {
+  id: string;
+  paymentId: string;
+  orderId: string;
+  amount: number;
+  reason: string;
+  origin: RefundOrigin;
+  status: RefundStatus;
+  payout: RefundPayout;
+  providerRefundId: string | null;
+  createdAt: Date;
+}
+
+const PAYMENT_COLUMNS = `p.id, p.order_id AS "orderId", p.provider, p.status, p.amount,
+  p.paid_amount AS "paidAmount", p.refunded_amount AS "refundedAmount",
+  trim(p.currency) AS currency, p.provider_reference AS "providerReference",
+  p.client_data AS "clientData", p.expires_at AS "expiresAt", p.attention,
+  p.paid_at AS "paidAt"`;
+
+const REFUND_COLUMNS = `r.id, r.payment_id AS "paymentId", r.order_id AS "orderId", r.amount,
+  r.reason, r.origin, r.status, r.payout, r.provider_refund_id AS "providerRefundId",
+  r.created_at AS "createdAt"`;
+
+/**
+ * Every statement on the payments tables (payments, payment_receipts, payment_events,
+ * refunds). Writes take the caller's transaction, which holds the order row locked.
+ */
+@Injectable()
+export class PaymentsRepository {
+  constructor(@InjectDataSource() private readonly db: DataSource) {}
+
+  async create(
+    tx: EntityManager,
+    input: {
+      orderId: string;
+      provider: PaymentProviderName;
+      amount: number;
+      currency: string;
+      windowSeconds: number;
+    },
+  ): Promise<PaymentRow> {
+    const [row] = await tx.query<PaymentRow[]>(
+      `INSERT INTO payments AS p (order_id, provider, amount, currency, expires_at)
+       VALUES ($1, $2, $3, $4, now() + make_interval(secs => $5))
+       RETURNING ${PAYMENT_COLUMNS}`,
+      [input.orderId, input.provider, input.amount, input.currency, input.windowSeconds],
+    );
+    return row;
+  }
+
+  /** Stores what the provider answered to `start` (once; a second start changes nothing). */
+  async recordStart(
+    paymentId: string,
+    providerReference: string | null,
+    clientData: Record<string, unknown>,
+  ): Promise<void> {
+    await this.db.query(
+      `UPDATE payments SET provider_reference = coalesce(provider_reference, $2),
+              client_data = $3, updated_at = now()
+        WHERE id = $1`,
+      [paymentId, providerReference, JSON.stringify(clientData)],
+    );
+  }
+
+  async findByOrder(runner: Runner, orderId: string): Promise<PaymentRow | undefined> {
+    const [row] = await runner.query<PaymentRow[]>(
+      `SELECT ${PAYMENT_COLUMNS} FROM payments p WHERE p.order_id = $1`,
+      [orderId],
+    );
+    return row;
+  }
+
+  /** The order a provider's payment reference (or echoed order id) belongs to. */
+  async findOrderIdFor(
+    runner: Runner,
+    provider: PaymentProviderName,
+    event: Pick<PaymentEvent, 'orderId' | 'providerReference'>,
+  ): Promise<string | undefined> {
+    const [row] = await runner.query<{ order_id: string }[]>(
+      `SELECT order_id FROM payments
+        WHERE provider = $1
+          AND (provider_reference = $2 OR ($3::uuid IS NOT NULL AND order_id = $3::uuid))
+        ORDER BY (provider_reference = $2) DESC LIMIT 1`,
+      [provider, event.providerReference, event.orderId],
+    );
+    return row?.order_id;
+  }
+
+  async update(
+    tx: EntityManager,
+    paymentId: string,
+    changes: Partial<
+      Pick<PaymentRow, 'status' | 'paidAmount' | 'refundedAmount' | 'attention'> & {
+        paidNow: boolean;
+        lastFailure: string;
+      }
+    >,
+  ): Promise<void> {
+    await tx.query(
+      `UPDATE payments SET
+          status = coalesce($2, status),
+          paid_amount = coalesce($3, paid_amount),
+          refunded_amount = coalesce($4, refunded_amount),
+          attention = CASE WHEN $5::boolean THEN $6 ELSE attention END,
+          paid_at = CASE WHEN $7::boolean THEN coalesce(paid_at, now()) ELSE paid_at END,
+          last_failure = coalesce($8, last_failure),
+          updated_at = now()
+        WHERE id = $1`,
+      [
+        paymentId,
+        changes.status ?? null,
+        changes.paidAmount ?? null,
+        changes.refundedAmount ?? null,
+        'attention' in changes,
+        changes.attention ?? null,
+        changes.paidNow ?? false,
+        changes.lastFailure ?? null,
+      ],
+    );
+  }
+
+  /** Records money received; false when this (provider, key) was already counted. */
+  async addReceipt(
+    tx: EntityManager,
+    receipt: {
+      paymentId: string;
+      provider: PaymentProviderName;
+      key: string;
+      amount: number;
+      reference: string | null;
+      receivedAt: Date;
+      recordedBy: string | null;
+    },
+  ): Promise<boolean> {
+    const rows: unknown[] = await tx.query(
+      `INSERT INTO payment_receipts (payment_id, provider, key, amount, reference, received_at,
+                                     recorded_by)
+       VALUES ($1, $2, $3, $4, $5, $6, $7)
+       ON CONFLICT (provider, key) DO NOTHING RETURNING id`,
+      [
+        receipt.paymentId,
+        receipt.provider,
+        receipt.key,
+        receipt.amount,
+        receipt.reference,
+        receipt.receivedAt,
+        receipt.recordedBy,
+      ],
+    );
+    return rows.length > 0;
+  }
+
+  /**
+   * Stores a webhook event by (provider, event id); false when it was already stored. A
+   * concurrent duplicate waits here until the first one's transaction ends.
+   */
+  async addEvent(
+    tx: EntityManager,
+    provider: PaymentProviderName,
+    event: PaymentEvent,
+  ): Promise<string | undefined> {
+    const [row] = await tx.query<{ id: string }[]>(
+      `INSERT INTO payment_events (provider, event_id, type, provider_reference, amount, currency,
+                                   occurred_at, outcome)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, 'received')
+       ON CONFLICT (provider, event_id) DO NOTHING RETURNING id`,
+      [
+        provider,
+        event.eventId,
+        event.type,
+        event.providerReference,
+        event.amount,
+        event.currency.slice(0, 3).toUpperCase(),
+        event.occurredAt,
+      ],
+    );
+    return row?.id;
+  }
+
+  async settleEvent(
+    tx: EntityManager,
+    id: string,
+    paymentId: string | null,
+    outcome: string,
+  ): Promise<void> {
+    await tx.query(`UPDATE payment_events SET payment_id = $2, outcome = $3 WHERE id = $1`, [
+      id,
+      paymentId,
+      outcome.slice(0, 200),
+    ]);
+  }
+
+  async createRefund(
+    tx: EntityManager,
+    refund: {
+      paymentId: string;
+      orderId: string;
+      amount: number;
+      reason: string;
+      origin: RefundOrigin;
+      requestedBy: string | null;
+      status?: RefundStatus;
+      providerRefundId?: string | null;
+    },
+  ): Promise<RefundRow> {
+    const [row] = await tx.query<RefundRow[]>(
+      `INSERT INTO refunds AS r (payment_id, order_id, amount, reason, origin, requested_by, status,
+                              provider_refund_id, settled_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7::varchar, $8, CASE WHEN $7::varchar = 'pending' THEN NULL ELSE now() END)
+       RETURNING ${REFUND_COLUMNS}`,
+      [
+        refund.paymentId,
+        refund.orderId,
+        refund.amount,
+        refund.reason,
+        refund.origin,
+        refund.requestedBy,
+        refund.status ?? 'pending',
+        refund.providerRefundId ?? null,
+      ],
+    );
+    return row;
+  }
+
+  async findRefund(runner: Runner, refundId: string): Promise<RefundRow | undefined> {
+    const [row] = await runner.query<RefundRow[]>(
+      `SELECT ${REFUND_COLUMNS} FROM refunds r WHERE r.id = $1`,
+      [refundId],
+    );
+    return row;
+  }
+
+  /** Records the number of the refund's credit note once issued (shown in the order views). */
+  async setCreditNoteNumber(tx: EntityManager, refundId: string, number: string): Promise<void> {
+    await tx.query(`UPDATE refunds SET credit_note_number = $2 WHERE id = $1`, [refundId, number]);
+  }
+
+  /** Marks a pending refund done or failed; false when it was not pending any more. */
+  async settleRefund(
+    tx: EntityManager,
+    refundId: string,
+    result:
+      | { status: 'succeeded'; providerRefundId: string | null; payout: RefundPayout }
+      | { status: 'failed'; failure: string },
+  ): Promise<boolean> {
+    const rows = await updateReturning<{ id: string }>(
+      tx,
+      `UPDATE refunds SET status = $2, provider_refund_id = $3, payout = coalesce($4, payout),
+              failure = $5, settled_at = now()
+        WHERE id = $1 AND status = 'pending' RETURNING id`,
+      [
+        refundId,
+        result.status,
+        result.status === 'succeeded' ? result.providerRefundId : null,
+        result.status === 'succeeded' ? result.payout : null,
+        result.status === 'failed' ? result.failure.slice(0, 300) : null,
+      ],
+    );
+    return rows.length > 0;
+  }
+
+  /** The sum of a payment's refunds carried out. */
+  async succeededRefunds(tx: EntityManager, paymentId: string): Promise<number> {
+    const [row] = await tx.query<{ sum: number }[]>(
+      `SELECT coalesce(sum(amount), 0)::int AS sum FROM refunds
+        WHERE payment_id = $1 AND status = 'succeeded'`,
+      [paymentId],
+    );
+    return row.sum;
+  }
+
+  /** Orders whose payment window has passed unpaid, oldest deadline first. */
+  async dueForExpiry(limit: number): Promise<string[]> {
+    const rows = await this.db.query<{ order_id: string }[]>(
+      `SELECT order_id FROM payments
+        WHERE status = 'pending' AND expires_at <= now()
+        ORDER BY expires_at LIMIT $1`,
+      [limit],
+    );
+    return rows.map((r) => r.order_id);
+  }
+
+  /** Refunds still pending after `olderThanSeconds` (their job may have been lost). */
+  async stalePendingRefunds(olderThanSeconds: number, limit: number): Promise<string[]> {
+    const rows = await this.db.query<{ id: string }[]>(
+      `SELECT id FROM refunds
+        WHERE status = 'pending' AND created_at <= now() - make_interval(secs => $1)
+        ORDER BY created_at LIMIT $2`,
+      [olderThanSeconds, limit],
+    );
+    return rows.map((r) => r.id);
+  }
+
+  /** The payments of these orders in their API shape, with their refunds, in one query. */
+  async views(orderIds: string[]): Promise<Map<string, OrderPaymentView>> {
+    const rows = await this.db.query<
+      (PaymentRow & { refunds: (OrderRefundView & { createdAt: string })[] })[]
+    >(
+      `SELECT ${PAYMENT_COLUMNS},
+              (SELECT coalesce(jsonb_agg(jsonb_build_object(
+                        'id', r.id, 'amount', r.amount, 'reason', r.reason, 'status', r.status,
+                        'payout', r.payout, 'creditNoteNumber', r.credit_note_number,
+                        'createdAt', r.created_at) ORDER BY r.created_at), '[]'::jsonb)
+                 FROM refunds r
+                WHERE r.payment_id = p.id) AS refunds
+         FROM payments p WHERE p.order_id = ANY($1::uuid[])`,
+      [orderIds],
+    );
+    return new Map(
+      rows.map((r) => [
+        r.orderId,
+        {
+          // What the client needs to pay, only while there is something to pay.
+          ...(r.status === 'pending' ? r.clientData : {}),
+          id: r.id,
+          provider: r.provider,
+          status: r.status,
+          amount: r.amount,
+          paidAmount: r.paidAmount,
+          refundedAmount: r.refunds
+            .filter((f) => f.status === 'succeeded')
+            .reduce((sum, f) => sum + f.amount, 0),
+          currency: r.currency,
+          expiresAt: r.expiresAt,
+          attention: r.attention,
+          refunds: r.refunds.map((f) => ({ ...f, createdAt: new Date(f.createdAt) })),
+        },
+      ]),
+    );
+  }
+}
