@@ -105,7 +105,7 @@ describe('a worker killed inside the SMTP exchange', () => {
   });
 
   it('delivers the confirmation once or twice, always with the same Message-ID, and the metrics show it', async () => {
-    const { buyer, orders } = await insertOrdersOfNewBuyer(app, 1);
+    const { buyer, orders } = await insertOrdersOfNewBuyer(app, 1, 'paid');
     const [order] = orders;
     const eventKey = jobMessages.orderConfirmation(order.id).jobId;
     // The invoice, and with it the confirmation's outbox row, which the worker relays.

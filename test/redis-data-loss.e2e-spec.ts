@@ -56,7 +56,7 @@ describe('jobs survive a Redis that lost its data', () => {
   ];
 
   it('hands the lost jobs over again: one invoice and one confirmation per order, gapless', async () => {
-    const { orders } = await insertOrdersOfNewBuyer(app, 20);
+    const { orders } = await insertOrdersOfNewBuyer(app, 20, 'paid');
     const ids = orders.map((o) => o.id);
     const messages = ids.map((id) => jobMessages.invoice(id));
     await db.transaction((manager) => app.get(OutboxService).add(manager, messages));
