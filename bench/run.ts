@@ -168,7 +168,7 @@ function benchEnv(): Record<string, string> {
   return {
     NODE_ENV: 'production',
     DATABASE_URL: benchDatabaseUrl(),
-    REDIS_PREFIX: 'shopbench',
+    REDIS_PREFIX: process.env.BENCH_REDIS_PREFIX ?? 'shopbench',
     JWT_ACCESS_SECRET: JWT_SECRET,
     LOG_LEVEL: 'warn',
     RUN_WORKERS: 'false',
