@@ -11,7 +11,7 @@ const { join } = require('node:path');
 /** `OrdersRepository` in a module's exports → `orders.repository.ts`. */
 function exportedRepositoryFiles() {
   const files = [];
-  const root = join(__dirname, 'src', 'modules');
+  const root = join(process.cwd(), 'src', 'modules');
   for (const folder of readdirSync(root)) {
     const dir = join(root, folder);
     if (!existsSync(dir) || !require('node:fs').statSync(dir).isDirectory()) continue;

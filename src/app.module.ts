@@ -15,7 +15,7 @@ import { OrdersModule } from './modules/orders/orders.module';
 import { ReviewsModule } from './modules/reviews/reviews.module';
 import { InvoicesModule } from './modules/invoices/invoices.module';
 import { PaymentsModule } from './modules/payments/payments.module';
-import { QueueDashboardModule } from './modules/queues/dashboard/queue-dashboard.module';
+import { QueueDashboardModule } from './modules/queue-dashboard/queue-dashboard.module';
 import { ProcessorsModule } from './worker.module';
 
 export interface AppModuleOptions {

@@ -7,8 +7,8 @@ import { loadDatabaseConfig } from './config/database.config';
 import { loadDotEnv } from './config/dotenv';
 import { ensureDatabase, runMigrations } from './database/ensure-database';
 import { describeMigrations } from './database/migrate';
-import { SeedModule } from './database/seed/seed.module';
-import { formatSeedReport, SeedService } from './database/seed/seed.service';
+import { SeedModule } from './cli/seed/seed.module';
+import { formatSeedReport, SeedService } from './cli/seed/seed.service';
 import { CoreModule } from './core.module';
 import { Module } from '@nestjs/common';
 

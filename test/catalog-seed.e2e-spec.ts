@@ -1,7 +1,7 @@
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DataSource } from 'typeorm';
-import { CatalogSeeder } from '../src/modules/catalog/catalog-seeder';
-import { SeedModule } from '../src/database/seed/seed.module';
+import { SeedModule } from '../src/cli/seed/seed.module';
+import { SeedService } from '../src/cli/seed/seed.service';
 import { createTestApp } from './support/test-app';
 
 describe('demo catalog seed', () => {
@@ -13,7 +13,7 @@ describe('demo catalog seed', () => {
   afterAll(() => app.close());
 
   it('writes shops, a category tree and products with 1-4 variants whose stock has movements', async () => {
-    const report = await app.get(CatalogSeeder).seed(60);
+    const report = await app.get(SeedService).seedCatalog(60);
     expect(report).toMatchObject({ shops: 4, categories: 17, products: 60 });
     const db = app.get(DataSource);
     const [counts] = await db.query(

@@ -1,6 +1,6 @@
 import { Module } from '@nestjs/common';
 import { CoreModule } from '../core.module';
-import { SeedModule } from '../database/seed/seed.module';
+import { SeedModule } from './seed/seed.module';
 import { UsersModule } from '../modules/users/users.module';
 import { JobsRetryFailedCommand } from './jobs-retry-failed.command';
 import { SeedCommand } from './seed.command';

@@ -1,5 +1,5 @@
 import { Command, CommandRunner } from 'nest-commander';
-import { formatSeedReport, SeedService } from '../database/seed/seed.service';
+import { formatSeedReport, SeedService } from './seed/seed.service';
 
 @Command({ name: 'seed', description: 'Seed demo data into an empty database (not in production)' })
 export class SeedCommand extends CommandRunner {

@@ -1,8 +1,11 @@
 import { isEmail } from 'class-validator';
 import { Command, CommandRunner, Option } from 'nest-commander';
 import { ValidationFailedError } from '../common/errors/domain-errors';
-import { PASSWORD_MAX, PASSWORD_MIN } from '../modules/auth/dto/auth.dto';
-import { assertAcceptablePassword } from '../modules/auth/password-policy';
+import {
+  assertAcceptablePassword,
+  PASSWORD_MAX,
+  PASSWORD_MIN,
+} from '../modules/users/password-policy';
 import { ROLES, Role } from '../common/auth/role';
 import { UsersService } from '../modules/users/users.service';
 

@@ -15,9 +15,9 @@ import {
 } from '@nestjs/swagger';
 import { Actor, CurrentUser } from '../../common/decorators/current-user.decorator';
 import { Public } from '../../common/decorators/public.decorator';
-import { User } from '../users/entities/user.entity';
+import type { UserAccount } from '../users/users.service';
 import { AuthService } from './auth.service';
-import { AuthRateLimit, PasswordGuessLimit } from './auth-rate-limit';
+import { AuthRateLimit, PasswordGuessLimit } from '../../common/http/auth-rate-limit';
 import {
   EmailTokenDto,
   ForgotPasswordDto,
@@ -72,7 +72,7 @@ export class AuthController {
   @ApiBadRequestResponse({ description: 'Malformed e-mail or missing password' })
   @ApiUnauthorizedResponse({ description: 'Unknown e-mail or wrong password (same answer)' })
   login(
-    @Req() request: { user: User },
+    @Req() request: { user: UserAccount },
     @Headers('x-cart-id') cartId?: string,
   ): Promise<SessionResponse> {
     return this.auth.startSession(request.user, cartId);

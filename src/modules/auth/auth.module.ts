@@ -1,4 +1,4 @@
-import { Module } from '@nestjs/common';
+import { Global, Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { JwtModule } from '@nestjs/jwt';
 import { PassportModule } from '@nestjs/passport';
@@ -7,8 +7,9 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { authConfig, AuthConfig } from '../../config';
 import { RedisFactory } from '../../redis/redis.factory';
 import { CartModule } from '../cart/cart.module';
+import { USER_SESSIONS, UserSessions } from '../users/user-sessions';
 import { UsersModule } from '../users/users.module';
-import { authThrottlerOptions, AuthThrottlerGuard } from './auth-rate-limit';
+import { authThrottlerOptions, AuthThrottlerGuard } from '../../common/http/auth-rate-limit';
 import { AuthController } from './auth.controller';
 import { AuthService } from './auth.service';
 import { RefreshToken } from './entities/refresh-token.entity';
@@ -20,6 +21,13 @@ import { LocalStrategy } from './strategies/local.strategy';
 import { TokenService } from './token.service';
 import { UserTokenService } from './user-token.service';
 
+/**
+ * Sign-in, sessions (refresh_tokens) and e-mailed links (user_tokens); the users table is the
+ * users module's, written through UsersService. Global: it provides the app-wide guards and
+ * USER_SESSIONS, the port through which the users module ends sessions (users never imports
+ * auth).
+ */
+@Global()
 @Module({
   imports: [
     UsersModule,
@@ -49,7 +57,16 @@ import { UserTokenService } from './user-token.service';
     LocalStrategy,
     { provide: APP_GUARD, useClass: JwtAuthGuard },
     { provide: APP_GUARD, useClass: RolesGuard },
+    {
+      provide: USER_SESSIONS,
+      inject: [TokenService, UserTokenService],
+      useFactory: (tokens: TokenService, links: UserTokenService): UserSessions => ({
+        revokeAll: (userId, manager, keepSessionId) =>
+          tokens.revokeAllOf(userId, manager, keepSessionId),
+        revokeLinks: (userId, manager) => links.revokeAllOf(userId, manager),
+      }),
+    },
   ],
-  exports: [AuthService, TokenService, UserTokenService],
+  exports: [AuthService, TokenService, UserTokenService, USER_SESSIONS],
 })
 export class AuthModule {}

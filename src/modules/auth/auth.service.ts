@@ -1,21 +1,20 @@
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
-import { DataSource, IsNull, Repository } from 'typeorm';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
 import {
   BadRequestError,
   ConflictError,
   UnauthorizedError,
 } from '../../common/errors/domain-errors';
 import type { Actor } from '../../common/decorators/current-user.decorator';
-import { User } from '../users/entities/user.entity';
 import { PasswordHasher } from '../users/password-hasher';
+import { assertAcceptablePassword } from '../users/password-policy';
 import { toUserResponse } from '../users/dto/user.response';
-import { normalizeEmail, UsersService } from '../users/users.service';
+import { normalizeEmail, UserAccount, UsersService } from '../users/users.service';
 import { CartService } from '../cart/cart.service';
 import { OutboxService } from '../queues/outbox.service';
 import { jobMessages } from '../queues/queue-names';
 import { RegisterDto, ResetPasswordDto, SessionResponse, TokenPairResponse } from './dto/auth.dto';
-import { assertAcceptablePassword } from './password-policy';
 import { TokenService } from './token.service';
 import { UserTokenService } from './user-token.service';
 
@@ -31,31 +30,32 @@ export class AuthService {
   private dummyHash?: Promise<string>;
 
   constructor(
-    @InjectRepository(User) private readonly users: Repository<User>,
     @InjectDataSource() private readonly db: DataSource,
     private readonly hasher: PasswordHasher,
     private readonly tokens: TokenService,
     private readonly carts: CartService,
     private readonly userTokens: UserTokenService,
     private readonly outbox: OutboxService,
-    private readonly accounts: UsersService,
+    private readonly users: UsersService,
   ) {}
 
   async register(input: RegisterDto, guestCartId?: string): Promise<SessionResponse> {
     const email = normalizeEmail(input.email);
     assertAcceptablePassword(input.password, email);
-    if (await this.users.exist({ where: { email } })) {
+    if (await this.users.emailTaken(email)) {
       throw new ConflictError('An account with this e-mail already exists.');
     }
     const passwordHash = await this.hasher.hash(input.password);
-    let user: User;
+    let user: UserAccount;
     try {
       // The account, its verification token and the welcome e-mail's outbox row commit
       // together: no account without its e-mail, no e-mail for an account that is not there.
       user = await this.db.transaction(async (tx) => {
-        const created = await tx.save(
-          tx.create(User, { email, passwordHash, name: input.name, roles: ['customer'] }),
-        );
+        const created = await this.users.createCustomer(tx, {
+          email,
+          passwordHash,
+          name: input.name,
+        });
         const token = await this.userTokens.issue(created.id, 'verify-email', tx);
         await this.outbox.add(tx, [jobMessages.verifyEmail(created.id, token)]);
         return created;
@@ -71,7 +71,7 @@ export class AuthService {
 
   /** A new verification link (the previous one stops working); nothing once verified. */
   async resendVerification(actor: Actor): Promise<void> {
-    const user = await this.users.findOneBy({ id: actor.id });
+    const user = await this.users.findById(actor.id);
     if (!user || user.emailVerifiedAt) return;
     await this.db.transaction(async (tx) => {
       const token = await this.userTokens.issue(user.id, 'verify-email', tx);
@@ -83,23 +83,20 @@ export class AuthService {
   async verifyEmail(token: string): Promise<void> {
     const userId = await this.userTokens.consume(token, 'verify-email');
     if (!userId) throw new BadRequestError('The verification link is invalid or has expired.');
-    await this.accounts.markEmailVerified(userId);
+    await this.users.markEmailVerified(userId);
   }
 
   /**
    * Queues a reset link for the e-mail. The request does the same work whether or not an
-   * active account has it (one token statement that inserts nothing without an account, one
+   * active account has it (one account lookup and one token statement that inserts nothing without an account, one
    * outbox job either way), so that neither the answer nor its timing tells which e-mails exist;
    * the mail worker skips the job of an e-mail without an account.
    */
   async forgotPassword(email: string): Promise<void> {
     // The token and its outbox row commit together, with or without an account.
     await this.db.transaction(async (tx) => {
-      const { token, userId } = await this.userTokens.issueForEmail(
-        normalizeEmail(email),
-        'reset-password',
-        tx,
-      );
+      const userId = await this.users.activeIdByEmail(normalizeEmail(email), tx);
+      const token = await this.userTokens.issueIfAccount(userId, 'reset-password', tx);
       await this.outbox.add(tx, [jobMessages.passwordReset(userId ?? NO_ACCOUNT, token)]);
     });
   }
@@ -109,27 +106,21 @@ export class AuthService {
     const invalid = () => new BadRequestError('The reset link is invalid or has expired.');
     // Checked before the token is spent, so that a weak password does not waste the link.
     const pendingFor = await this.userTokens.peek(input.token, 'reset-password');
-    const owner = pendingFor && (await this.users.findOneBy({ id: pendingFor }));
+    const owner = pendingFor && (await this.users.findById(pendingFor));
     if (!owner) throw invalid();
     assertAcceptablePassword(input.password, owner.email);
     const passwordHash = await this.hasher.hash(input.password);
     await this.db.transaction(async (manager) => {
       const userId = await this.userTokens.consume(input.token, 'reset-password', manager);
       if (!userId) throw invalid();
-      const changed = await manager.update(
-        User,
-        { id: userId, active: true, deletedAt: IsNull() },
-        // The link reached the inbox, so the address is proven too.
-        { passwordHash, emailVerifiedAt: () => 'COALESCE(email_verified_at, now())' },
-      );
-      if (!changed.affected) throw invalid();
+      if (!(await this.users.resetPassword(manager, userId, passwordHash))) throw invalid();
       await this.tokens.revokeAllOf(userId, manager);
     });
   }
 
   /** The user with these credentials, or one 401 whatever was wrong. */
-  async validateCredentials(email: string, password: string): Promise<User> {
-    const user = await this.users.findOneBy({ email: normalizeEmail(email) });
+  async validateCredentials(email: string, password: string): Promise<UserAccount> {
+    const user = await this.users.findByEmail(email);
     if (!user) {
       this.dummyHash ??= this.hasher.hash('timing-equaliser-password');
       await this.hasher.verify(await this.dummyHash, password);
@@ -142,7 +133,7 @@ export class AuthService {
     return user;
   }
 
-  async startSession(user: User, guestCartId?: string): Promise<SessionResponse> {
+  async startSession(user: UserAccount, guestCartId?: string): Promise<SessionResponse> {
     if (guestCartId) await this.carts.mergeIntoUser(guestCartId, user.id);
     const pair = await this.tokens.issue(user);
     return { user: toUserResponse(user), ...pair };
@@ -151,7 +142,7 @@ export class AuthService {
   async refresh(refreshToken: string): Promise<TokenPairResponse> {
     return this.db.transaction(async (manager) => {
       const { userId, familyId } = await this.tokens.spend(refreshToken, manager);
-      const user = await manager.findOneBy(User, { id: userId });
+      const user = await this.users.findById(userId, manager);
       if (!user || !user.active || user.deletedAt) {
         throw new UnauthorizedError('The refresh token is invalid or expired.');
       }

@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { DataSource, EntityManager } from 'typeorm';
 import { UnauthorizedError } from '../../common/errors/domain-errors';
 import { authConfig, AuthConfig } from '../../config';
-import type { User } from '../users/entities/user.entity';
+import type { UserAccount } from '../users/users.service';
 import { TokenPairResponse } from './dto/auth.dto';
 import { RefreshToken } from './entities/refresh-token.entity';
 import { hashOpaqueToken, newOpaqueToken } from './opaque-token';
@@ -16,6 +16,14 @@ export interface AccessTokenPayload {
   /** The refresh-token family (session) this access token was issued with. */
   sid?: string;
 }
+
+/**
+ * The session (refresh-token family) `$2` of the user row `u` still has a live token. ANDed
+ * into the users module's per-request read (UsersService.findActive), so that the session
+ * check stays one prepared statement while each module names only its own table.
+ */
+export const LIVE_SESSION_OF_USER = `EXISTS (SELECT 1 FROM refresh_tokens t
+  WHERE t.family_id = $2 AND t.user_id = u.id AND t.revoked_at IS NULL AND t.expires_at > now())`;
 
 /** Issues access tokens (JWT) and rotating refresh tokens (opaque, stored hashed). */
 @Injectable()
@@ -28,7 +36,7 @@ export class TokenService {
 
   /** A new pair; a new family unless `familyId` continues a rotated one. */
   async issue(
-    user: Pick<User, 'id' | 'roles'>,
+    user: Pick<UserAccount, 'id' | 'roles'>,
     familyId: string = randomUUID(),
     manager: EntityManager = this.db.manager,
   ): Promise<TokenPairResponse> {

@@ -38,29 +38,27 @@ export class UserTokenService {
   }
 
   /**
-   * A new token of `purpose` for the active account with this e-mail, if there is one, in ONE
-   * statement that runs the same whether or not the account exists (the previous tokens of the
-   * purpose are spent). The token is made either way; `userId` is undefined without an account.
+   * A new token of `purpose` for the account `userId` (the active account of an e-mail, looked
+   * up by the caller), in ONE statement that runs the same whether or not there is an account
+   * (the previous tokens of the purpose are spent; without one it writes nothing). The token is
+   * made either way.
    */
-  async issueForEmail(
-    email: string,
+  async issueIfAccount(
+    userId: string | undefined,
     purpose: UserTokenPurpose,
     manager: EntityManager = this.db.manager,
-  ): Promise<{ token: string; userId?: string }> {
+  ): Promise<string> {
     const { token, hash } = newOpaqueToken();
-    const rows: { user_id: string }[] = await manager.query(
-      `WITH account AS (
-         SELECT id FROM users WHERE email = $1 AND active AND deleted_at IS NULL
-       ), spent AS (
+    await manager.query(
+      `WITH spent AS (
          UPDATE user_tokens SET used_at = now()
-          WHERE user_id IN (SELECT id FROM account) AND purpose = $2 AND used_at IS NULL
+          WHERE user_id = $1 AND purpose = $2 AND used_at IS NULL
        )
        INSERT INTO user_tokens (user_id, purpose, token_hash, expires_at)
-       SELECT id, $2, $3, now() + make_interval(secs => $4) FROM account
-       RETURNING user_id`,
-      [email, purpose, hash, this.ttlOf(purpose)],
+       SELECT $1, $2, $3, now() + make_interval(secs => $4) WHERE $1::uuid IS NOT NULL`,
+      [userId ?? null, purpose, hash, this.ttlOf(purpose)],
     );
-    return { token, userId: rows[0]?.user_id };
+    return token;
   }
 
   private ttlOf(purpose: UserTokenPurpose): number {

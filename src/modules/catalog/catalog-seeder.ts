@@ -3,16 +3,12 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
 import { DataSource, EntityManager } from 'typeorm';
 import { slugify } from '../../common/text/slug';
-import { UsersService } from '../users/users.service';
-import { DEMO_ACCOUNTS } from '../users/demo-accounts';
 
-/** Extra demo merchants, each with a shop (the demo merchant of DEMO_ACCOUNTS has one too). */
-export const DEMO_MERCHANTS = [
-  { email: 'merchant2@shop.local', name: 'Mia Merchant', shop: 'Trailhead Supply' },
-  { email: 'merchant3@shop.local', name: 'Noah Merchant', shop: 'Harbour Home & Kitchen' },
-  { email: 'merchant4@shop.local', name: 'Olga Merchant', shop: 'Pixel & Plug Electronics' },
-];
-export const DEMO_MERCHANT_PASSWORD = 'merchant-demo-password';
+/** A demo shop and the merchant account (made by the seed, through the users module) it belongs to. */
+export interface DemoShopOwner {
+  id: string;
+  shop: string;
+}
 
 const CATEGORY_TREE: Record<string, string[]> = {
   Outdoor: ['Tents', 'Sleeping bags', 'Stoves', 'Backpacks'],
@@ -94,34 +90,15 @@ export interface CatalogSeedReport {
 export class CatalogSeeder {
   private readonly logger = new Logger(CatalogSeeder.name);
 
-  constructor(
-    @InjectDataSource() private readonly db: DataSource,
-    private readonly users: UsersService,
-  ) {}
+  constructor(@InjectDataSource() private readonly db: DataSource) {}
 
-  async seedIfEmpty(productCount = 240): Promise<CatalogSeedReport | null> {
+  async isEmpty(): Promise<boolean> {
     const [{ n }]: { n: number }[] = await this.db.query(`SELECT count(*)::int AS n FROM products`);
-    if (n > 0) return null;
-    return this.seed(productCount);
+    return n === 0;
   }
 
   /** Writes the demo catalog (reusing existing demo shops and categories). */
-  async seed(productCount: number): Promise<CatalogSeedReport> {
-    const demo = DEMO_ACCOUNTS.find((a) => a.role === 'merchant')!;
-    const merchants = [
-      { email: demo.email, name: demo.name, shop: 'Max’s Outdoor Gear' },
-      ...DEMO_MERCHANTS,
-    ];
-    const owners: { id: string; shop: string }[] = [];
-    for (const m of merchants) {
-      const { user } = await this.users.createOrGrant({
-        email: m.email,
-        name: m.name,
-        password: m.email === demo.email ? demo.password : DEMO_MERCHANT_PASSWORD,
-        role: 'merchant',
-      });
-      owners.push({ id: user.id, shop: m.shop });
-    }
+  async seed(owners: DemoShopOwner[], productCount = 240): Promise<CatalogSeedReport> {
     const report = await this.db.transaction((tx) => this.write(tx, owners, productCount));
     // Fresh statistics, so that the planner picks the listing's indexes straight away.
     await this.db.query(`ANALYZE products, product_variants, categories, shops`);
@@ -133,7 +110,7 @@ export class CatalogSeeder {
 
   private async write(
     tx: EntityManager,
-    owners: { id: string; shop: string }[],
+    owners: DemoShopOwner[],
     productCount: number,
   ): Promise<CatalogSeedReport> {
     const random = seededRandom(20261125);

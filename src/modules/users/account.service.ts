@@ -1,18 +1,17 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
 import { randomBytes } from 'node:crypto';
 import { DataSource, IsNull, Repository } from 'typeorm';
 import type { Actor } from '../../common/decorators/current-user.decorator';
 import { UnauthorizedError, ValidationFailedError } from '../../common/errors/domain-errors';
 import { ImageStorage } from '../../common/uploads/image-storage.service';
-import { assertAcceptablePassword } from '../auth/password-policy';
-import { TokenService } from '../auth/token.service';
+import { assertAcceptablePassword } from './password-policy';
 import { OrdersRepository } from '../orders/orders.repository';
-import { UserTokenService } from '../auth/user-token.service';
 import { ChangePasswordDto, UpdateMeDto } from './dto/users.dto';
 import { toUserResponse, UserResponse } from './dto/user.response';
 import { User } from './entities/user.entity';
 import { PasswordHasher } from './password-hasher';
+import { USER_SESSIONS, UserSessions } from './user-sessions';
 
 /** The signed-in user's own account: profile, password, avatar, deletion. */
 @Injectable()
@@ -21,8 +20,7 @@ export class AccountService {
     @InjectRepository(User) private readonly users: Repository<User>,
     @InjectDataSource() private readonly db: DataSource,
     private readonly hasher: PasswordHasher,
-    private readonly tokens: TokenService,
-    private readonly userTokens: UserTokenService,
+    @Inject(USER_SESSIONS) private readonly sessions: UserSessions,
     private readonly images: ImageStorage,
     private readonly orders: OrdersRepository,
   ) {}
@@ -61,7 +59,7 @@ export class AccountService {
     const passwordHash = await this.hasher.hash(input.newPassword);
     await this.db.transaction(async (manager) => {
       await manager.update(User, { id: user.id }, { passwordHash });
-      await this.tokens.revokeAllOf(user.id, manager, actor.sessionId);
+      await this.sessions.revokeAll(user.id, manager, actor.sessionId);
     });
   }
 
@@ -112,8 +110,8 @@ export class AccountService {
           deletedAt: new Date(),
         },
       );
-      await this.tokens.revokeAllOf(user.id, manager);
-      await this.userTokens.revokeAllOf(user.id, manager);
+      await this.sessions.revokeAll(user.id, manager);
+      await this.sessions.revokeLinks(user.id, manager);
       await this.orders.anonymiseBuyer(manager, user.id, anonymousEmail);
     });
     if (user.avatarFile) await this.images.remove('avatars', user.avatarFile);

@@ -1,13 +1,13 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
 import { DataSource, Repository } from 'typeorm';
 import type { Actor } from '../../common/decorators/current-user.decorator';
 import { NotFoundError, UnprocessableError } from '../../common/errors/domain-errors';
 import { decodeTimestampCursor, Page, timestampKey, toPage } from '../../common/pagination/cursor';
-import { TokenService } from '../auth/token.service';
 import { AdminUpdateUserDto, AdminUsersQueryDto } from './dto/users.dto';
 import { toUserResponse, UserResponse } from './dto/user.response';
 import { User } from './entities/user.entity';
+import { USER_SESSIONS, UserSessions } from './user-sessions';
 
 /** Admins: list and search users, change roles, (de)activate. */
 @Injectable()
@@ -15,7 +15,7 @@ export class AdminUsersService {
   constructor(
     @InjectRepository(User) private readonly users: Repository<User>,
     @InjectDataSource() private readonly db: DataSource,
-    private readonly tokens: TokenService,
+    @Inject(USER_SESSIONS) private readonly sessions: UserSessions,
   ) {}
 
   /** Newest first; `q` matches part of the e-mail or name, case-insensitively. */
@@ -62,7 +62,7 @@ export class AdminUsersService {
     if (input.active !== undefined) user.active = input.active;
     await this.db.transaction(async (manager) => {
       await manager.update(User, { id }, { roles: user.roles, active: user.active });
-      if (input.active === false) await this.tokens.revokeAllOf(id, manager);
+      if (input.active === false) await this.sessions.revokeAll(id, manager);
     });
     return toUserResponse((await this.users.findOneBy({ id }))!);
   }

@@ -25,3 +25,18 @@ export const DEMO_ACCOUNTS: {
     address: { line1: '12 Harbour Street', city: 'Lisbon', postalCode: '1100-001', country: 'PT' },
   },
 ];
+
+/** The demo merchants, each with a demo shop (the first is the merchant of DEMO_ACCOUNTS). */
+export const DEMO_MERCHANTS: { email: string; name: string; password: string; shop: string }[] = [
+  {
+    email: 'merchant@shop.local',
+    name: 'Max Merchant',
+    password: 'merchant-demo-password',
+    shop: 'Max’s Outdoor Gear',
+  },
+  ...[
+    { email: 'merchant2@shop.local', name: 'Mia Merchant', shop: 'Trailhead Supply' },
+    { email: 'merchant3@shop.local', name: 'Noah Merchant', shop: 'Harbour Home & Kitchen' },
+    { email: 'merchant4@shop.local', name: 'Olga Merchant', shop: 'Pixel & Plug Electronics' },
+  ].map((m) => ({ ...m, password: 'merchant-demo-password' })),
+];

@@ -1,5 +1,4 @@
 import { Module } from '@nestjs/common';
-import { AuthModule } from '../auth/auth.module';
 import { OrdersModule } from '../orders/orders.module';
 import { AccountService } from './account.service';
 import { AdminUsersController } from './admin-users.controller';
@@ -8,11 +7,12 @@ import { UsersController } from './users.controller';
 import { UsersModule } from './users.module';
 
 /**
- * The users' HTTP side (own account, admin). Apart from UsersModule because it needs the
- * auth module's token services, and the auth module needs UsersModule.
+ * The users' HTTP side (own account, admin), API only: it ends sessions through USER_SESSIONS,
+ * which the (global) auth module provides. UsersModule alone is the users data, for the
+ * workers, the CLI and the auth module.
  */
 @Module({
-  imports: [UsersModule, AuthModule, OrdersModule],
+  imports: [UsersModule, OrdersModule],
   controllers: [UsersController, AdminUsersController],
   providers: [AccountService, AdminUsersService],
 })

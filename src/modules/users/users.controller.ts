@@ -12,7 +12,7 @@ import type { FastifyRequest } from 'fastify';
 import { Actor, CurrentUser } from '../../common/decorators/current-user.decorator';
 import { ApiImageUpload } from '../../common/uploads/api-image-upload.decorator';
 import { readImageUpload } from '../../common/uploads/read-image-upload';
-import { PasswordGuessLimit } from '../auth/auth-rate-limit';
+import { PasswordGuessLimit } from '../../common/http/auth-rate-limit';
 import { AccountService } from './account.service';
 import { UserResponse } from './dto/user.response';
 import { ChangePasswordDto, DeleteAccountDto, UpdateMeDto } from './dto/users.dto';

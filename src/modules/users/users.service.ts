@@ -1,11 +1,14 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
-import { DataSource, Repository } from 'typeorm';
+import { DataSource, EntityManager, IsNull, Repository } from 'typeorm';
 import { BadRequestError } from '../../common/errors/domain-errors';
 import { preparedQuery } from '../../database/sql';
 import { PostalAddress, User } from './entities/user.entity';
 import { PasswordHasher } from './password-hasher';
 import { Role } from '../../common/auth/role';
+
+/** An account as the users module hands it out (the entity stays this module's internals). */
+export type UserAccount = User;
 
 export interface GrantResult {
   user: User;
@@ -21,6 +24,16 @@ export interface SessionUser {
   address: PostalAddress | null;
 }
 
+/**
+ * A condition on the user row `u` whose SQL another module owns (the auth module's live-session
+ * check on its own table), with its one parameter `$2`: ANDed into the users module's read so
+ * that the check stays one statement.
+ */
+export interface UserRowCondition {
+  sql: string;
+  param: unknown;
+}
+
 export function normalizeEmail(email: string): string {
   return email.trim().toLowerCase();
 }
@@ -34,24 +47,32 @@ export class UsersService {
   ) {}
 
   /**
-   * An active, not deleted user whose session `sessionId` (refresh-token family, the auth
-   * module's `refresh_tokens`) still has a live token; undefined otherwise. Every signed-in
-   * request runs this: one prepared statement, planned once per connection, so that logout,
-   * "sign out everywhere", a password change or reset and deactivation end access at once. It
-   * carries what checkout snapshots of the buyer (name, e-mail, address), so that placing an
-   * order reads no user row of its own.
+   * An active, not deleted user for whom `also` holds (the auth module passes its live-session
+   * check); undefined otherwise. Every signed-in request runs this: one prepared statement,
+   * planned once per connection, so that logout, "sign out everywhere", a password change or
+   * reset and deactivation end access at once. It carries what checkout snapshots of the buyer
+   * (name, e-mail, address), so that placing an order reads no user row of its own.
    */
-  async findActive(id: string, sessionId: string): Promise<SessionUser | undefined> {
+  async findActive(id: string, also: UserRowCondition): Promise<SessionUser | undefined> {
     const [user] = await preparedQuery<SessionUser>(
       this.db,
       `SELECT u.id, u.email, u.name, u.roles, u.address FROM users u
-        WHERE u.id = $1 AND u.active AND u.deleted_at IS NULL
-          AND EXISTS (SELECT 1 FROM refresh_tokens t
-                       WHERE t.family_id = $2 AND t.user_id = u.id
-                         AND t.revoked_at IS NULL AND t.expires_at > now())`,
-      [id, sessionId],
+        WHERE u.id = $1 AND u.active AND u.deleted_at IS NULL AND ${also.sql}`,
+      [id, also.param],
     );
     return user;
+  }
+
+  /** The id of the active, not deleted account with this (normalised) e-mail. */
+  async activeIdByEmail(
+    email: string,
+    manager: EntityManager = this.db.manager,
+  ): Promise<string | undefined> {
+    const [row] = await manager.query<{ id: string }[]>(
+      `SELECT id FROM users WHERE email = $1 AND active AND deleted_at IS NULL`,
+      [email],
+    );
+    return row?.id;
   }
 
   /** Where to write to a user: their current address and name (undefined once deleted). */
@@ -83,6 +104,38 @@ export class UsersService {
 
   findByEmail(email: string): Promise<User | null> {
     return this.users.findOneBy({ email: normalizeEmail(email) });
+  }
+
+  findById(id: string, manager: EntityManager = this.db.manager): Promise<User | null> {
+    return manager.findOneBy(User, { id });
+  }
+
+  /** Whether any account, active or not, has this e-mail. */
+  emailTaken(email: string): Promise<boolean> {
+    return this.users.exists({ where: { email: normalizeEmail(email) } });
+  }
+
+  /** A new customer account, in the caller's transaction (registration writes more with it). */
+  createCustomer(
+    manager: EntityManager,
+    input: { email: string; passwordHash: string; name: string },
+  ): Promise<User> {
+    return manager.save(
+      manager.create(User, { ...input, email: normalizeEmail(input.email), roles: ['customer'] }),
+    );
+  }
+
+  /**
+   * Sets the password of an active, not deleted account and marks its e-mail verified (the
+   * reset link reached the inbox). False when there is no such account.
+   */
+  async resetPassword(manager: EntityManager, id: string, passwordHash: string): Promise<boolean> {
+    const changed = await manager.update(
+      User,
+      { id, active: true, deletedAt: IsNull() },
+      { passwordHash, emailVerifiedAt: () => 'COALESCE(email_verified_at, now())' },
+    );
+    return Boolean(changed.affected);
   }
 
   /**

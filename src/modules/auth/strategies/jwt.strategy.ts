@@ -6,7 +6,7 @@ import type { Actor } from '../../../common/decorators/current-user.decorator';
 import { UnauthorizedError } from '../../../common/errors/domain-errors';
 import { authConfig, AuthConfig } from '../../../config';
 import { UsersService } from '../../users/users.service';
-import type { AccessTokenPayload } from '../token.service';
+import { AccessTokenPayload, LIVE_SESSION_OF_USER } from '../token.service';
 
 /**
  * Verifies the bearer token (HS256 only: `alg: none` and other algorithms are refused), then
@@ -32,7 +32,10 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
 
   async validate(payload: AccessTokenPayload): Promise<Actor> {
     if (typeof payload.sid !== 'string') throw new UnauthorizedError('Sign in again.');
-    const user = await this.users.findActive(payload.sub, payload.sid);
+    const user = await this.users.findActive(payload.sub, {
+      sql: LIVE_SESSION_OF_USER,
+      param: payload.sid,
+    });
     if (!user) {
       throw new UnauthorizedError('This session has ended or the account is not active.');
     }

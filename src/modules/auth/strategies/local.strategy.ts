@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { PassportStrategy } from '@nestjs/passport';
 import { Strategy } from 'passport-local';
-import { User } from '../../users/entities/user.entity';
+import type { UserAccount } from '../../users/users.service';
 import { AuthService } from '../auth.service';
 
 @Injectable()
@@ -10,7 +10,7 @@ export class LocalStrategy extends PassportStrategy(Strategy, 'local') {
     super({ usernameField: 'email', passwordField: 'password' });
   }
 
-  validate(email: string, password: string): Promise<User> {
+  validate(email: string, password: string): Promise<UserAccount> {
     return this.auth.validateCredentials(email, password);
   }
 }

@@ -18,7 +18,7 @@ import {
   ValidateNested,
 } from 'class-validator';
 import { PageQueryDto } from '../../../common/pagination/page-query.dto';
-import { PASSWORD_MAX, PASSWORD_MIN } from '../../auth/dto/auth.dto';
+import { PASSWORD_MAX, PASSWORD_MIN } from '../password-policy';
 import { ROLES, Role } from '../../../common/auth/role';
 import { UserResponse } from './user.response';
 

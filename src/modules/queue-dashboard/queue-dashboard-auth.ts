@@ -1,13 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
-import { InjectRepository } from '@nestjs/typeorm';
 import { createHash } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
-import { Repository } from 'typeorm';
-import { ForbiddenError, UnauthorizedError } from '../../../common/errors/domain-errors';
-import { appConfig, AppConfig, authConfig, AuthConfig } from '../../../config';
-import { User } from '../../users/entities/user.entity';
-import type { AccessTokenPayload } from '../../auth/token.service';
+import { ForbiddenError, UnauthorizedError } from '../../common/errors/domain-errors';
+import { appConfig, AppConfig, authConfig, AuthConfig } from '../../config';
+import { UserAccount, UsersService } from '../users/users.service';
+import type { AccessTokenPayload } from '../auth/token.service';
 
 export const DASHBOARD_PATH = '/admin/queues';
 export const DASHBOARD_COOKIE = 'queue_dashboard';
@@ -28,14 +26,14 @@ export class QueueDashboardAuth {
   constructor(
     @Inject(authConfig.KEY) private readonly auth: AuthConfig,
     @Inject(appConfig.KEY) private readonly app: AppConfig,
-    @InjectRepository(User) private readonly users: Repository<User>,
+    private readonly users: UsersService,
     private readonly jwt: JwtService,
   ) {
     this.sessionKey = createHash('sha256').update(`${AUDIENCE}:${auth.accessSecret}`).digest('hex');
   }
 
   /** The admin behind the request's bearer token or session cookie; 401 or 403 otherwise. */
-  async authorize(headers: IncomingHttpHeaders): Promise<User> {
+  async authorize(headers: IncomingHttpHeaders): Promise<UserAccount> {
     const bearer = /^Bearer\s+(\S+)$/i.exec(headers.authorization ?? '')?.[1];
     if (bearer) return this.adminFromAccessToken(bearer);
     const session = readCookie(headers.cookie, DASHBOARD_COOKIE);
@@ -45,12 +43,12 @@ export class QueueDashboardAuth {
     );
   }
 
-  adminFromAccessToken(token: string): Promise<User> {
+  adminFromAccessToken(token: string): Promise<UserAccount> {
     return this.verify(token, this.auth.accessSecret).then((sub) => this.requireAdmin(sub));
   }
 
   /** The `Set-Cookie` value of a new dashboard session for `user`. */
-  async sessionCookie(user: User): Promise<string> {
+  async sessionCookie(user: UserAccount): Promise<string> {
     const token = await this.jwt.signAsync(
       { sub: user.id },
       {
@@ -89,8 +87,8 @@ export class QueueDashboardAuth {
   }
 
   /** The active admin with this id; 401 or 403 otherwise. */
-  async requireAdmin(userId: string): Promise<User> {
-    const user = await this.users.findOne({ where: { id: userId } });
+  async requireAdmin(userId: string): Promise<UserAccount> {
+    const user = await this.users.findById(userId);
     if (!user || !user.active || user.deletedAt) {
       throw new UnauthorizedError('This account is not active.');
     }

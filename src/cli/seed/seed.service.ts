@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { appConfig, AppConfig } from '../../config';
 import { UsersService } from '../../modules/users/users.service';
 import { CatalogSeeder, CatalogSeedReport } from '../../modules/catalog/catalog-seeder';
-import { DEMO_ACCOUNTS } from '../../modules/users/demo-accounts';
+import { DEMO_ACCOUNTS, DEMO_MERCHANTS } from '../../modules/users/demo-accounts';
 
 export interface SeedReport {
   seeded: boolean;
@@ -31,7 +31,7 @@ export class SeedService {
     if (accounts.length) this.logger.log(`Seeded ${accounts.length} demo accounts`);
     // The catalog is seeded whenever it is empty, so that a database created before the
     // catalog existed gets one too.
-    const catalog = (await this.catalog.seedIfEmpty()) ?? undefined;
+    const catalog = (await this.catalog.isEmpty()) ? await this.seedCatalog() : undefined;
     if (!accounts.length && !catalog) {
       return { seeded: false, reason: 'the database already has users and products', accounts: [] };
     }
@@ -40,6 +40,16 @@ export class SeedService {
       accounts: accounts.map(({ email, password, role }) => ({ email, password, role })),
       catalog,
     };
+  }
+
+  /** The demo merchants' accounts (made or granted the role), then the demo catalog for them. */
+  async seedCatalog(productCount?: number): Promise<CatalogSeedReport> {
+    const owners = [];
+    for (const { shop, ...account } of DEMO_MERCHANTS) {
+      const { user } = await this.users.createOrGrant({ ...account, role: 'merchant' });
+      owners.push({ id: user.id, shop });
+    }
+    return this.catalog.seed(owners, productCount);
   }
 }
 

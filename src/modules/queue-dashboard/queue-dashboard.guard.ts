@@ -1,8 +1,8 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { DomainError } from '../../../common/errors/domain-errors';
-import { PROBLEM_CONTENT_TYPE, toProblem } from '../../../common/http/problem-details';
+import { DomainError } from '../../common/errors/domain-errors';
+import { PROBLEM_CONTENT_TYPE, toProblem } from '../../common/http/problem-details';
 import { DASHBOARD_PATH, QueueDashboardAuth } from './queue-dashboard-auth';
 import { dashboardSignInPage } from './sign-in-page';
 

@@ -1,6 +1,9 @@
 import { ValidationFailedError } from '../../common/errors/domain-errors';
 import { isCommonPassword } from './common-passwords';
-import { PASSWORD_MAX, PASSWORD_MIN } from './dto/auth.dto';
+
+/** Password length bounds of the one policy (register, reset, change, CLI). */
+export const PASSWORD_MIN = 10;
+export const PASSWORD_MAX = 128;
 
 /**
  * The one password policy (API and CLI): 10 to 128 characters, at least 4 different ones,

@@ -8,11 +8,11 @@ import {
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
-import { Public } from '../../../common/decorators/public.decorator';
-import { PasswordGuessLimit } from '../../auth/auth-rate-limit';
-import { AuthService, INVALID_CREDENTIALS } from '../../auth/auth.service';
-import { ForbiddenError, UnauthorizedError } from '../../../common/errors/domain-errors';
-import { User } from '../../users/entities/user.entity';
+import { Public } from '../../common/decorators/public.decorator';
+import { PasswordGuessLimit } from '../../common/http/auth-rate-limit';
+import { AuthService, INVALID_CREDENTIALS } from '../auth/auth.service';
+import { ForbiddenError, UnauthorizedError } from '../../common/errors/domain-errors';
+import type { UserAccount } from '../users/users.service';
 import { DashboardLoginDto } from './dashboard-login.dto';
 import { DASHBOARD_SESSION_SECONDS, QueueDashboardAuth } from './queue-dashboard-auth';
 
@@ -53,7 +53,7 @@ export class QueueDashboardController {
   }
 
   /** The same 401 for a wrong password and for a user who is not an admin (no account probing). */
-  private async adminByPassword(email: string, password: string): Promise<User> {
+  private async adminByPassword(email: string, password: string): Promise<UserAccount> {
     const user = await this.auth.validateCredentials(email, password);
     try {
       return await this.dashboard.requireAdmin(user.id);

@@ -3,11 +3,10 @@ import { FastifyAdapter } from '@bull-board/fastify';
 import { BullBoardModule, BullBoardModuleOptions } from '@bull-board/nestjs';
 import { Module } from '@nestjs/common';
 import { JwtModule } from '@nestjs/jwt';
-import { TypeOrmModule } from '@nestjs/typeorm';
-import { AuthModule } from '../../auth/auth.module';
-import { User } from '../../users/entities/user.entity';
-import { QUEUE_NAMES } from '../queue-names';
-import { QueueRootModule } from '../queue-root.module';
+import { AuthModule } from '../auth/auth.module';
+import { UsersModule } from '../users/users.module';
+import { QUEUE_NAMES } from '../queues/queue-names';
+import { QueueRootModule } from '../queues/queue-root.module';
 import { DASHBOARD_PATH, QueueDashboardAuth } from './queue-dashboard-auth';
 import { QueueDashboardController } from './queue-dashboard.controller';
 import { QueueDashboardGuard } from './queue-dashboard.guard';
@@ -20,7 +19,7 @@ import { QueueDashboardGuard } from './queue-dashboard.guard';
   imports: [
     AuthModule,
     QueueRootModule,
-    TypeOrmModule.forFeature([User]),
+    UsersModule,
     JwtModule.register({}),
     BullBoardModule.forRootAsync({
       useFactory: () => ({

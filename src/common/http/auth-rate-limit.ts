@@ -17,9 +17,9 @@ import {
 import { THROTTLER_KEY_GENERATOR } from '@nestjs/throttler/dist/throttler.constants';
 import type { ThrottlerStorageRecord } from '@nestjs/throttler/dist/throttler-storage-record.interface';
 import { createHash } from 'node:crypto';
-import type { Actor } from '../../common/decorators/current-user.decorator';
+import type { Actor } from '../decorators/current-user.decorator';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { ServiceUnavailableError, TooManyRequestsError } from '../../common/errors/domain-errors';
+import { ServiceUnavailableError, TooManyRequestsError } from '../errors/domain-errors';
 import type { AuthConfig } from '../../config';
 import type { RedisFactory } from '../../redis/redis.factory';
 
