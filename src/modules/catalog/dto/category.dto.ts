@@ -1,4 +1,4 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional, OmitType, PartialType } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsOptional, IsString, IsUUID, Length, ValidateIf } from 'class-validator';
 import { trimmed } from './shop.dto';
@@ -16,14 +16,7 @@ export class CreateCategoryDto {
   parentId?: string;
 }
 
-export class UpdateCategoryDto {
-  @ApiPropertyOptional({ maxLength: 80 })
-  @IsOptional()
-  @Transform(trimmed)
-  @IsString()
-  @Length(1, 80)
-  name?: string;
-
+export class UpdateCategoryDto extends PartialType(OmitType(CreateCategoryDto, ['parentId'])) {
   @ApiPropertyOptional({
     format: 'uuid',
     nullable: true,

@@ -1,4 +1,4 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional, OmitType, PartialType } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
 import {
   ArrayMaxSize,
@@ -94,24 +94,10 @@ export class VariantInputDto {
 }
 
 /** Stock is not here on purpose: it changes only through inventory adjustments and orders. */
-export class UpdateVariantDto {
-  @ApiPropertyOptional({ example: 'TENT-2P-GRN' })
-  @IsOptional()
-  @Matches(SKU, { message: 'sku must be 1-64 letters, digits, dot, dash or underscore' })
-  sku?: string;
-
-  @ApiPropertyOptional({ type: Object })
-  @IsOptional()
-  @IsOptionMap()
-  options?: Record<string, string>;
-
-  @ApiPropertyOptional({ minimum: 0 })
-  @IsOptional()
-  @IsInt()
-  @Min(0)
-  @Max(MAX_PRICE)
-  price?: number;
-
+export class UpdateVariantDto extends PartialType(
+  OmitType(VariantInputDto, ['stock', 'lowStockThreshold']),
+) {
+  /** Declared here: unchanged when omitted (the create default does not apply). */
   @ApiPropertyOptional({ minimum: 0 })
   @IsOptional()
   @IsInt()
@@ -169,30 +155,17 @@ export class CreateProductDto {
   variants!: VariantInputDto[];
 }
 
-export class UpdateProductDto {
-  @ApiPropertyOptional({ maxLength: 140, description: 'The slug does not change' })
-  @IsOptional()
-  @Transform(trimmed)
-  @IsString()
-  @Length(1, 140)
-  title?: string;
+/** The product's own fields; variants change one by one, the shop never. */
+export class UpdateProductDto extends PartialType(
+  OmitType(CreateProductDto, ['variants', 'shopId', 'status']),
+) {
+  @ApiPropertyOptional({ description: 'The slug does not change' })
+  override title?: string;
 
-  @ApiPropertyOptional({ maxLength: 5000, type: String, nullable: true })
-  @IsOptional()
-  @IsString()
-  @MaxLength(5000)
-  description?: string;
+  @ApiPropertyOptional({ type: String, nullable: true })
+  override description?: string;
 
-  @ApiPropertyOptional({ format: 'uuid' })
-  @IsOptional()
-  @IsUUID()
-  categoryId?: string;
-
-  @ApiPropertyOptional({ type: Object })
-  @IsOptional()
-  @IsObject()
-  attributes?: Record<string, unknown>;
-
+  /** Declared here: unchanged when omitted (the create default does not apply). */
   @ApiPropertyOptional({ enum: PRODUCT_STATUSES })
   @IsOptional()
   @IsIn(PRODUCT_STATUSES)
