@@ -3,7 +3,7 @@ import { UploadsModule } from '../../common/uploads/uploads.module';
 import { CatalogCache } from './catalog-cache';
 import { CategoriesController } from './categories.controller';
 import { CategoriesService } from './categories.service';
-import { ProductsController } from './products.controller';
+import { MerchantProductsController, ProductsController } from './products.controller';
 import { ProductsRepository } from './products.repository';
 import { ProductsService } from './products.service';
 import { ShopsController } from './shops.controller';
@@ -19,7 +19,12 @@ import { VariantsRepository } from './variants.repository';
  */
 @Module({
   imports: [UploadsModule],
-  controllers: [ShopsController, CategoriesController, ProductsController],
+  controllers: [
+    MerchantProductsController,
+    ShopsController,
+    CategoriesController,
+    ProductsController,
+  ],
   providers: [
     CatalogCache,
     ShopsService,

@@ -31,6 +31,7 @@ import { ApiImageUpload } from '../../common/uploads/api-image-upload.decorator'
 import {
   CreateProductDto,
   ManagedVariantResponse,
+  MerchantProductQueryDto,
   ProductPage,
   ProductQueryDto,
   ProductResponse,
@@ -184,5 +185,26 @@ export class ProductsController {
       id,
       await readImageUpload(request, PRODUCT_IMAGE_MAX_BYTES),
     );
+  }
+}
+
+/** The signed-in merchant's own products, at /merchant/products. */
+@ApiTags('catalog')
+@Controller('merchant/products')
+export class MerchantProductsController {
+  constructor(private readonly products: ProductsService) {}
+
+  @Get()
+  @Roles('merchant')
+  @ApiBearerAuth()
+  @ApiOperation({
+    summary: 'The signed-in merchant’s products in any state (same filters and sorts)',
+  })
+  @ApiOkResponse({ type: ProductPage })
+  @ApiBadRequestResponse({ description: 'Invalid filter, sort or cursor' })
+  @ApiUnauthorizedResponse()
+  @ApiForbiddenResponse({ description: 'Not a merchant' })
+  mine(@CurrentUser() actor: Actor, @Query() query: MerchantProductQueryDto): Promise<ProductPage> {
+    return this.products.listMine(actor, query);
   }
 }

@@ -1,4 +1,4 @@
-import { Body, Controller, Get, Param, Put, Query } from '@nestjs/common';
+import { Body, Controller, Get, Param, Put } from '@nestjs/common';
 import {
   ApiBadRequestResponse,
   ApiBearerAuth,
@@ -12,32 +12,13 @@ import {
 import { Actor, CurrentUser } from '../../common/decorators/current-user.decorator';
 import { Public } from '../../common/decorators/public.decorator';
 import { Roles } from '../../common/decorators/roles.decorator';
-import { MerchantProductQueryDto, ProductPage } from './dto/product.dto';
 import { ShopResponse, UpsertShopDto } from './dto/shop.dto';
-import { ProductsService } from './products.service';
 import { ShopsService } from './shops.service';
 
 @ApiTags('catalog')
 @Controller()
 export class ShopsController {
-  constructor(
-    private readonly shops: ShopsService,
-    private readonly products: ProductsService,
-  ) {}
-
-  @Get('merchant/products')
-  @Roles('merchant')
-  @ApiBearerAuth()
-  @ApiOperation({
-    summary: 'The signed-in merchant’s products in any state (same filters and sorts)',
-  })
-  @ApiOkResponse({ type: ProductPage })
-  @ApiBadRequestResponse({ description: 'Invalid filter, sort or cursor' })
-  @ApiUnauthorizedResponse()
-  @ApiForbiddenResponse({ description: 'Not a merchant' })
-  mine(@CurrentUser() actor: Actor, @Query() query: MerchantProductQueryDto): Promise<ProductPage> {
-    return this.products.listMine(actor, query);
-  }
+  constructor(private readonly shops: ShopsService) {}
 
   @Put('merchant/shop')
   @Roles('merchant')
