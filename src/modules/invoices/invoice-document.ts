@@ -1,6 +1,7 @@
 import { formatMoney, MONEY_LOCALE } from '../../common/money/format-money';
 import type { Content, TableCell, TDocumentDefinitions } from 'pdfmake/interfaces';
 import type { PostalAddress } from '../../common/address/postal-address';
+import type { OrderLineSnapshot } from '../orders/orders.repository';
 
 export type InvoiceKind = 'invoice' | 'credit_note';
 
@@ -10,15 +11,7 @@ export interface InvoiceSeller {
   taxId: string;
 }
 
-export interface InvoiceLine {
-  sku: string;
-  title: string;
-  options: Record<string, string>;
-  /** Minor units, as charged (positive even on a credit note). */
-  unitPrice: number;
-  quantity: number;
-  lineTotal: number;
-}
+export type InvoiceLine = OrderLineSnapshot & { lineTotal: number };
 
 /** Everything the document shows: the issued number and the order's checkout snapshot. */
 export interface InvoiceDocumentInput {

@@ -25,16 +25,17 @@ export interface NewOrder {
   buyerEmail: string;
   shippingAddress: PostalAddress;
   note: string | null;
-  lines: {
-    variantId: string;
-    productId: string;
-    shopId: string;
-    sku: string;
-    title: string;
-    options: Record<string, string>;
-    unitPrice: number;
-    quantity: number;
-  }[];
+  lines: (OrderLineSnapshot & { variantId: string; productId: string; shopId: string })[];
+}
+
+/** A line as checkout snapshots it onto the order: what the order and its invoice show. */
+export interface OrderLineSnapshot {
+  sku: string;
+  title: string;
+  options: Record<string, string>;
+  /** Minor units, as charged (positive even on a credit note). */
+  unitPrice: number;
+  quantity: number;
 }
 
 /** An order as the invoice of it needs it, read with the row locked. */
@@ -54,14 +55,7 @@ export interface InvoiceableOrder {
   created_at: Date;
   /** Whether the order was ever paid (sold): only then is there an invoice to issue. */
   was_paid: boolean;
-  lines: {
-    sku: string;
-    title: string;
-    options: Record<string, string>;
-    unitPrice: number;
-    quantity: number;
-    lineTotal: number;
-  }[];
+  lines: (OrderLineSnapshot & { lineTotal: number })[];
 }
 
 export interface OrderViewOptions {
