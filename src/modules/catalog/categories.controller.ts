@@ -11,19 +11,16 @@ import {
 } from '@nestjs/common';
 import {
   ApiBadRequestResponse,
-  ApiBearerAuth,
   ApiConflictResponse,
   ApiCreatedResponse,
-  ApiForbiddenResponse,
   ApiNoContentResponse,
   ApiNotFoundResponse,
   ApiOkResponse,
   ApiOperation,
   ApiTags,
-  ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
 import { Public } from '../../common/decorators/public.decorator';
-import { Roles } from '../../common/decorators/roles.decorator';
+import { AdminRoute } from '../../common/decorators/roles.decorator';
 import { CategoriesService } from './categories.service';
 import {
   CategoryNode,
@@ -46,25 +43,19 @@ export class CategoriesController {
   }
 
   @Post('admin/categories')
-  @Roles('admin')
-  @ApiBearerAuth()
+  @AdminRoute()
   @ApiOperation({ summary: 'Create a category (admin)' })
   @ApiCreatedResponse({ type: CategoryResponse })
   @ApiBadRequestResponse({ description: 'Invalid fields or unknown parent' })
-  @ApiUnauthorizedResponse()
-  @ApiForbiddenResponse({ description: 'Not an admin' })
   create(@Body() body: CreateCategoryDto): Promise<CategoryResponse> {
     return this.categories.create(body);
   }
 
   @Patch('admin/categories/:id')
-  @Roles('admin')
-  @ApiBearerAuth()
+  @AdminRoute()
   @ApiOperation({ summary: 'Rename or move a category (admin)' })
   @ApiOkResponse({ type: CategoryResponse })
   @ApiBadRequestResponse({ description: 'Invalid fields, unknown parent or a cycle' })
-  @ApiUnauthorizedResponse()
-  @ApiForbiddenResponse({ description: 'Not an admin' })
   @ApiNotFoundResponse()
   update(
     @Param('id', ParseUUIDPipe) id: string,
@@ -74,13 +65,10 @@ export class CategoriesController {
   }
 
   @Delete('admin/categories/:id')
-  @Roles('admin')
+  @AdminRoute()
   @HttpCode(204)
-  @ApiBearerAuth()
   @ApiOperation({ summary: 'Delete an empty category (admin)' })
   @ApiNoContentResponse()
-  @ApiUnauthorizedResponse()
-  @ApiForbiddenResponse({ description: 'Not an admin' })
   @ApiNotFoundResponse()
   @ApiConflictResponse({ description: 'It still has subcategories or products' })
   async remove(@Param('id', ParseUUIDPipe) id: string): Promise<void> {

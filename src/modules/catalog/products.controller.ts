@@ -26,7 +26,7 @@ import {
 import type { FastifyRequest } from 'fastify';
 import { Actor, CurrentUser } from '../../common/decorators/current-user.decorator';
 import { Public } from '../../common/decorators/public.decorator';
-import { Roles } from '../../common/decorators/roles.decorator';
+import { MerchantRoute, Roles } from '../../common/decorators/roles.decorator';
 import { ApiImageUpload } from '../../common/uploads/api-image-upload.decorator';
 import {
   CreateProductDto,
@@ -195,15 +195,12 @@ export class MerchantProductsController {
   constructor(private readonly products: ProductsService) {}
 
   @Get()
-  @Roles('merchant')
-  @ApiBearerAuth()
+  @MerchantRoute()
   @ApiOperation({
     summary: 'The signed-in merchant’s products in any state (same filters and sorts)',
   })
   @ApiOkResponse({ type: ProductPage })
   @ApiBadRequestResponse({ description: 'Invalid filter, sort or cursor' })
-  @ApiUnauthorizedResponse()
-  @ApiForbiddenResponse({ description: 'Not a merchant' })
   mine(@CurrentUser() actor: Actor, @Query() query: MerchantProductQueryDto): Promise<ProductPage> {
     return this.products.listMine(actor, query);
   }

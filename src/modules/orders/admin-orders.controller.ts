@@ -1,27 +1,21 @@
 import { Body, Controller, Get, Param, ParseUUIDPipe, Patch, Query } from '@nestjs/common';
 import {
   ApiBadRequestResponse,
-  ApiBearerAuth,
-  ApiForbiddenResponse,
   ApiNotFoundResponse,
   ApiOkResponse,
   ApiOperation,
   ApiTags,
-  ApiUnauthorizedResponse,
   ApiUnprocessableEntityResponse,
 } from '@nestjs/swagger';
 import { Actor, CurrentUser } from '../../common/decorators/current-user.decorator';
-import { Roles } from '../../common/decorators/roles.decorator';
+import { AdminRoute } from '../../common/decorators/roles.decorator';
 import { OrderListQueryDto, OrderPage, UpdateOrderStatusDto } from './dto/orders.dto';
 import { OrderStatusService } from './order-status.service';
 import { OrderDetailView } from './order-view';
 import { OrdersService } from './orders.service';
 
 @ApiTags('admin: orders')
-@ApiBearerAuth()
-@ApiUnauthorizedResponse({ description: 'No valid access token' })
-@ApiForbiddenResponse({ description: 'Not an admin' })
-@Roles('admin')
+@AdminRoute()
 @Controller('admin/orders')
 export class AdminOrdersController {
   constructor(

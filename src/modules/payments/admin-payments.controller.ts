@@ -1,26 +1,20 @@
 import { Body, Controller, HttpCode, Param, ParseUUIDPipe, Post } from '@nestjs/common';
 import {
   ApiBadRequestResponse,
-  ApiBearerAuth,
-  ApiForbiddenResponse,
   ApiNotFoundResponse,
   ApiOkResponse,
   ApiOperation,
   ApiTags,
-  ApiUnauthorizedResponse,
   ApiUnprocessableEntityResponse,
 } from '@nestjs/swagger';
 import { Actor, CurrentUser } from '../../common/decorators/current-user.decorator';
-import { Roles } from '../../common/decorators/roles.decorator';
+import { AdminRoute } from '../../common/decorators/roles.decorator';
 import { OrderDetailView } from '../orders/order-view';
 import { RecordPaymentDto, RefundDto } from './dto/payments.dto';
 import { PaymentsService } from './payments.service';
 
 @ApiTags('admin: orders')
-@ApiBearerAuth()
-@ApiUnauthorizedResponse({ description: 'No valid access token' })
-@ApiForbiddenResponse({ description: 'Not an admin' })
-@Roles('admin')
+@AdminRoute()
 @Controller('admin/orders')
 export class AdminPaymentsController {
   constructor(private readonly payments: PaymentsService) {}

@@ -1,26 +1,20 @@
 import { Body, Controller, Get, Param, ParseUUIDPipe, Patch, Query } from '@nestjs/common';
 import {
   ApiBadRequestResponse,
-  ApiBearerAuth,
-  ApiForbiddenResponse,
   ApiNotFoundResponse,
   ApiOkResponse,
   ApiOperation,
   ApiTags,
-  ApiUnauthorizedResponse,
   ApiUnprocessableEntityResponse,
 } from '@nestjs/swagger';
 import { Actor, CurrentUser } from '../../common/decorators/current-user.decorator';
-import { Roles } from '../../common/decorators/roles.decorator';
+import { AdminRoute } from '../../common/decorators/roles.decorator';
 import { AdminUsersService } from './admin-users.service';
 import { UserResponse } from './dto/user.response';
 import { AdminUpdateUserDto, AdminUsersQueryDto, UserPageResponse } from './dto/users.dto';
 
 @ApiTags('admin: users')
-@ApiBearerAuth()
-@ApiUnauthorizedResponse({ description: 'No valid access token' })
-@ApiForbiddenResponse({ description: 'Not an admin' })
-@Roles('admin')
+@AdminRoute()
 @Controller('admin/users')
 export class AdminUsersController {
   constructor(private readonly users: AdminUsersService) {}
