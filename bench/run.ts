@@ -199,6 +199,8 @@ function benchEnv(): Record<string, string> {
     JWT_ACCESS_SECRET: JWT_SECRET,
     // The default log level, as production runs: one request line per request is measured.
     RUN_WORKERS: 'false',
+    // Any free port unless told: two bench runs side by side must not share the metrics port.
+    METRICS_PORT: process.env.BENCH_METRICS_PORT ?? '0',
     AUTH_RATE_LIMIT: '1000000',
     PAYMENT_MANUAL_WEBHOOK_SECRET: BENCH_MANUAL_WEBHOOK_SECRET,
   };
