@@ -39,6 +39,8 @@ export interface LoadOptions {
   requests?: autocannon.Request[];
   /** Per-connection setup, e.g. each connection its own bearer token. */
   setupClient?: (client: autocannon.Client) => void;
+  /** A status other than 2xx that counts as success (304 for conditional requests). */
+  expectedStatus?: number;
 }
 
 /** Runs autocannon against a URL after a short warm-up; returns its medians and tails. */
@@ -62,9 +64,14 @@ export async function load(scenario: string, options: LoadOptions): Promise<Benc
     p50: result.latency.p50,
     p97_5: result.latency.p97_5,
     p99: result.latency.p99,
-    non2xx: result.non2xx,
+    non2xx: result.non2xx - expectedCount(result, options.expectedStatus),
     errors: result.errors + result.timeouts,
   };
+}
+
+function expectedCount(result: autocannon.Result, status: number | undefined): number {
+  if (status === undefined || status < 300) return 0;
+  return result.statusCodeStats?.[`${status}`]?.count ?? 0;
 }
 
 export function printResults(results: BenchResult[]): void {

@@ -3,7 +3,7 @@ import { sign } from 'jsonwebtoken';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { LIVE_SESSIONS_SQL } from '../test/support/buyers';
 import { Client } from 'pg';
-import { BenchResult, latencyPercentiles, load } from './harness';
+import { BenchResult, latencyPercentiles, load, LoadOptions } from './harness';
 
 /**
  * Cart and checkout scenarios. Buyers are written straight into the bench database (one
@@ -117,18 +117,20 @@ function perConnection(buyers: Buyer[]) {
     });
 }
 
-export async function cartAdd(ctx: OrdersBenchContext): Promise<BenchResult> {
-  const { buyers, variants } = await withDb(ctx, async (db) => ({
-    buyers: await createBuyers(ctx, db, CONNECTIONS),
-    variants: await stockedVariants(db, 3, 1_000_000),
-  }));
+/** `POST /cart/items` of one unit, cycling through `variants`; `who` sets each connection up. */
+function loadCartAdds(
+  ctx: OrdersBenchContext,
+  scenario: string,
+  variants: string[],
+  who: Pick<LoadOptions, 'setupClient' | 'headers'>,
+): Promise<BenchResult> {
   let n = 0;
-  return load('POST /cart/items (signed in, own cart)', {
+  return load(scenario, {
     url: `${ctx.baseUrl}/api/v1/cart/items`,
     method: 'POST',
     connections: CONNECTIONS,
     durationSeconds: seconds(),
-    setupClient: perConnection(buyers),
+    ...who,
     requests: [
       {
         method: 'POST',
@@ -139,6 +141,24 @@ export async function cartAdd(ctx: OrdersBenchContext): Promise<BenchResult> {
         }),
       },
     ],
+  });
+}
+
+export async function cartAdd(ctx: OrdersBenchContext): Promise<BenchResult> {
+  const { buyers, variants } = await withDb(ctx, async (db) => ({
+    buyers: await createBuyers(ctx, db, CONNECTIONS),
+    variants: await stockedVariants(db, 3, 1_000_000),
+  }));
+  return loadCartAdds(ctx, 'POST /cart/items (signed in, own cart)', variants, {
+    setupClient: perConnection(buyers),
+  });
+}
+
+/** Every add starts a new guest cart (no `X-Cart-Id`): create + add + TTL + the priced answer. */
+export async function cartAddGuest(ctx: OrdersBenchContext): Promise<BenchResult> {
+  const variants = await withDb(ctx, (db) => stockedVariants(db, 3, 1_000_000));
+  return loadCartAdds(ctx, 'POST /cart/items (new guest cart)', variants, {
+    headers: { 'content-type': 'application/json' },
   });
 }
 

@@ -9,7 +9,14 @@ import { BenchResult, load, printResults, ROOT, startBuiltApi, startProcess } fr
 import { ensureBenchOrders } from './orders-data';
 import { mailScenario } from './mail-scenario';
 import { orderToMail } from './order-to-mail';
-import { cartAdd, cartRead, checkout, checkoutHotSku, OrdersBenchContext } from './orders';
+import {
+  cartAdd,
+  cartAddGuest,
+  cartRead,
+  checkout,
+  checkoutHotSku,
+  OrdersBenchContext,
+} from './orders';
 import { invoiceScenarios } from './invoices';
 import { BENCH_MANUAL_WEBHOOK_SECRET, webhookEvents } from './payments';
 
@@ -67,6 +74,17 @@ const SCENARIOS: Record<
   },
   products: (baseUrl) =>
     load('GET /products?limit=20', { url: `${baseUrl}/api/v1/products?limit=20` }),
+  /** A client (or CDN) revalidating the listing it holds: 304, no body. */
+  'products-304': async (baseUrl) => {
+    const url = `${baseUrl}/api/v1/products?limit=20`;
+    const etag = (await fetch(url)).headers.get('etag');
+    if (!etag) throw new Error('GET /products answered without an ETag');
+    return load('GET /products?limit=20, If-None-Match (304)', {
+      url,
+      headers: { 'if-none-match': etag },
+      expectedStatus: 304,
+    });
+  },
   'products-search': async (baseUrl) =>
     load('GET /products?limit=20&q=jacket&category=clothing', {
       url: `${baseUrl}/api/v1/products?limit=20&q=jacket&category=${await categoryId(baseUrl, 'clothing')}`,
@@ -101,6 +119,13 @@ const SCENARIOS: Record<
   'order-to-mail': (_baseUrl, ctx) => orderToMail(ctx),
   // signed payment webhooks, each paying an order (bench/payments.ts)
   webhooks: (_baseUrl, ctx) => webhookEvents(ctx),
+  /** The framework's ceiling: bare Fastify sending fixed bytes (bench/static-server.ts). */
+  'baseline-static': (baseUrl) =>
+    withBaseline(
+      baseUrl,
+      (url) => load('baseline-static: bare Fastify, bytes from memory', { url: `${url}/health` }),
+      'bench/static-server.ts',
+    ),
   baseline: (baseUrl) =>
     withBaseline(baseUrl, (url) =>
       load('baseline: bare Fastify + pg, /products?limit=20', { url: `${url}/products?limit=20` }),
@@ -113,6 +138,7 @@ const SCENARIOS: Record<
     ),
   // cart and checkout (bench/orders.ts)
   'cart-add': (_baseUrl, ctx) => cartAdd(ctx),
+  'cart-add-guest': (_baseUrl, ctx) => cartAddGuest(ctx),
   'cart-read': (_baseUrl, ctx) => cartRead(ctx),
   checkout: (_baseUrl, ctx) => checkout(ctx),
   'checkout-hot-sku': (_baseUrl, ctx) => checkoutHotSku(ctx),
@@ -142,14 +168,15 @@ async function categoryId(baseUrl: string, slug: string): Promise<string> {
   return found.id;
 }
 
-/** Runs `fn` against the bare Fastify + pg baseline (bench/baseline-server.ts), its own process. */
+/** Runs `fn` against a baseline server (by default bench/baseline-server.ts), its own process. */
 async function withBaseline(
   _apiUrl: string,
   fn: (url: string) => Promise<BenchResult>,
+  script = 'bench/baseline-server.ts',
 ): Promise<BenchResult> {
   const port = Number(process.env.BENCH_BASELINE_PORT ?? 3998);
   const baseline = await startProcess(
-    ['-r', 'ts-node/register/transpile-only', 'bench/baseline-server.ts'],
+    ['-r', 'ts-node/register/transpile-only', script],
     { DATABASE_URL: benchDatabaseUrl(), BASELINE_PORT: String(port) },
     port,
     '/health',
@@ -170,8 +197,10 @@ function benchEnv(): Record<string, string> {
     DATABASE_URL: benchDatabaseUrl(),
     REDIS_PREFIX: process.env.BENCH_REDIS_PREFIX ?? 'shopbench',
     JWT_ACCESS_SECRET: JWT_SECRET,
-    LOG_LEVEL: 'warn',
+    // The default log level, as production runs: one request line per request is measured.
     RUN_WORKERS: 'false',
+    // Any free port unless told: two bench runs side by side must not share the metrics port.
+    METRICS_PORT: process.env.BENCH_METRICS_PORT ?? '0',
     AUTH_RATE_LIMIT: '1000000',
     PAYMENT_MANUAL_WEBHOOK_SECRET: BENCH_MANUAL_WEBHOOK_SECRET,
   };

@@ -3,6 +3,7 @@ import { ConfigModule } from '@nestjs/config';
 import { EventEmitterModule } from '@nestjs/event-emitter';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { LoggerModule } from 'nestjs-pino';
+import type { RoutedRequest } from './common/http/request-id';
 import { allConfigs, appConfig, AppConfig, databaseConfig, DatabaseConfig } from './config';
 import { typeormOptions } from './database/typeorm-options';
 import { OutboxModule } from './modules/queues/outbox.module';
@@ -24,6 +25,11 @@ export const REDACTED_PATHS = [
   '*.refreshToken',
 ];
 
+const withRoute = (req: RoutedRequest, _res: unknown, line: object) => ({
+  ...line,
+  route: req.route,
+});
+
 /** What every process (API, worker, CLI) shares: config, logs, database, Redis, queues. */
 @Module({
   imports: [
@@ -40,6 +46,9 @@ export const REDACTED_PATHS = [
           autoLogging: {
             ignore: (req) => req.url === '/health' || req.url === '/metrics',
           },
+          // The route pattern, known once Fastify has routed (after this line's bindings).
+          customSuccessObject: withRoute,
+          customErrorObject: withRoute,
           serializers: {
             req: (req: { id: string; method: string; url: string }) => ({
               id: req.id,

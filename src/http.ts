@@ -8,7 +8,7 @@ import { Logger as PinoLogger } from 'nestjs-pino';
 import { AppConfig, storageConfig, StorageConfig } from './config';
 import { MAX_UPLOAD_BYTES, UPLOADS_URL_PREFIX } from './common/uploads/image-storage.service';
 import { ProblemDetailsFilter } from './common/http/problem-details.filter';
-import { REQUEST_ID_HEADER, requestIdFor } from './common/http/request-id';
+import { REQUEST_ID_HEADER, requestIdFor, RoutedRequest } from './common/http/request-id';
 import { createValidationPipe } from './common/http/validation.pipe';
 import { MAX_JSON_DEPTH, nestedDeeperThan } from './common/http/json-depth';
 import { PROBLEM_CONTENT_TYPE, toProblem } from './common/http/problem-details';
@@ -95,6 +95,8 @@ export async function configureApi(app: NestFastifyApplication, config: AppConfi
   const metrics = app.get(MetricsService);
   fastify.addHook('onRequest', (request, reply, done) => {
     void reply.header(REQUEST_ID_HEADER, request.id);
+    // For the request log line (see CoreModule), which sees only the raw request.
+    (request.raw as RoutedRequest).route = request.routeOptions.url ?? 'unmatched';
     done();
   });
   // Refused before Nest's validation pipe, which recurses into the body.

@@ -85,6 +85,47 @@ describe('cart', () => {
     expect(counts).toEqual([1, 1]);
   });
 
+  it('starts a guest cart with one database statement and one Redis round trip, answering as a read would', async () => {
+    const short = await createProduct(app, merchant, {
+      title: 'Cart item short',
+      variants: [{ price: 700, stock: 2 }],
+    });
+    const shortId: string = short.variants[0].id;
+    await add({}, variants[3], 1); // the cart script is loaded into Redis once
+    const statements = jest.spyOn(Client.prototype, 'query');
+    const commands = jest.spyOn(redis, 'sendCommand');
+    const counted: [number, number][] = [];
+    const answers = [];
+    try {
+      for (const [variantId, quantity] of [
+        [variants[0], 2],
+        [shortId, 3],
+      ] as const) {
+        statements.mockClear();
+        commands.mockClear();
+        const res = await add({}, variantId, quantity);
+        expect(res.statusCode).toBe(200);
+        const onCarts = commands.mock.calls.filter(([command]) =>
+          command.args.some((arg) => String(arg).includes('cart:')),
+        );
+        counted.push([statements.mock.calls.length, onCarts.length]);
+        answers.push(res);
+      }
+    } finally {
+      statements.mockRestore();
+      commands.mockRestore();
+    }
+    expect(counted).toEqual([
+      [1, 1],
+      [1, 1],
+    ]);
+    for (const res of answers) {
+      const cartId = res.headers['x-cart-id'] as string;
+      expect(res.json()).toEqual((await getCart({ cartId })).json());
+    }
+    expect(answers[1].json().items[0]).toMatchObject({ quantity: 3, available: false });
+  });
+
   it('gives a guest an unguessable cart id on the first add, in the header and the body', async () => {
     const res = await add({}, variants[0], 2);
     expect(res.statusCode).toBe(200);

@@ -12,6 +12,13 @@ export interface Actor {
   address: PostalAddress | null;
   /** The session (refresh-token family) the access token belongs to. */
   sessionId?: string;
+  /** The rest of the profile, read with the roles (`GET /users/me` answers from it). */
+  profile?: {
+    emailVerifiedAt: Date | null;
+    avatarFile: string | null;
+    phone: string | null;
+    createdAt: Date;
+  };
 }
 
 export function isAdmin(actor: Actor | undefined): boolean {

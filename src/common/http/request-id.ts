@@ -15,3 +15,6 @@ export function requestIdFor(req: IncomingMessage): string {
   (req as IncomingMessage & { id?: string }).id = id;
   return id;
 }
+
+/** The raw request with the route pattern it matched (`/api/v1/products/:idOrSlug`). */
+export type RoutedRequest = IncomingMessage & { route?: string };

@@ -7,7 +7,7 @@ import {
 } from '../../common/errors/domain-errors';
 import { cartConfig, CartConfig, storeConfig, StoreConfig } from '../../config';
 import { REDIS, Redis } from '../../redis/redis.module';
-import { VariantsRepository } from '../catalog/variants.repository';
+import { PricedLine, SellableVariant, VariantsRepository } from '../catalog/variants.repository';
 import { isGuestCartId, newGuestCartId } from './cart-id';
 import { CartRedis, withCartScripts } from './cart-scripts';
 import { CartItemView, CartView } from './dto/cart.dto';
@@ -65,15 +65,20 @@ export class CartService {
    * cart gets one; its id is in the answer. Refuses unknown (404) or unsellable (422) variants.
    */
   async add(owner: CartOwner, variantId: string, quantity: number): Promise<CartView> {
-    await this.assertSellable(variantId);
-    if ('userId' in owner) return this.change(owner, variantId, quantity, 'add');
+    const variant = await this.sellable(variantId);
     // A guest cart is only ever created under an id issued here: an unknown id (expired, or
     // chosen by someone else to plant a cart on a victim) starts a new cart with a new id.
-    if (owner.guestId) {
-      const lines = await this.changeLine(this.keyOf(owner)!, variantId, quantity, 'add', true);
-      if (lines) return this.view(owner, lines);
+    const mustExist = 'guestId' in owner && owner.guestId !== null;
+    let target: CartOwner =
+      'guestId' in owner && !owner.guestId ? { guestId: newGuestCartId() } : owner;
+    let lines = await this.changeLine(this.keyOf(target)!, variantId, quantity, 'add', mustExist);
+    if (!lines) {
+      target = { guestId: newGuestCartId() };
+      lines = (await this.changeLine(this.keyOf(target)!, variantId, quantity, 'add', false))!;
     }
-    return this.change({ guestId: newGuestCartId() }, variantId, quantity, 'add');
+    // A cart of this one line (a new cart, above all) is priced from the variant just read.
+    const only = lines.length === 1 && lines[0].variantId === variantId ? lines[0] : undefined;
+    return this.view(target, lines, only && [pricedFrom(variant, only.quantity)]);
   }
 
   /** Sets a line's quantity (capped); 0 removes it. A line not in the cart is a 404. */
@@ -178,20 +183,28 @@ export class CartService {
     return linesOf(result as string[]);
   }
 
-  private async assertSellable(variantId: string): Promise<void> {
+  private async sellable(variantId: string): Promise<SellableVariant> {
     const variant = await this.variants.sellability(variantId);
     if (!variant) throw new NotFoundError('No such product variant.');
     if (variant.archived || variant.status !== 'published') {
       throw new UnprocessableError('This product variant is not for sale.');
     }
+    return variant;
   }
 
-  /** Prices the lines from PostgreSQL in one query (the cart never stores prices). */
-  private async view(owner: CartOwner, lines: CartLine[]): Promise<CartView> {
+  /**
+   * Prices the lines from PostgreSQL in one query (the cart never stores prices), unless the
+   * caller read them in this request already (`priced`).
+   */
+  private async view(
+    owner: CartOwner,
+    lines: CartLine[],
+    priced?: PricedLine[],
+  ): Promise<CartView> {
     const id = 'userId' in owner ? owner.userId : owner.guestId;
     const base = { id, items: [] as CartItemView[], subtotal: 0, currency: this.store.currency };
     if (!lines.length) return base;
-    for (const r of await this.variants.priceLines(lines)) {
+    for (const r of priced ?? (await this.variants.priceLines(lines))) {
       const lineTotal = (r.price ?? 0) * r.quantity;
       base.items.push({
         variantId: r.variant_id,
@@ -226,6 +239,19 @@ async function reachable<T>(call: Promise<T>): Promise<T> {
   } catch {
     throw unavailable();
   }
+}
+
+/** A line of a published, live variant, priced as `VariantsRepository.priceLines` would. */
+function pricedFrom(variant: SellableVariant, quantity: number): PricedLine {
+  return {
+    variant_id: variant.id,
+    quantity,
+    product_id: variant.product_id,
+    title: variant.title,
+    sku: variant.sku,
+    price: variant.price,
+    available: variant.stock >= quantity,
+  };
 }
 
 function linesOf(hash: Record<string, string> | string[]): CartLine[] {

@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { withTimeout } from '../../common/async/with-timeout';
+import { PublicAnswer, toPublicAnswer } from '../../common/http/public-answer';
 import { catalogConfig, CatalogConfig } from '../../config';
 import { Redis, REDIS } from '../../redis/redis.module';
 
@@ -13,6 +14,8 @@ interface Entry {
   version: string;
   expiresAt: number;
   value: unknown;
+  /** The value serialised with its ETag, made on the first public read of the entry. */
+  answer?: PublicAnswer;
 }
 
 /**
@@ -23,6 +26,12 @@ interface Entry {
  *   serves an answer older than the write once the write has returned;
  * - entries also expire after CATALOG_CACHE_TTL_MS, which bounds how long stock (changed by
  *   orders and adjustments, which do not invalidate) may lag. Checkout reads stock itself.
+ *
+ * The version reads of concurrent requests are coalesced: while one GET is on the wire, the
+ * requests arriving meanwhile wait for the next GET, sent as soon as the first one answers,
+ * and share it. A request so never uses a version read before it arrived, which keeps the
+ * guarantee above, and an instance under load sends about one GET per Redis round trip
+ * instead of one per request.
  *
  * Redis down: a read whose version cannot be read (Redis not connected, an error, no answer
  * within VERSION_TIMEOUT_MS) goes to PostgreSQL and neither uses nor fills the cache, and the
@@ -38,6 +47,9 @@ export class CatalogCache {
   /** A write's version bump failed: do it before trusting the cache again. */
   private bumpOwed = false;
   private bypassing = false;
+  /** The version GET on the wire, and the one that requests arriving meanwhile will share. */
+  private versionInFlight: Promise<string | undefined> | null = null;
+  private versionNext: Promise<string | undefined> | null = null;
 
   constructor(
     @Inject(REDIS) private readonly redis: Redis,
@@ -50,20 +62,38 @@ export class CatalogCache {
     load: () => Promise<T>,
     cacheable: (value: T) => boolean = () => true,
   ): Promise<T> {
-    if (this.config.cacheTtlMs === 0) return load();
-    const version = await this.currentVersion();
-    if (version === undefined) return load();
+    return (await this.entry(key, load, cacheable)).value as T;
+  }
+
+  /**
+   * Like `read`, for an answer sent as is to anyone: the value serialised once per entry with
+   * its ETag (see PublicAnswer); null when `load()` found nothing.
+   */
+  async readPublic<T>(key: string, load: () => Promise<T | null>): Promise<PublicAnswer | null> {
+    const entry = await this.entry(key, load, () => true);
+    if (entry.value === null) return null;
+    return (entry.answer ??= toPublicAnswer(entry.value));
+  }
+
+  private async entry<T>(
+    key: string,
+    load: () => Promise<T>,
+    cacheable: (value: T) => boolean,
+  ): Promise<Entry> {
+    const version = this.config.cacheTtlMs === 0 ? undefined : await this.currentVersion();
+    if (version === undefined) return { version: '', expiresAt: 0, value: await load() };
     const hit = this.entries.get(key);
-    if (hit && hit.version === version && hit.expiresAt > Date.now()) return hit.value as T;
+    if (hit && hit.version === version && hit.expiresAt > Date.now()) return hit;
     const value = await load();
+    const entry: Entry = { version, expiresAt: Date.now() + this.config.cacheTtlMs, value };
     if (cacheable(value)) {
       if (this.entries.size >= MAX_ENTRIES) {
         this.entries.delete(this.entries.keys().next().value as string);
       }
       this.entries.delete(key);
-      this.entries.set(key, { version, expiresAt: Date.now() + this.config.cacheTtlMs, value });
+      this.entries.set(key, entry);
     }
-    return value;
+    return entry;
   }
 
   /** Call after a committed write that changes what a listing or product page shows. */
@@ -72,8 +102,28 @@ export class CatalogCache {
     if (!(await this.bump())) this.bumpOwed = true;
   }
 
-  /** The version, or undefined when it cannot be read now (the cache is then not used). */
-  private async currentVersion(): Promise<string | undefined> {
+  /**
+   * The version, or undefined when it cannot be read now (the cache is then not used), from a
+   * GET sent after this call (coalesced with the calls around it, see the class comment).
+   */
+  private currentVersion(): Promise<string | undefined> {
+    if (!this.versionInFlight) return this.sendVersionRead();
+    this.versionNext ??= this.versionInFlight.then(() => {
+      this.versionNext = null;
+      return this.versionInFlight ?? this.sendVersionRead();
+    });
+    return this.versionNext;
+  }
+
+  private sendVersionRead(): Promise<string | undefined> {
+    const read = this.readVersion().finally(() => {
+      if (this.versionInFlight === read) this.versionInFlight = null;
+    });
+    this.versionInFlight = read;
+    return read;
+  }
+
+  private async readVersion(): Promise<string | undefined> {
     if (this.redis.status !== 'ready' || (this.bumpOwed && !(await this.bump()))) {
       return this.bypass('Redis is not connected');
     }

@@ -3,11 +3,13 @@ import {
   Controller,
   Delete,
   Get,
+  Headers,
   HttpCode,
   Param,
   ParseUUIDPipe,
   Patch,
   Post,
+  Res,
 } from '@nestjs/common';
 import {
   ApiBadRequestResponse,
@@ -17,10 +19,13 @@ import {
   ApiNotFoundResponse,
   ApiOkResponse,
   ApiOperation,
+  ApiResponse,
   ApiTags,
 } from '@nestjs/swagger';
+import type { FastifyReply } from 'fastify';
 import { Public } from '../../common/decorators/public.decorator';
 import { AdminRoute } from '../../common/decorators/roles.decorator';
+import { sendPublic } from '../../common/http/public-answer';
 import { CategoriesService } from './categories.service';
 import {
   CategoryNode,
@@ -36,10 +41,19 @@ export class CategoriesController {
 
   @Public()
   @Get('categories')
-  @ApiOperation({ summary: 'The category tree (one query)' })
+  @ApiOperation({
+    summary: 'The category tree (one query)',
+    description:
+      'Carries a strong `ETag` and a public `Cache-Control`; a request whose `If-None-Match` ' +
+      'holds the current ETag gets 304.',
+  })
   @ApiOkResponse({ type: [CategoryNode] })
-  tree(): Promise<CategoryNode[]> {
-    return this.categories.tree();
+  @ApiResponse({ status: 304, description: 'Not modified (`If-None-Match` matched)' })
+  async tree(
+    @Headers('if-none-match') ifNoneMatch: string | undefined,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<string> {
+    return sendPublic(reply, ifNoneMatch, await this.categories.tree());
   }
 
   @Post('admin/categories')

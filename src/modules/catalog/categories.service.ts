@@ -7,6 +7,7 @@ import {
   ValidationFailedError,
 } from '../../common/errors/domain-errors';
 import { slugCandidates } from '../../common/text/slug';
+import { PublicAnswer } from '../../common/http/public-answer';
 import { CatalogCache } from './catalog-cache';
 import {
   CategoryNode,
@@ -50,11 +51,14 @@ export class CategoriesService {
     private readonly cache: CatalogCache,
   ) {}
 
-  async tree(): Promise<CategoryNode[]> {
-    const rows: CategoryRow[] = await this.db.query(
-      `SELECT id, parent_id, name, slug FROM categories ORDER BY name, id`,
-    );
-    return buildCategoryTree(rows);
+  /** The whole tree, serialised with its ETag (cached: see CatalogCache). */
+  async tree(): Promise<PublicAnswer> {
+    return (await this.cache.readPublic('categories', async (): Promise<CategoryNode[]> => {
+      const rows: CategoryRow[] = await this.db.query(
+        `SELECT id, parent_id, name, slug FROM categories ORDER BY name, id`,
+      );
+      return buildCategoryTree(rows);
+    }))!;
   }
 
   async create(input: CreateCategoryDto): Promise<CategoryResponse> {
@@ -65,7 +69,10 @@ export class CategoriesService {
          ON CONFLICT (slug) DO NOTHING RETURNING id, parent_id, name, slug`,
         [input.parentId ?? null, input.name, slug],
       );
-      if (rows.length) return toCategoryResponse(rows[0]);
+      if (rows.length) {
+        await this.cache.invalidate();
+        return toCategoryResponse(rows[0]);
+      }
     }
     throw new ConflictError('Could not find a free slug for this category name.');
   }

@@ -3,12 +3,14 @@ import {
   Controller,
   Delete,
   Get,
+  Headers,
   Param,
   ParseUUIDPipe,
   Patch,
   Post,
   Query,
   Req,
+  Res,
 } from '@nestjs/common';
 import {
   ApiBadRequestResponse,
@@ -19,11 +21,13 @@ import {
   ApiNotFoundResponse,
   ApiOkResponse,
   ApiOperation,
+  ApiResponse,
   ApiTags,
   ApiUnauthorizedResponse,
   ApiUnprocessableEntityResponse,
 } from '@nestjs/swagger';
-import type { FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { sendPublic } from '../../common/http/public-answer';
 import { Actor, CurrentUser } from '../../common/decorators/current-user.decorator';
 import { Public } from '../../common/decorators/public.decorator';
 import { MerchantRoute, Roles } from '../../common/decorators/roles.decorator';
@@ -60,27 +64,41 @@ export class ProductsController {
   @Get()
   @ApiOperation({
     summary: 'Published products: search, filters, sorts, keyset pages',
-    description: 'One SQL statement per page whatever the limit.',
+    description:
+      'One SQL statement per page whatever the limit. Carries a strong `ETag` and a public ' +
+      '`Cache-Control`; a request whose `If-None-Match` holds the current ETag gets 304.',
   })
   @ApiOkResponse({ type: ProductPage })
+  @ApiResponse({ status: 304, description: 'Not modified (`If-None-Match` matched)' })
   @ApiBadRequestResponse({ description: 'Invalid filter, sort or cursor' })
-  list(@Query() query: ProductQueryDto): Promise<ProductPage> {
-    return this.products.list(query);
+  async list(
+    @Query() query: ProductQueryDto,
+    @Headers('if-none-match') ifNoneMatch: string | undefined,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<string> {
+    return sendPublic(reply, ifNoneMatch, await this.products.list(query));
   }
 
   @Public()
   @Get(':idOrSlug')
   @ApiOperation({
     summary: 'A product by id or slug, with its variants',
-    description: 'Drafts and archived products are visible to their owner and admins only.',
+    description:
+      'Drafts and archived products are visible to their owner and admins only. Asked without ' +
+      'a token, the answer carries a strong `ETag` and a public `Cache-Control`, and a request ' +
+      'whose `If-None-Match` holds the current ETag gets 304.',
   })
   @ApiOkResponse({ type: ProductResponse })
+  @ApiResponse({ status: 304, description: 'Not modified (`If-None-Match` matched)' })
   @ApiNotFoundResponse()
-  get(
+  async get(
     @CurrentUser() actor: Actor | undefined,
     @Param('idOrSlug') idOrSlug: string,
-  ): Promise<ProductResponse> {
-    return this.products.get(actor, idOrSlug);
+    @Headers('if-none-match') ifNoneMatch: string | undefined,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<ProductResponse | string> {
+    if (actor) return this.products.get(actor, idOrSlug);
+    return sendPublic(reply, ifNoneMatch, await this.products.getPublic(idOrSlug));
   }
 
   @Post()

@@ -10,6 +10,7 @@ import {
   ValidationFailedError,
 } from '../../common/errors/domain-errors';
 import { Page, toPage } from '../../common/pagination/cursor';
+import { PublicAnswer } from '../../common/http/public-answer';
 import { slugCandidates, SLUG_PATTERN } from '../../common/text/slug';
 import { ImageStorage, thumbnailName } from '../../common/uploads/image-storage.service';
 import { CatalogCache } from './catalog-cache';
@@ -29,6 +30,8 @@ import { OwnerScope, ProductRow, ProductsRepository } from './products.repositor
 import { ShopsService } from './shops.service';
 import { updateReturning } from '../../database/sql';
 import { VariantsRepository } from './variants.repository';
+
+const publicProductKey = (idOrSlug: string) => JSON.stringify(['product', idOrSlug]);
 
 export const PRODUCT_IMAGE_MAX_BYTES = 5 * 1024 * 1024;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -104,7 +107,8 @@ export class ProductsService {
     private readonly cache: CatalogCache,
   ) {}
 
-  async list(query: ProductQueryDto): Promise<Page<ProductResponse>> {
+  /** A public listing page, serialised with its ETag (cached: see CatalogCache). */
+  async list(query: ProductQueryDto): Promise<PublicAnswer> {
     const key = JSON.stringify([
       'list',
       query.q,
@@ -117,7 +121,7 @@ export class ProductsService {
       query.cursor,
       query.limit,
     ]);
-    return this.cache.read(key, () => this.listUncached(query));
+    return (await this.cache.readPublic(key, () => this.listUncached(query)))!;
   }
 
   /** The merchant's own products in any state (not cached: owners see their writes at once). */
@@ -153,11 +157,18 @@ export class ProductsService {
     // Anonymous readers see published products only: their answer is the same for everyone.
     const product = actor
       ? await this.find(actor, idOrSlug)
-      : await this.cache.read(JSON.stringify(['product', idOrSlug]), () =>
-          this.find(undefined, idOrSlug),
-        );
+      : await this.cache.read(publicProductKey(idOrSlug), () => this.find(undefined, idOrSlug));
     if (!product) throw new NotFoundError('No such product.');
     return product;
+  }
+
+  /** A published product as anyone sees it, serialised with its ETag (cached). */
+  async getPublic(idOrSlug: string): Promise<PublicAnswer> {
+    const answer = await this.cache.readPublic(publicProductKey(idOrSlug), () =>
+      this.find(undefined, idOrSlug),
+    );
+    if (!answer) throw new NotFoundError('No such product.');
+    return answer;
   }
 
   private async find(actor: Actor | undefined, idOrSlug: string): Promise<ProductResponse | null> {

@@ -15,6 +15,18 @@ export interface PricedLine {
   available: boolean;
 }
 
+/** A variant as adding it to a cart reads it. */
+export interface SellableVariant {
+  id: string;
+  archived: boolean;
+  status: string;
+  product_id: string;
+  title: string;
+  sku: string;
+  price: number;
+  stock: number;
+}
+
 /** A cart line as checkout snapshots it onto the order. */
 export interface CheckoutLine {
   variantId: string;
@@ -72,11 +84,15 @@ export interface StockMovementInput {
 export class VariantsRepository {
   constructor(@InjectDataSource() private readonly db: DataSource) {}
 
-  /** Whether the variant exists (undefined: it does not) and may be sold. */
-  async sellability(variantId: string): Promise<{ archived: boolean; status: string } | undefined> {
-    const [row] = await preparedQuery<{ archived: boolean; status: string }>(
+  /**
+   * Whether the variant exists (undefined: it does not) and may be sold, with what a cart line
+   * of it shows (so that a cart holding only this line needs no second read).
+   */
+  async sellability(variantId: string): Promise<SellableVariant | undefined> {
+    const [row] = await preparedQuery<SellableVariant>(
       this.db,
-      `SELECT v.archived, p.status FROM product_variants v JOIN products p ON p.id = v.product_id
+      `SELECT v.id, v.archived, p.status, v.product_id, p.title, v.sku, v.price, v.stock
+         FROM product_variants v JOIN products p ON p.id = v.product_id
         WHERE v.id = $1`,
       [variantId],
     );

@@ -25,7 +25,9 @@ export class AccountService {
     private readonly orders: OrdersRepository,
   ) {}
 
+  /** Answered from the row the request was authenticated with (one statement per request). */
   async get(actor: Actor): Promise<UserResponse> {
+    if (actor.profile) return toUserResponse({ ...actor, ...actor.profile, active: true });
     return toUserResponse(await this.load(actor));
   }
 

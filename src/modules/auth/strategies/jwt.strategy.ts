@@ -46,6 +46,12 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
       name: user.name,
       address: user.address,
       sessionId: payload.sid,
+      profile: {
+        emailVerifiedAt: user.emailVerifiedAt,
+        avatarFile: user.avatarFile,
+        phone: user.phone,
+        createdAt: user.createdAt,
+      },
     };
   }
 }

@@ -21,7 +21,22 @@ export class UserResponse {
 
 export const AVATAR_URL_PREFIX = '/uploads/avatars/';
 
-export function toUserResponse(user: User): UserResponse {
+/** What the answer is made of: a `User` row, or the profile read with the session. */
+export type UserFields = Pick<
+  User,
+  | 'id'
+  | 'email'
+  | 'name'
+  | 'roles'
+  | 'emailVerifiedAt'
+  | 'avatarFile'
+  | 'phone'
+  | 'address'
+  | 'active'
+  | 'createdAt'
+>;
+
+export function toUserResponse(user: UserFields): UserResponse {
   return {
     id: user.id,
     email: user.email,

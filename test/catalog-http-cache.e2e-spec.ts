@@ -1,0 +1,128 @@
+import { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { createCategory, createMerchant, createProduct } from './support/catalog';
+import { createTestApp } from './support/test-app';
+import { createUser, TestUser } from './support/users';
+
+/** ETag, Cache-Control and conditional requests on the public catalog reads. */
+describe('catalog answers for HTTP caches', () => {
+  let app: NestFastifyApplication;
+  let admin: TestUser;
+
+  beforeAll(async () => {
+    app = await createTestApp();
+    admin = await createUser(app, 'admin');
+  });
+  afterAll(() => app.close());
+
+  const get = (url: string, headers?: Record<string, string>) =>
+    app.inject({ method: 'GET', url, headers });
+  const rename = (owner: { auth: Record<string, string> }, id: string, title: string) =>
+    app.inject({
+      method: 'PATCH',
+      url: `/api/v1/products/${id}`,
+      headers: owner.auth,
+      payload: { title },
+    });
+
+  /** A fresh answer: 200, a strong ETag, public and short-lived for shared caches. */
+  const fresh = async (url: string) => {
+    const res = await get(url);
+    expect(res.statusCode).toBe(200);
+    expect(res.headers.etag).toMatch(/^"[^"]+"$/);
+    expect(res.headers['cache-control']).toMatch(
+      /^public, max-age=\d+, stale-while-revalidate=\d+$/,
+    );
+    expect(res.headers['content-type']).toBe('application/json; charset=utf-8');
+    return { etag: res.headers.etag as string, json: res.json() };
+  };
+
+  it('answers a listing with a strong ETag, and 304 without a body when it still matches', async () => {
+    const owner = await createMerchant(app);
+    await createProduct(app, owner, { title: 'Tagged tent' });
+    const url = `/api/v1/products?shop=${owner.shopId}`;
+    const first = await fresh(url);
+    expect(first.json.items.map((p: { title: string }) => p.title)).toEqual(['Tagged tent']);
+    expect((await fresh(url)).etag).toBe(first.etag);
+
+    const again = await get(url, { 'if-none-match': first.etag });
+    expect(again.statusCode).toBe(304);
+    expect(again.body).toBe('');
+    expect(again.headers.etag).toBe(first.etag);
+    expect(again.headers['cache-control']).toMatch(/^public, /);
+    // A list of tags, or the weak form of ours, matches too (RFC 9110 weak comparison).
+    const listed = await get(url, { 'if-none-match': `"other", W/${first.etag}` });
+    expect(listed.statusCode).toBe(304);
+    expect((await get(url, { 'if-none-match': '*' })).statusCode).toBe(304);
+  });
+
+  it('changes the ETag on a write, and answers a stale ETag with 200 and the new body', async () => {
+    const owner = await createMerchant(app);
+    const product = await createProduct(app, owner, { title: 'Old name' });
+    const listUrl = `/api/v1/products?shop=${owner.shopId}`;
+    const pageUrl = `/api/v1/products/${product.slug}`;
+    const list = await fresh(listUrl);
+    const page = await fresh(pageUrl);
+    expect(page.json.title).toBe('Old name');
+
+    expect((await rename(owner, product.id, 'New name')).statusCode).toBe(200);
+
+    const listAfter = await get(listUrl, { 'if-none-match': list.etag });
+    expect(listAfter.statusCode).toBe(200);
+    expect(listAfter.headers.etag).not.toBe(list.etag);
+    expect(listAfter.json().items[0].title).toBe('New name');
+    const pageAfter = await get(pageUrl, { 'if-none-match': page.etag });
+    expect(pageAfter.statusCode).toBe(200);
+    expect(pageAfter.headers.etag).not.toBe(page.etag);
+    expect(pageAfter.json().title).toBe('New name');
+    expect(
+      (await get(pageUrl, { 'if-none-match': pageAfter.headers.etag as string })).statusCode,
+    ).toBe(304);
+  });
+
+  it('gives a product page asked with a token (its owner may see a draft) no shared-cache headers', async () => {
+    const owner = await createMerchant(app);
+    const product = await createProduct(app, owner, { status: 'draft' });
+    const res = await get(`/api/v1/products/${product.slug}`, owner.auth);
+    expect(res.statusCode).toBe(200);
+    expect(res.headers.etag).toBeUndefined();
+    expect(res.headers['cache-control']).toBe('no-store');
+    // Anonymous: the draft does not exist, and the 404 is not marked public.
+    const anonymous = await get(`/api/v1/products/${product.slug}`);
+    expect(anonymous.statusCode).toBe(404);
+    expect(anonymous.headers['cache-control']).toBeUndefined();
+  });
+
+  it('tags the category tree, and a new category changes its ETag', async () => {
+    const before = await fresh('/api/v1/categories');
+    expect((await get('/api/v1/categories', { 'if-none-match': before.etag })).statusCode).toBe(
+      304,
+    );
+    const name = `Tagged ${Date.now()}`;
+    await createCategory(app, admin, name);
+    const after = await get('/api/v1/categories', { 'if-none-match': before.etag });
+    expect(after.statusCode).toBe(200);
+    expect(after.headers.etag).not.toBe(before.etag);
+    expect(after.json().map((c: { name: string }) => c.name)).toContain(name);
+  });
+
+  it('shows a completed write to every read started after it, while other reads are in flight', async () => {
+    const owner = await createMerchant(app);
+    const product = await createProduct(app, owner, { title: 'Round 0' });
+    const url = `/api/v1/products/${product.slug}`;
+    let reading = true;
+    // Readers that keep version reads in flight around each write.
+    const background = Array.from({ length: 8 }, async () => {
+      while (reading) await get(url);
+    });
+    try {
+      for (let round = 1; round <= 5; round++) {
+        expect((await rename(owner, product.id, `Round ${round}`)).statusCode).toBe(200);
+        const seen = await Promise.all(Array.from({ length: 8 }, () => get(url)));
+        expect(seen.map((r) => r.json().title)).toEqual(Array(8).fill(`Round ${round}`));
+      }
+    } finally {
+      reading = false;
+      await Promise.all(background);
+    }
+  });
+});
