@@ -11,6 +11,7 @@ export interface PricedLine {
   product_id: string | null;
   title: string | null;
   sku: string | null;
+  options: Record<string, string> | null;
   price: number | null;
   available: boolean;
 }
@@ -87,7 +88,7 @@ export class VariantsRepository {
   priceLines(lines: { variantId: string; quantity: number }[]): Promise<PricedLine[]> {
     return preparedQuery<PricedLine>(
       this.db,
-      `SELECT c.variant_id, c.quantity, v.product_id, p.title, v.sku, v.price,
+      `SELECT c.variant_id, c.quantity, v.product_id, p.title, v.sku, v.options, v.price,
               coalesce(NOT v.archived AND p.status = 'published' AND v.stock >= c.quantity, false)
                 AS available
          FROM unnest($1::uuid[], $2::int[]) AS c(variant_id, quantity)
