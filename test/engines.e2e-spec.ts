@@ -33,6 +33,23 @@ describe('supported Node versions (package.json engines)', () => {
     expect(engineMismatches(node24!)).toEqual([]);
   });
 
+  it('builds the Docker image on the Node 24 that CI tests, and pins every image', () => {
+    const node24 = /^NODE24_VERSION=(\S+)$/m.exec(
+      readFileSync(join(root, '.ci', 'run'), 'utf8'),
+    )?.[1];
+    const bases = [...readFileSync(join(root, 'Dockerfile'), 'utf8').matchAll(/^FROM (\S+)/gm)];
+    expect(bases.map((m) => m[1])).toEqual([
+      `node:${node24}-bookworm-slim`,
+      `node:${node24}-bookworm-slim`,
+    ]);
+    const images = [
+      ...readFileSync(join(root, 'docker-compose.yml'), 'utf8').matchAll(/^\s+image: (\S+)$/gm),
+    ].map((m) => m[1]);
+    expect(images.length).toBeGreaterThanOrEqual(4);
+    // Exact releases: x.y.z, or PostgreSQL's x.y; never `latest` nor a bare major.
+    for (const image of images) expect(image).toMatch(/:v?\d+\.\d+(\.\d+)?(-[a-z]+)?$/);
+  });
+
   it('overrides content-disposition for @fastify/static only, with the API it calls', () => {
     // 3.x is ESM-only and declares Node >= 22; 2.0.1 is CommonJS with the same create().
     expect(manifest.overrides).toEqual({ '@fastify/static': { 'content-disposition': '2.0.1' } });
