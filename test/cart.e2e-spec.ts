@@ -9,6 +9,12 @@ import { createTestApp } from './support/test-app';
 import { createAppBehindRedisProxy } from './support/redis-proxy';
 import type { TcpProxy } from './support/tcp-proxy';
 import { createUser, TestUser, uniqueEmail } from './support/users';
+import { createBuyers } from './support/buyers';
+
+const ADDRESS = { line1: '1 Test Street', city: 'Lyon', postalCode: '69001', country: 'FR' };
+
+/** An empty cart's answer (but its id): nothing to buy, nothing ships. */
+const EMPTY_CART = { items: [], subtotal: 0, tax: 0, shipping: 0, total: 0, currency: 'EUR' };
 
 const CAPS: CartConfig = { ttlSeconds: 3600, maxLineQuantity: 5, maxLines: 3 };
 
@@ -139,6 +145,7 @@ describe('cart', () => {
           productId: expect.any(String),
           title: 'Cart item 0',
           sku: expect.any(String),
+          options: {},
           unitPrice: 1000,
           quantity: 2,
           lineTotal: 2000,
@@ -146,6 +153,9 @@ describe('cart', () => {
         },
       ],
       subtotal: 2000,
+      tax: 400,
+      shipping: 499,
+      total: 2899,
       currency: 'EUR',
     });
     // Adding again with the id adds up; the id is kept.
@@ -155,6 +165,53 @@ describe('cart', () => {
     const ttl = await redis.ttl(`cart:guest:${cartId}`);
     expect(ttl).toBeGreaterThan(3500);
     expect(ttl).toBeLessThanOrEqual(3600);
+  });
+
+  it('shows each line’s options and the estimate checkout then charges', async () => {
+    const tent = await createProduct(app, merchant, {
+      title: 'Summit tent',
+      variants: [
+        { price: 1999, stock: 10, options: { size: 'M', colour: 'green' } },
+        { price: 2499, stock: 10, options: { size: 'L', colour: 'green' } },
+      ],
+    });
+    const [m, l] = tent.variants as { id: string; options: Record<string, string> }[];
+    const [buyer] = await createBuyers(app, 1, { address: ADDRESS });
+    const who = { user: { auth: buyer.auth } };
+    expect((await add(who, m.id, 1)).statusCode).toBe(200);
+    const res = await add(who, l.id, 1);
+    const lines = res.json().items as { variantId: string; options: Record<string, string> }[];
+    // The options as the catalog shows them.
+    expect(Object.fromEntries(lines.map((i) => [i.variantId, i.options]))).toEqual({
+      [m.id]: m.options,
+      [l.id]: l.options,
+    });
+    expect(m.options).toEqual({ size: 'M', colour: 'green' });
+    // 4498 is under the free-shipping threshold (5000): 20 % tax, flat shipping.
+    const estimate = { subtotal: 4498, tax: 900, shipping: 499, total: 5897, currency: 'EUR' };
+    expect(res.json()).toMatchObject(estimate);
+    expect((await getCart(who)).json()).toMatchObject(estimate);
+
+    const order = await app.inject({
+      method: 'POST',
+      url: '/api/v1/checkout',
+      headers: { ...buyer.auth, 'idempotency-key': randomUUID() },
+      payload: {},
+    });
+    expect(order.statusCode).toBe(201);
+    expect(order.json()).toMatchObject(estimate);
+  });
+
+  it('leaves the estimate out (null) when the cart is above what one order can hold', async () => {
+    const dear = await createProduct(app, merchant, { variants: [{ price: 1000, stock: 10 }] });
+    const variantId = dear.variants[0].id;
+    const cartId = await newGuestCart([[variantId, 3]]);
+    // Above the largest accepted price: a price set in the database by hand.
+    await db.query(`UPDATE product_variants SET price = 1000000000 WHERE id = $1`, [variantId]);
+    const res = await getCart({ cartId });
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toMatchObject({ subtotal: 3_000_000_000, tax: null, shipping: null });
+    expect(res.json().total).toBeNull();
   });
 
   it('stores no prices in Redis: a price change shows at the next read', async () => {
@@ -293,7 +350,7 @@ describe('cart', () => {
     const unknown = randomBytes(16).toString('base64url');
     const res = await getCart({ cartId: unknown });
     expect(res.statusCode).toBe(200);
-    expect(res.json()).toEqual({ id: unknown, items: [], subtotal: 0, currency: 'EUR' });
+    expect(res.json()).toEqual({ id: unknown, ...EMPTY_CART });
     // Adding with an id this server did not issue (or that expired) starts a cart under a new
     // id: nobody can plant a cart under an id they chose and hand to someone else.
     const added = await add({ cartId: unknown }, variants[0], 1);
@@ -305,7 +362,7 @@ describe('cart', () => {
     expect(await redis.exists(`cart:guest:${unknown}`)).toBe(0);
     expect(await redis.hgetall(`cart:guest:${issued}`)).toEqual({ [variants[0]]: '1' });
     const none = await getCart({});
-    expect(none.json()).toEqual({ id: null, items: [], subtotal: 0, currency: 'EUR' });
+    expect(none.json()).toEqual({ id: null, ...EMPTY_CART });
   });
 
   it('marks lines unavailable when archived, unpublished, deleted or short of stock, outside the subtotal', async () => {
@@ -379,6 +436,7 @@ describe('cart', () => {
           variantId: gone.variants[0].id,
           productId: null,
           title: null,
+          options: null,
           unitPrice: null,
           quantity: 1,
           lineTotal: 0,
@@ -386,6 +444,9 @@ describe('cart', () => {
         },
       ],
       subtotal: 0,
+      // Nothing can be bought: nothing ships, nothing to pay.
+      shipping: 0,
+      total: 0,
     });
   });
 

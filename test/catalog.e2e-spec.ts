@@ -403,8 +403,8 @@ describe('catalog', () => {
 
   describe('listing', () => {
     let shop: Merchant;
-    let root: { id: string };
-    let leaf: { id: string };
+    let root: { id: string; slug: string };
+    let leaf: { id: string; slug: string };
 
     beforeAll(async () => {
       shop = await createMerchant(app);
@@ -468,6 +468,39 @@ describe('catalog', () => {
       expect(await titles(`shop=${merchantB.shopId}`)).not.toContain('Sleeping bag');
     });
 
+    it('takes a slug as well as an id for the category and shop filters', async () => {
+      const byId = (await titles(`shop=${shop.shopId}&category=${root.id}`)).sort();
+      expect(byId).toEqual(['Alpine tent for two', 'Camping stove']);
+      expect((await titles(`shop=${shop.shopSlug}&category=${root.slug}`)).sort()).toEqual(byId);
+      expect((await titles(`shop=${shop.shopId}&category=${root.slug}`)).sort()).toEqual(byId);
+      expect(await titles(`category=${leaf.slug}`)).toEqual(['Alpine tent for two']);
+      expect((await titles(`shop=${shop.shopSlug}&inStock=true`)).sort()).toEqual([
+        'Alpine tent for two',
+        'Sleeping bag',
+      ]);
+      // A slug that names nothing is an empty page, as an unknown id is.
+      for (const filter of ['category', 'shop']) {
+        for (const unknown of ['no-such-thing', '00000000-0000-4000-8000-000000000000']) {
+          const res = await app.inject({ url: `/api/v1/products?${filter}=${unknown}` });
+          expect(res.statusCode).toBe(200);
+          expect(res.json()).toEqual({ items: [], nextCursor: null });
+        }
+      }
+    });
+
+    it('refuses a category or shop filter that is neither an id nor a slug (400)', async () => {
+      for (const filter of ['category', 'shop']) {
+        for (const bad of ['Not A Slug', 'a--b', '-a', 'x'.repeat(161), "a'b", '%20']) {
+          const res = await app.inject({
+            url: `/api/v1/products?${filter}=${encodeURIComponent(bad)}`,
+          });
+          expect(res.statusCode).toBe(400);
+          expect(res.headers['content-type']).toMatch(/application\/problem\+json/);
+          expect(JSON.stringify(res.json().errors)).toContain(filter);
+        }
+      }
+    });
+
     it('sorts by newest, price, -price and rating', async () => {
       expect(await titles(`shop=${shop.shopId}&sort=newest`)).toEqual([
         'Sleeping bag',
@@ -523,8 +556,9 @@ describe('catalog', () => {
         'cursor=garbage',
         'minPrice=-1',
         'sort=cheapest',
-        'category=not-a-uuid',
-        'shop=1',
+        // Neither an id nor a slug (a slug such as `not-a-uuid` or `1` is valid since issue 12).
+        'category=Not%20a%20slug',
+        'shop=a--b',
         'limit=0',
         'limit=101',
         'inStock=maybe',

@@ -52,6 +52,21 @@ describe('configuration', () => {
     expect(existsSync(join(loadMailConfig({}).templateDir, 'layouts', 'html.hbs'))).toBe(true);
   });
 
+  it('points e-mail links at the API on PORT by default, which then serves their pages', () => {
+    expect(loadMailConfig({ PORT: '4400' })).toMatchObject({
+      publicWebUrl: 'http://localhost:4400',
+      linksToApi: true,
+    });
+    expect(loadMailConfig({ PUBLIC_WEB_URL: 'http://127.0.0.1:3000/' }).linksToApi).toBe(true);
+    for (const storefront of [
+      'https://shop.example.com',
+      'http://localhost:3001',
+      'http://localhost:3000/shop',
+    ]) {
+      expect(loadMailConfig({ PUBLIC_WEB_URL: storefront }).linksToApi).toBe(false);
+    }
+  });
+
   it('runs the workers in the API by default outside production only', () => {
     expect(loadAppConfig({ NODE_ENV: 'production' }).runWorkers).toBe(false);
     expect(loadAppConfig({ NODE_ENV: 'production', RUN_WORKERS: 'true' }).runWorkers).toBe(true);

@@ -5,6 +5,7 @@ import {
   ServiceUnavailableError,
   UnprocessableError,
 } from '../../common/errors/domain-errors';
+import { priceOrder } from '../../common/money/pricing';
 import { cartConfig, CartConfig, storeConfig, StoreConfig } from '../../config';
 import { REDIS, Redis } from '../../redis/redis.module';
 import { PricedLine, SellableVariant, VariantsRepository } from '../catalog/variants.repository';
@@ -194,7 +195,8 @@ export class CartService {
 
   /**
    * Prices the lines from PostgreSQL in one query (the cart never stores prices), unless the
-   * caller read them in this request already (`priced`).
+   * caller read them in this request already (`priced`); the totals are checkout's
+   * (`priceOrder`) over the available lines.
    */
   private async view(
     owner: CartOwner,
@@ -202,23 +204,42 @@ export class CartService {
     priced?: PricedLine[],
   ): Promise<CartView> {
     const id = 'userId' in owner ? owner.userId : owner.guestId;
-    const base = { id, items: [] as CartItemView[], subtotal: 0, currency: this.store.currency };
-    if (!lines.length) return base;
-    for (const r of priced ?? (await this.variants.priceLines(lines))) {
-      const lineTotal = (r.price ?? 0) * r.quantity;
-      base.items.push({
+    const items: CartItemView[] = [];
+    const rows = priced ?? (lines.length ? await this.variants.priceLines(lines) : []);
+    for (const r of rows) {
+      items.push({
         variantId: r.variant_id,
         productId: r.product_id,
         title: r.title,
         sku: r.sku,
+        options: r.options,
         unitPrice: r.price,
         quantity: r.quantity,
-        lineTotal,
+        lineTotal: (r.price ?? 0) * r.quantity,
         available: r.available,
       });
-      if (r.available) base.subtotal += lineTotal;
     }
-    return base;
+    const available = items.filter((i) => i.available);
+    const subtotal = available.reduce((sum, i) => sum + i.lineTotal, 0);
+    return { id, items, subtotal, ...this.estimate(available), currency: this.store.currency };
+  }
+
+  /**
+   * Tax, shipping and total as checkout would charge them; all 0 when nothing can be bought
+   * (nothing ships), null past an order's limits.
+   */
+  private estimate(available: CartItemView[]): Pick<CartView, 'tax' | 'shipping' | 'total'> {
+    if (!available.length) return { tax: 0, shipping: 0, total: 0 };
+    try {
+      const { tax, shipping, total } = priceOrder(
+        available.map((i) => ({ unitPrice: i.unitPrice!, quantity: i.quantity })),
+        this.store,
+      );
+      return { tax, shipping, total };
+    } catch (error) {
+      if (error instanceof RangeError) return { tax: null, shipping: null, total: null };
+      throw error;
+    }
   }
 
   private keyOf(owner: CartOwner): string | null {
@@ -249,6 +270,7 @@ function pricedFrom(variant: SellableVariant, quantity: number): PricedLine {
     product_id: variant.product_id,
     title: variant.title,
     sku: variant.sku,
+    options: variant.options,
     price: variant.price,
     available: variant.stock >= quantity,
   };

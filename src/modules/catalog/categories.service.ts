@@ -136,6 +136,15 @@ export class CategoriesService {
     }
   }
 
+  /** The id of the category with this slug, or null. */
+  async idOfSlug(slug: string): Promise<string | null> {
+    const rows: { id: string }[] = await this.db.query(
+      `SELECT id FROM categories WHERE slug = $1`,
+      [slug],
+    );
+    return rows[0]?.id ?? null;
+  }
+
   async exists(id: string): Promise<boolean> {
     const rows: unknown[] = await this.db.query(`SELECT 1 FROM categories WHERE id = $1`, [id]);
     return rows.length > 0;

@@ -11,7 +11,7 @@ import {
 } from '../../common/errors/domain-errors';
 import { Page, toPage } from '../../common/pagination/cursor';
 import { PublicAnswer } from '../../common/http/public-answer';
-import { slugCandidates, SLUG_PATTERN } from '../../common/text/slug';
+import { parseIdOrSlug, slugCandidates } from '../../common/text/slug';
 import { ImageStorage, thumbnailName } from '../../common/uploads/image-storage.service';
 import { CatalogCache } from './catalog-cache';
 import { CategoriesService } from './categories.service';
@@ -34,7 +34,17 @@ import { VariantsRepository } from './variants.repository';
 const publicProductKey = (idOrSlug: string) => JSON.stringify(['product', idOrSlug]);
 
 export const PRODUCT_IMAGE_MAX_BYTES = 5 * 1024 * 1024;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** An id-or-slug filter as an id: undefined when absent, null when its slug names nothing. */
+async function resolveRef(
+  value: string | undefined,
+  idOfSlug: (slug: string) => Promise<string | null>,
+): Promise<string | undefined | null> {
+  if (value === undefined) return undefined;
+  const ref = parseIdOrSlug(value);
+  if (!ref) return null;
+  return 'id' in ref ? ref.id : idOfSlug(ref.slug);
+}
 
 export function toProductResponse(
   row: ProductRow,
@@ -135,13 +145,29 @@ export class ProductsService {
     query: ProductQueryDto,
     owner?: OwnerScope,
   ): Promise<Page<ProductResponse>> {
-    const { rows, sort } = await this.products.list(query, owner);
+    const filters = await this.filterIds(query);
+    if (!filters) return { items: [], nextCursor: null };
+    const { rows, sort } = await this.products.list({ ...query, ...filters }, owner);
     return toPage(
       rows,
       query.limit,
       (row) => this.toResponse(row),
       (row) => ({ s: sort, v: row.sort_key ?? null, id: row.id }),
     );
+  }
+
+  /**
+   * The category and shop filters as ids (each may be given as an id or a slug); null when a
+   * slug names nothing, which matches nothing, as an unknown id does.
+   */
+  private async filterIds(
+    query: Pick<ProductQueryDto, 'category' | 'shop'>,
+  ): Promise<Pick<ProductQueryDto, 'category' | 'shop'> | null> {
+    const [category, shop] = await Promise.all([
+      resolveRef(query.category, (slug) => this.categories.idOfSlug(slug)),
+      resolveRef(query.shop, (slug) => this.shops.idOfSlug(slug)),
+    ]);
+    return category === null || shop === null ? null : { category, shop };
   }
 
   /** Adds a review's rating to the product's sum and count, in the review's transaction. */
@@ -172,11 +198,7 @@ export class ProductsService {
   }
 
   private async find(actor: Actor | undefined, idOrSlug: string): Promise<ProductResponse | null> {
-    const where = UUID.test(idOrSlug)
-      ? { id: idOrSlug.toLowerCase() }
-      : SLUG_PATTERN.test(idOrSlug) && idOrSlug.length <= 160
-        ? { slug: idOrSlug }
-        : null;
+    const where = parseIdOrSlug(idOrSlug);
     const row = where ? await this.products.findByIdOrSlug(where) : null;
     if (!row || (row.status !== 'published' && !this.canManage(actor, row))) return null;
     return this.toResponse(row);

@@ -72,6 +72,14 @@ export class ShopsService {
     return rows[0] ?? null;
   }
 
+  /** The id of the shop with this slug, or null. */
+  async idOfSlug(slug: string): Promise<string | null> {
+    const rows: { id: string }[] = await this.db.query(`SELECT id FROM shops WHERE slug = $1`, [
+      slug,
+    ]);
+    return rows[0]?.id ?? null;
+  }
+
   async exists(shopId: string): Promise<boolean> {
     const rows: unknown[] = await this.db.query(`SELECT 1 FROM shops WHERE id = $1`, [shopId]);
     return rows.length > 0;

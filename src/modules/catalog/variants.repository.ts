@@ -11,6 +11,7 @@ export interface PricedLine {
   product_id: string | null;
   title: string | null;
   sku: string | null;
+  options: Record<string, string> | null;
   price: number | null;
   available: boolean;
 }
@@ -23,6 +24,7 @@ export interface SellableVariant {
   product_id: string;
   title: string;
   sku: string;
+  options: Record<string, string>;
   price: number;
   stock: number;
 }
@@ -91,7 +93,7 @@ export class VariantsRepository {
   async sellability(variantId: string): Promise<SellableVariant | undefined> {
     const [row] = await preparedQuery<SellableVariant>(
       this.db,
-      `SELECT v.id, v.archived, p.status, v.product_id, p.title, v.sku, v.price, v.stock
+      `SELECT v.id, v.archived, p.status, v.product_id, p.title, v.sku, v.options, v.price, v.stock
          FROM product_variants v JOIN products p ON p.id = v.product_id
         WHERE v.id = $1`,
       [variantId],
@@ -103,7 +105,7 @@ export class VariantsRepository {
   priceLines(lines: { variantId: string; quantity: number }[]): Promise<PricedLine[]> {
     return preparedQuery<PricedLine>(
       this.db,
-      `SELECT c.variant_id, c.quantity, v.product_id, p.title, v.sku, v.price,
+      `SELECT c.variant_id, c.quantity, v.product_id, p.title, v.sku, v.options, v.price,
               coalesce(NOT v.archived AND p.status = 'published' AND v.stock >= c.quantity, false)
                 AS available
          FROM unnest($1::uuid[], $2::int[]) AS c(variant_id, quantity)

@@ -16,7 +16,7 @@ import { PaymentsService, PendingStart } from '../payments/payments.service';
 import { CheckoutRequestsRepository } from './checkout-requests.repository';
 import { CheckoutDto } from './dto/checkout.dto';
 import { IDEMPOTENCY_KEY_TTL_HOURS, parseIdempotencyKey, requestHash } from './idempotency';
-import { priceOrder } from './pricing';
+import { priceOrder } from '../../common/money/pricing';
 
 export interface CheckoutResult {
   order: OrderView;

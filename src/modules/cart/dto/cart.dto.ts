@@ -47,6 +47,14 @@ export class CartItemView {
   title!: string | null;
   @ApiProperty({ nullable: true })
   sku!: string | null;
+  @ApiProperty({
+    type: 'object',
+    additionalProperties: { type: 'string' },
+    nullable: true,
+    example: { size: 'M', colour: 'green' },
+    description: "The variant's option values, as the catalog shows them; null once deleted",
+  })
+  options!: Record<string, string> | null;
   @ApiProperty({ nullable: true, description: 'Current price, minor units; null once deleted' })
   unitPrice!: number | null;
   @ApiProperty()
@@ -73,6 +81,26 @@ export class CartView {
   items!: CartItemView[];
   @ApiProperty({ description: 'Sum of the available lines, minor units' })
   subtotal!: number;
+  @ApiProperty({
+    type: 'integer',
+    nullable: true,
+    description:
+      'Estimated tax on the subtotal, minor units, as checkout computes it (same pricing ' +
+      'function); null when the total is above what one order can hold (checkout answers 422)',
+  })
+  tax!: number | null;
+  @ApiProperty({
+    type: 'integer',
+    nullable: true,
+    description: 'Estimated shipping, minor units (free from FREE_SHIPPING_OVER); null as tax',
+  })
+  shipping!: number | null;
+  @ApiProperty({
+    type: 'integer',
+    nullable: true,
+    description: 'subtotal + tax + shipping: what checkout would charge now; null as tax',
+  })
+  total!: number | null;
   @ApiProperty({ example: 'EUR' })
   currency!: string;
 }

@@ -20,6 +20,7 @@ import {
   registerDecorator,
 } from 'class-validator';
 import { PageQueryDto } from '../../../common/pagination/page-query.dto';
+import { IsIdOrSlug } from '../../../common/validation/id-or-slug';
 import { PRODUCT_STATUSES, ProductStatus } from '../catalog-types';
 import { CategoryRef } from './category.dto';
 import { ShopRef, trimmed } from './shop.dto';
@@ -182,14 +183,17 @@ export class ProductQueryDto extends PageQueryDto {
   @MaxLength(200)
   q?: string;
 
-  @ApiPropertyOptional({ format: 'uuid', description: 'A category, its descendants included' })
+  @ApiPropertyOptional({
+    description: 'A category by id or slug, its descendants included',
+    example: 'tents',
+  })
   @IsOptional()
-  @IsUUID()
+  @IsIdOrSlug()
   category?: string;
 
-  @ApiPropertyOptional({ format: 'uuid' })
+  @ApiPropertyOptional({ description: 'A shop by id or slug', example: 'alpine-outfitters' })
   @IsOptional()
-  @IsUUID()
+  @IsIdOrSlug()
   shop?: string;
 
   @ApiPropertyOptional({
