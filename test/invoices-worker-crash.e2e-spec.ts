@@ -1,8 +1,9 @@
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import Bull from 'bull';
 import { ChildProcess, spawn } from 'node:child_process';
-import { stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { readdir, stat } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import { createInterface } from 'node:readline';
 import { DataSource } from 'typeorm';
 import { storageConfig, StorageConfig } from '../src/config';
 import { loadRedisConfig } from '../src/config/redis.config';
@@ -27,10 +28,11 @@ describe('invoice jobs survive a worker killed with SIGKILL', () => {
   let db: DataSource;
   let queue: Bull.Queue;
 
-  function startWorker(): ChildProcess {
+  /** The production worker, or a test entry (`entry`) whose stdout the test reads. */
+  function startWorker(entry?: string): ChildProcess {
     const child = spawn(
       process.execPath,
-      ['-r', 'ts-node/register/transpile-only', join(ROOT, 'src', 'worker.ts')],
+      ['-r', 'ts-node/register/transpile-only', entry ?? join(ROOT, 'src', 'worker.ts')],
       {
         cwd: ROOT,
         env: {
@@ -42,7 +44,7 @@ describe('invoice jobs survive a worker killed with SIGKILL', () => {
           JOB_STALLED_INTERVAL_MS: '500',
           LOG_LEVEL: 'warn',
         },
-        stdio: ['ignore', 'ignore', 'inherit'],
+        stdio: ['ignore', entry ? 'pipe' : 'ignore', 'inherit'],
       },
     );
     workers.push(child);
@@ -115,5 +117,47 @@ describe('invoice jobs survive a worker killed with SIGKILL', () => {
     );
     expect(n).toBe(20);
     expect(await queue.getFailedCount()).toBe(0);
+  }, 300000);
+
+  it('removes the temporary file of a job killed between writing its PDF and renaming it when that job is retried', async () => {
+    const { orders } = await insertOrdersOfNewBuyer(app, 1, 'paid');
+    const [id] = orders.map((o) => o.id);
+    const message = jobMessages.invoice(id);
+    await enqueue(queue, message);
+
+    // A worker whose PDF renames never happen: it announces the temp file it wrote, then waits.
+    const held = startWorker(join(__dirname, 'support', 'rename-holding-worker.ts'));
+    const temp = await new Promise<string>((resolve, reject) => {
+      const lines = createInterface({ input: held.stdout! });
+      lines.on('line', (line) => {
+        const match = /^holding (.+)$/.exec(line);
+        if (match) resolve(match[1]);
+      });
+      held.once('exit', () => reject(new Error('the holding worker exited')));
+    });
+    expect((await stat(temp)).isFile()).toBe(true);
+    held.kill('SIGKILL');
+    await exited(held);
+    const [invoice] = await invoicesOf(db, [id]);
+    const pdf = join(dirname(temp), basename(invoice.file_path));
+    await expect(stat(pdf)).rejects.toThrow();
+
+    const retrying = startWorker();
+    await eventually(
+      async () => (await (await queue.getJob(message.jobId))?.getState()) === 'completed',
+      {
+        what: 'the retried invoice job',
+        timeoutMs: 120_000,
+        everyMs: 50,
+      },
+    );
+    retrying.kill('SIGTERM');
+    await exited(retrying);
+
+    expect((await stat(pdf)).size).toBeGreaterThan(1000);
+    const temps = (await readdir(dirname(temp))).filter((name) =>
+      name.startsWith(`.${basename(pdf)}.`),
+    );
+    expect(temps).toEqual([]);
   }, 300000);
 });

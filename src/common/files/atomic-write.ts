@@ -1,5 +1,5 @@
-import { randomBytes } from 'node:crypto';
-import { mkdir, open, rename, stat, unlink } from 'node:fs/promises';
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdir, open, readdir, rename, stat, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 
 export async function fileExists(path: string): Promise<boolean> {
@@ -11,15 +11,22 @@ export async function fileExists(path: string): Promise<boolean> {
   }
 }
 
+/** The part of a temp file's name that names its writer (a job id, say): 12 hex digits. */
+const writerTag = (writer: string) =>
+  createHash('sha256').update(writer).digest('hex').slice(0, 12);
+
 /**
  * Writes `bytes` to `path` so that readers see either no file or the whole file: a temporary
  * file in the same folder, flushed to disk, then renamed over the target (atomic on POSIX).
- * A crash leaves at most a `.<name>.<random>.tmp` file behind, never a truncated file.
+ * A crash leaves at most a `.<name>.<random>.tmp` file behind, never a truncated file; with a
+ * `writer` (`.<name>.<writer tag>.<random>.tmp`) that writer's next run finds and removes it
+ * (`removeTempsOf`).
  */
-export async function writeFileAtomic(path: string, bytes: Buffer): Promise<void> {
+export async function writeFileAtomic(path: string, bytes: Buffer, writer?: string): Promise<void> {
   const folder = dirname(path);
   await mkdir(folder, { recursive: true });
-  const temp = join(folder, `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
+  const tag = writer === undefined ? '' : `${writerTag(writer)}.`;
+  const temp = join(folder, `.${basename(path)}.${tag}${randomBytes(6).toString('hex')}.tmp`);
   const handle = await open(temp, 'wx', 0o640);
   try {
     await handle.writeFile(bytes);
@@ -36,4 +43,24 @@ export async function writeFileAtomic(path: string, bytes: Buffer): Promise<void
     await unlink(temp).catch(() => undefined);
     throw error;
   }
+}
+
+/**
+ * Removes the temporary files that `writer`'s earlier writes of `path` left behind (it was
+ * killed between writing and renaming). Only the same writer's: another writer's temp file
+ * may be a write in progress. Call it where that writer cannot be running twice (a job's
+ * retry: Bull runs one attempt of a job id at a time). Returns how many it removed.
+ */
+export async function removeTempsOf(path: string, writer: string): Promise<number> {
+  const prefix = `.${basename(path)}.${writerTag(writer)}.`;
+  let names: string[];
+  try {
+    names = await readdir(dirname(path));
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return 0;
+    throw error;
+  }
+  const stale = names.filter((name) => name.startsWith(prefix) && name.endsWith('.tmp'));
+  await Promise.all(stale.map((name) => unlink(join(dirname(path), name)).catch(() => undefined)));
+  return stale.length;
 }
