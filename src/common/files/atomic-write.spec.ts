@@ -43,6 +43,24 @@ describe('atomic writes and their temporary files', () => {
     expect((await readdir(root)).sort()).toEqual([...left, 'INV-2026-000001.pdf'].sort());
   });
 
+  it('leaves a write of the same writer that this process has in progress alone', async () => {
+    const target = join(root, 'INV-2026-000001.pdf');
+    const rename = fs.rename;
+    let removedMeanwhile: number | undefined;
+    // Another run of the same writer cleans up while this write is about to rename.
+    fs.rename = async (from, to) => {
+      removedMeanwhile = await removeTempsOf(target, 'invoice.a');
+      return rename(from, to);
+    };
+    try {
+      await writeFileAtomic(target, Buffer.from('%PDF-1.4'), 'invoice.a');
+    } finally {
+      fs.rename = rename;
+    }
+    expect(removedMeanwhile).toBe(0);
+    expect(await readdir(root)).toEqual(['INV-2026-000001.pdf']);
+  });
+
   it('finds nothing to remove in a folder that does not exist', async () => {
     expect(await removeTempsOf(join(root, 'none', 'x.pdf'), 'w')).toBe(0);
   });
