@@ -1,9 +1,7 @@
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import Bull from 'bull';
-import { ChildProcess, spawn } from 'node:child_process';
 import { readdir, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { DataSource } from 'typeorm';
 import { storageConfig, StorageConfig } from '../src/config';
 import { loadRedisConfig } from '../src/config/redis.config';
@@ -12,8 +10,7 @@ import { expectGaplessNumbering, invoicesOf } from './support/invoices';
 import { enqueue, eventually } from './support/jobs';
 import { insertOrdersOfNewBuyer } from './support/orders-fixture';
 import { createTestApp } from './support/test-app';
-
-const ROOT = join(__dirname, '..');
+import { exited, WorkerProcesses } from './support/worker-processes';
 
 /**
  * Real worker processes (`src/worker.ts`), one of them killed with SIGKILL in the middle of
@@ -23,38 +20,11 @@ const ROOT = join(__dirname, '..');
 describe('invoice jobs survive a worker killed with SIGKILL', () => {
   const redis = loadRedisConfig();
   const prefix = `${redis.prefix}_crash`;
-  const workers: ChildProcess[] = [];
+  const workers = new WorkerProcesses(() => ({ REDIS_PREFIX: prefix, WORKER_CONCURRENCY: '2' }));
   let app: NestFastifyApplication;
   let db: DataSource;
   let queue: Bull.Queue;
-
-  /** The production worker, or a test entry (`entry`) whose stdout the test reads. */
-  function startWorker(entry?: string): ChildProcess {
-    const child = spawn(
-      process.execPath,
-      ['-r', 'ts-node/register/transpile-only', entry ?? join(ROOT, 'src', 'worker.ts')],
-      {
-        cwd: ROOT,
-        env: {
-          ...process.env,
-          REDIS_PREFIX: prefix,
-          WORKER_CONCURRENCY: '2',
-          // A dead worker's jobs are found again within a few seconds.
-          JOB_LOCK_DURATION_MS: '2000',
-          JOB_STALLED_INTERVAL_MS: '500',
-          LOG_LEVEL: 'warn',
-        },
-        stdio: ['ignore', entry ? 'pipe' : 'ignore', 'inherit'],
-      },
-    );
-    workers.push(child);
-    return child;
-  }
-
-  const exited = (child: ChildProcess) =>
-    child.exitCode !== null || child.signalCode !== null
-      ? Promise.resolve()
-      : new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const startWorker = () => workers.start();
 
   beforeAll(async () => {
     app = await createTestApp();
@@ -63,10 +33,7 @@ describe('invoice jobs survive a worker killed with SIGKILL', () => {
   });
 
   afterAll(async () => {
-    for (const child of workers) {
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-      await exited(child);
-    }
+    await workers.killAll();
     await queue.obliterate({ force: true });
     await queue.close();
     await app.close();
@@ -126,15 +93,9 @@ describe('invoice jobs survive a worker killed with SIGKILL', () => {
     await enqueue(queue, message);
 
     // A worker whose PDF renames never happen: it announces the temp file it wrote, then waits.
-    const held = startWorker(join(__dirname, 'support', 'rename-holding-worker.ts'));
-    const temp = await new Promise<string>((resolve, reject) => {
-      const lines = createInterface({ input: held.stdout! });
-      lines.on('line', (line) => {
-        const match = /^holding (.+)$/.exec(line);
-        if (match) resolve(match[1]);
-      });
-      held.once('exit', () => reject(new Error('the holding worker exited')));
-    });
+    const { child: held, holding: temp } = await workers.startHolding(
+      join(__dirname, 'support', 'rename-holding-worker.ts'),
+    );
     expect((await stat(temp)).isFile()).toBe(true);
     held.kill('SIGKILL');
     await exited(held);
