@@ -1,8 +1,7 @@
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import Bull from 'bull';
-import { ChildProcess, spawn } from 'node:child_process';
-import { stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { readdir, stat } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
 import { DataSource } from 'typeorm';
 import { storageConfig, StorageConfig } from '../src/config';
 import { loadRedisConfig } from '../src/config/redis.config';
@@ -11,8 +10,7 @@ import { expectGaplessNumbering, invoicesOf } from './support/invoices';
 import { enqueue, eventually } from './support/jobs';
 import { insertOrdersOfNewBuyer } from './support/orders-fixture';
 import { createTestApp } from './support/test-app';
-
-const ROOT = join(__dirname, '..');
+import { exited, WorkerProcesses } from './support/worker-processes';
 
 /**
  * Real worker processes (`src/worker.ts`), one of them killed with SIGKILL in the middle of
@@ -22,37 +20,11 @@ const ROOT = join(__dirname, '..');
 describe('invoice jobs survive a worker killed with SIGKILL', () => {
   const redis = loadRedisConfig();
   const prefix = `${redis.prefix}_crash`;
-  const workers: ChildProcess[] = [];
+  const workers = new WorkerProcesses(() => ({ REDIS_PREFIX: prefix, WORKER_CONCURRENCY: '2' }));
   let app: NestFastifyApplication;
   let db: DataSource;
   let queue: Bull.Queue;
-
-  function startWorker(): ChildProcess {
-    const child = spawn(
-      process.execPath,
-      ['-r', 'ts-node/register/transpile-only', join(ROOT, 'src', 'worker.ts')],
-      {
-        cwd: ROOT,
-        env: {
-          ...process.env,
-          REDIS_PREFIX: prefix,
-          WORKER_CONCURRENCY: '2',
-          // A dead worker's jobs are found again within a few seconds.
-          JOB_LOCK_DURATION_MS: '2000',
-          JOB_STALLED_INTERVAL_MS: '500',
-          LOG_LEVEL: 'warn',
-        },
-        stdio: ['ignore', 'ignore', 'inherit'],
-      },
-    );
-    workers.push(child);
-    return child;
-  }
-
-  const exited = (child: ChildProcess) =>
-    child.exitCode !== null || child.signalCode !== null
-      ? Promise.resolve()
-      : new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const startWorker = () => workers.start();
 
   beforeAll(async () => {
     app = await createTestApp();
@@ -61,10 +33,7 @@ describe('invoice jobs survive a worker killed with SIGKILL', () => {
   });
 
   afterAll(async () => {
-    for (const child of workers) {
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-      await exited(child);
-    }
+    await workers.killAll();
     await queue.obliterate({ force: true });
     await queue.close();
     await app.close();
@@ -115,5 +84,41 @@ describe('invoice jobs survive a worker killed with SIGKILL', () => {
     );
     expect(n).toBe(20);
     expect(await queue.getFailedCount()).toBe(0);
+  }, 300000);
+
+  it('removes the temporary file of a job killed between writing its PDF and renaming it when that job is retried', async () => {
+    const { orders } = await insertOrdersOfNewBuyer(app, 1, 'paid');
+    const [id] = orders.map((o) => o.id);
+    const message = jobMessages.invoice(id);
+    await enqueue(queue, message);
+
+    // A worker whose PDF renames never happen: it announces the temp file it wrote, then waits.
+    const { child: held, holding: temp } = await workers.startHolding(
+      join(__dirname, 'support', 'rename-holding-worker.ts'),
+    );
+    expect((await stat(temp)).isFile()).toBe(true);
+    held.kill('SIGKILL');
+    await exited(held);
+    const [invoice] = await invoicesOf(db, [id]);
+    const pdf = join(dirname(temp), basename(invoice.file_path));
+    await expect(stat(pdf)).rejects.toThrow();
+
+    const retrying = startWorker();
+    await eventually(
+      async () => (await (await queue.getJob(message.jobId))?.getState()) === 'completed',
+      {
+        what: 'the retried invoice job',
+        timeoutMs: 120_000,
+        everyMs: 50,
+      },
+    );
+    retrying.kill('SIGTERM');
+    await exited(retrying);
+
+    expect((await stat(pdf)).size).toBeGreaterThan(1000);
+    const temps = (await readdir(dirname(temp))).filter((name) =>
+      name.startsWith(`.${basename(pdf)}.`),
+    );
+    expect(temps).toEqual([]);
   }, 300000);
 });

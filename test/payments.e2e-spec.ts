@@ -227,6 +227,60 @@ describe('payments', () => {
       expect(await stockOf(v)).toBe(8);
     });
 
+    it('a checkout replayed with its Idempotency-Key while its payment start is at Stripe waits for it and never calls Stripe again; later replays answer the same client secret', async () => {
+      const v = await variant(5);
+      const buyer = await createUser(app);
+      await app.inject({
+        method: 'POST',
+        url: '/api/v1/cart/items',
+        headers: buyer.auth,
+        payload: { variantId: v, quantity: 1 },
+      });
+      const send = () =>
+        app.inject({
+          method: 'POST',
+          url: '/api/v1/checkout',
+          headers: { ...buyer.auth, 'idempotency-key': `replay-${buyer.email}` },
+          payload: { shippingAddress: ADDRESS, paymentMethod: 'stripe' },
+        });
+      const intents = () => stripe.requestsTo('POST', '/v1/payment_intents');
+      const before = intents().length;
+      const hold = stripe.hold();
+      let firstSent: ReturnType<typeof send> | undefined;
+      let meanwhile: Awaited<ReturnType<typeof send>>[] = [];
+      try {
+        firstSent = send();
+        // The order is committed and its PaymentIntent is being created: held at Stripe.
+        await eventually(() => Promise.resolve(intents().length > before), {
+          what: 'the first payment start to reach Stripe',
+        });
+        meanwhile = await Promise.all([send(), send(), send()]);
+      } finally {
+        hold.release();
+      }
+      // Replays during the start waited for it (no call of their own), then asked to retry.
+      expect(intents().length - before).toBe(1);
+      for (const replay of meanwhile) {
+        expect(replay.statusCode).toBe(503);
+        expect(replay.headers['retry-after']).toBe('1');
+      }
+      const first = await firstSent;
+      expect(first.statusCode).toBe(201);
+      const order = first.json();
+      const replays = [await send(), ...(await Promise.all([send(), send()]))];
+      for (const replay of replays) {
+        expect(replay.statusCode).toBe(200);
+        expect(replay.headers['idempotent-replayed']).toBe('true');
+        expect(replay.json().id).toBe(order.id);
+        expect(replay.json().payment.clientSecret).toBe(order.payment.clientSecret);
+      }
+      expect(intents().length - before).toBe(1);
+      expect(
+        stripe.requests.filter((r) => r.idempotencyKey === `payment:${order.payment.id}`),
+      ).toHaveLength(1);
+      expect(await stockOf(v)).toBe(4);
+    });
+
     it('a payment confirmed after the order expired is refunded through Stripe automatically; the order stays expired and its stock back once', async () => {
       const v = await variant(10);
       const { buyer, order } = await checkout(short, v, 2, { paymentMethod: 'stripe' });

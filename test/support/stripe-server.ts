@@ -162,6 +162,8 @@ export class StripeTestServer {
   /** The next N requests are answered 503 before reaching the API (not saved for replay). */
   failNext = 0;
 
+  private held?: Promise<void>;
+
   private readonly saved = new Map<string, { fingerprint: string; answer: Answer }>();
   private readonly inFlightKeys = new Set<string>();
   private readonly waits = new Set<() => void>();
@@ -210,6 +212,22 @@ export class StripeTestServer {
       payment_method: paymentMethod,
     });
     return intent as unknown as Json;
+  }
+
+  /**
+   * Holds every request that reaches execution (idempotency key taken, as a slow Stripe does)
+   * until `release` is called: a window that stays open as long as a test needs it.
+   */
+  hold(): { release: () => void } {
+    let release!: () => void;
+    this.held = new Promise<void>((resolve) => (release = resolve));
+    const held = this.held;
+    return {
+      release: () => {
+        if (this.held === held) this.held = undefined;
+        release();
+      },
+    };
   }
 
   requestsTo(method: string, path: string | RegExp): RecordedRequest[] {
@@ -418,6 +436,7 @@ export class StripeTestServer {
     try {
       // Slowness is time spent executing, with the idempotency key held (a retry meanwhile: 409).
       await this.delay(this.latencyMs);
+      await this.held;
       let answer: Answer;
       let save = true;
       try {

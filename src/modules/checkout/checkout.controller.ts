@@ -56,7 +56,11 @@ export class CheckoutController {
       'key used with another body; nothing was changed',
   })
   @ApiUnprocessableEntityResponse({ description: 'The cart is empty, or no shipping address' })
-  @ApiServiceUnavailableResponse({ description: 'The cart store (Redis) is unreachable' })
+  @ApiServiceUnavailableResponse({
+    description:
+      'The cart store (Redis) or the payment provider is unreachable, or (a replay) the ' +
+      'first request is still starting the payment; retry after `Retry-After` seconds',
+  })
   async checkout(
     @CurrentUser() actor: Actor,
     @Body() body: CheckoutDto,

@@ -15,8 +15,10 @@ export class InvoicesProcessor implements OnModuleInit, OnApplicationBootstrap {
   private readonly logger = new Logger(InvoicesProcessor.name);
 
   readonly handlers: QueueHandlers<typeof QUEUES.invoices> = {
-    invoice: ({ orderId }) => this.invoices.issueInvoice(orderId),
-    'credit-note': ({ orderId, refundId }) => this.invoices.issueCreditNote(orderId, refundId),
+    // The job id names the PDF writes, so a retry removes what a killed attempt left.
+    invoice: ({ orderId }, job) => this.invoices.issueInvoice(orderId, String(job.id)),
+    'credit-note': ({ orderId, refundId }, job) =>
+      this.invoices.issueCreditNote(orderId, refundId, String(job.id)),
   };
 
   constructor(

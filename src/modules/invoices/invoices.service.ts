@@ -12,7 +12,7 @@ import { OutboxService } from '../queues/outbox.service';
 import { jobMessages } from '../queues/queue-names';
 import { InvoiceableOrder, OrdersRepository } from '../orders/orders.repository';
 import { buildInvoiceDocument, InvoiceKind } from './invoice-document';
-import { fileExists, writeFileAtomic } from '../../common/files/atomic-write';
+import { fileExists, removeTempsOf, writeFileAtomic } from '../../common/files/atomic-write';
 import { documentNumber, documentPath } from './invoice-files';
 import { DocumentRow, InvoicesRepository } from './invoices.repository';
 import { PdfRenderer } from './pdf-renderer';
@@ -66,9 +66,10 @@ export class InvoicesService {
    * The `invoices:invoice` job: issues the order's invoice once, however often and however
    * concurrently it runs. An order never paid gets none (nothing was sold, and no number is
    * taken); the job then completes without doing anything. An order that does not exist never
-   * will: `UnrecoverableJobError` (the job fails once, not retried).
+   * will: `UnrecoverableJobError` (the job fails once, not retried). `writer` (the job id)
+   * names its PDF write: the temp file an earlier, killed run of the same job left is removed.
    */
-  async issueInvoice(orderId: string): Promise<IssueOutcome> {
+  async issueInvoice(orderId: string, writer = `invoice.${orderId}`): Promise<IssueOutcome> {
     const result = await this.db.transaction(async (tx): Promise<Locked> => {
       const order = await this.lockOrder(tx, orderId);
       if (!order) throw new UnrecoverableJobError(`no such order ${orderId}`);
@@ -80,7 +81,7 @@ export class InvoicesService {
     });
     if (result.skipped !== undefined) return this.skip(orderId, 'invoice', result.skipped);
 
-    await this.ensureFile(result.order, result.document, result.created);
+    await this.ensureFile(result.order, result.document, result.created, writer);
     // Only now that the file exists (autocommit: the document's transaction is over).
     await this.outbox.add(this.db.manager, [jobMessages.orderConfirmation(orderId)]);
     return { status: result.created ? 'issued' : 'existing', number: result.document.number };
@@ -92,8 +93,12 @@ export class InvoicesService {
    * credit note's `total` is stored negative (what it takes back), so the sum of
    * `invoices.total` over an order is what was finally charged.
    */
-  async issueCreditNote(orderId: string, refundId: string): Promise<IssueOutcome> {
-    const invoice = await this.issueInvoice(orderId);
+  async issueCreditNote(
+    orderId: string,
+    refundId: string,
+    writer = `credit-note.${refundId}`,
+  ): Promise<IssueOutcome> {
+    const invoice = await this.issueInvoice(orderId, writer);
     if (invoice.status === 'skipped') return this.skip(orderId, 'credit note', invoice.reason);
 
     const result = await this.db.transaction(async (tx): Promise<Locked> => {
@@ -111,7 +116,7 @@ export class InvoicesService {
     });
     if (result.skipped !== undefined) return this.skip(orderId, 'credit note', result.skipped);
 
-    await this.ensureFile(result.order, result.document, result.created);
+    await this.ensureFile(result.order, result.document, result.created, writer);
     await this.outbox.add(this.db.manager, [jobMessages.refundMail(orderId, refundId)]);
     return { status: result.created ? 'issued' : 'existing', number: result.document.number };
   }
@@ -227,13 +232,19 @@ export class InvoicesService {
     };
   }
 
-  /** Renders the document's PDF unless its file is already there (`force`: render anyway). */
+  /**
+   * Renders the document's PDF unless its file is already there (`force`: render anyway), as
+   * `writer`, first removing the temp files `writer` left when it was killed mid-write.
+   */
   private async ensureFile(
     order: InvoiceableOrder,
     document: DocumentRow,
     force: boolean,
+    writer: string,
   ): Promise<void> {
     const path = this.pathOf(document);
+    const removed = await removeTempsOf(path, writer);
+    if (removed) this.logger.log(`Removed ${removed} temporary file(s) of ${writer}'s last run`);
     if (!force && (await fileExists(path))) return;
     const refund = document.refund_id
       ? await this.payments.findRefund(this.db, document.refund_id)
@@ -262,6 +273,6 @@ export class InvoicesService {
       },
       this.store.seller,
     );
-    await writeFileAtomic(path, await this.renderer.render(definition));
+    await writeFileAtomic(path, await this.renderer.render(definition), writer);
   }
 }

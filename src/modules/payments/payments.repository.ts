@@ -65,15 +65,49 @@ export class PaymentsRepository {
       amount: number;
       currency: string;
       windowSeconds: number;
+      /** The creating request starts the payment: it holds the start claim this long. */
+      startClaimSeconds: number;
     },
   ): Promise<PaymentRow> {
     const [row] = await tx.query<PaymentRow[]>(
-      `INSERT INTO payments AS p (order_id, provider, amount, currency, expires_at)
-       VALUES ($1, $2, $3, $4, now() + make_interval(secs => $5))
+      `INSERT INTO payments AS p (order_id, provider, amount, currency, expires_at,
+                                  start_claimed_until)
+       VALUES ($1, $2, $3, $4, now() + make_interval(secs => $5),
+               now() + make_interval(secs => $6))
        RETURNING ${PAYMENT_COLUMNS}`,
-      [input.orderId, input.provider, input.amount, input.currency, input.windowSeconds],
+      [
+        input.orderId,
+        input.provider,
+        input.amount,
+        input.currency,
+        input.windowSeconds,
+        input.startClaimSeconds,
+      ],
     );
     return row;
+  }
+
+  /**
+   * Claims the start of a pending payment that has not started and that no one is starting
+   * (no claim, or an expired one: its request died); false when someone else holds it.
+   */
+  async claimStart(paymentId: string, seconds: number): Promise<boolean> {
+    const rows = await updateReturning<{ id: string }>(
+      this.db,
+      `UPDATE payments SET start_claimed_until = now() + make_interval(secs => $2)
+        WHERE id = $1 AND status = 'pending' AND client_data = '{}'::jsonb
+          AND (start_claimed_until IS NULL OR start_claimed_until <= now())
+        RETURNING id`,
+      [paymentId, seconds],
+    );
+    return rows.length > 0;
+  }
+
+  /** Gives a start claim up (the provider call failed): the next replay starts at once. */
+  async releaseStart(paymentId: string): Promise<void> {
+    await this.db.query(`UPDATE payments SET start_claimed_until = NULL WHERE id = $1`, [
+      paymentId,
+    ]);
   }
 
   /** Stores what the provider answered to `start` (once; a second start changes nothing). */
@@ -84,7 +118,7 @@ export class PaymentsRepository {
   ): Promise<void> {
     await this.db.query(
       `UPDATE payments SET provider_reference = coalesce(provider_reference, $2),
-              client_data = $3, updated_at = now()
+              client_data = $3, start_claimed_until = NULL, updated_at = now()
         WHERE id = $1`,
       [paymentId, providerReference, JSON.stringify(clientData)],
     );

@@ -58,6 +58,15 @@ export interface PendingStart {
 }
 
 /**
+ * How long one request may take to start a payment at its provider before another may try
+ * (longer than a Stripe request with its retries: STRIPE_TIMEOUT_MS x 3 and backoff).
+ */
+const START_CLAIM_SECONDS = 60;
+/** How long a replayed checkout waits for the start its first request is making. */
+const REPLAY_WAIT_MS = 5_000;
+const REPLAY_POLL_MS = 50;
+
+/**
  * The payment side of the order lifecycle: starts payments at checkout, receives money
  * (admin records, provider webhooks), expires unpaid orders, refunds.
  *
@@ -120,6 +129,7 @@ export class PaymentsService implements OrderPayments, OnModuleInit {
       amount: order.total,
       currency: order.currency,
       windowSeconds: this.config.timeoutSeconds[provider.window],
+      startClaimSeconds: START_CLAIM_SECONDS,
     });
     await this.outbox.add(tx, [jobMessages.paymentInstructions(order.id)]);
     return { payment, orderNumber: order.number, buyerEmail: order.buyerEmail };
@@ -148,6 +158,7 @@ export class PaymentsService implements OrderPayments, OnModuleInit {
         { orderId: payment.orderId, err: error },
         `Starting the ${provider.name} payment failed`,
       );
+      await this.repo.releaseStart(payment.id);
       throw new ServiceUnavailableError(
         `The payment provider could not be reached. Your order ${start.orderNumber} is ` +
           'reserved: retry with the same Idempotency-Key to start its payment.',
@@ -156,12 +167,31 @@ export class PaymentsService implements OrderPayments, OnModuleInit {
     await this.repo.recordStart(payment.id, started.providerReference, started.clientData);
   }
 
-  /** Starts the payment of an order again when its first start did not finish (replays). */
+  /**
+   * For a replayed checkout: the order's payment as its first request started it. While that
+   * request (or another replay) is still asking the provider, this waits for its answer rather
+   * than calling the provider again; when no one is starting it (the first start failed, or its
+   * request died and its claim ran out), this one starts it. 503 when the start in progress
+   * takes longer than REPLAY_WAIT_MS.
+   */
   async ensureStarted(orderId: string, buyerEmail: string, orderNumber: string): Promise<void> {
-    const payment = await this.repo.findByOrder(this.db, orderId);
-    if (!payment || payment.status !== 'pending') return;
-    if (Object.keys(payment.clientData).length) return;
-    await this.begin({ payment, orderNumber, buyerEmail });
+    const deadline = Date.now() + REPLAY_WAIT_MS;
+    for (;;) {
+      const payment = await this.repo.findByOrder(this.db, orderId);
+      if (!payment || payment.status !== 'pending') return;
+      if (Object.keys(payment.clientData).length) return;
+      if (await this.repo.claimStart(payment.id, START_CLAIM_SECONDS)) {
+        return this.begin({ payment, orderNumber, buyerEmail });
+      }
+      if (Date.now() >= deadline) {
+        throw new ServiceUnavailableError(
+          `The payment of order ${orderNumber} is still being started by an earlier request ` +
+            'with this Idempotency-Key: retry in a moment.',
+          { retryAfter: 1 },
+        );
+      }
+      await new Promise((resolve) => setTimeout(resolve, REPLAY_POLL_MS));
+    }
   }
 
   views(orderIds: string[]): Promise<Map<string, OrderPaymentView>> {
