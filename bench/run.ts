@@ -11,6 +11,7 @@ import { mailScenario } from './mail-scenario';
 import { orderToMail } from './order-to-mail';
 import { cartAdd, cartRead, checkout, checkoutHotSku, OrdersBenchContext } from './orders';
 import { invoiceScenarios } from './invoices';
+import { soak } from './soak';
 import { BENCH_MANUAL_WEBHOOK_SECRET, webhookEvents } from './payments';
 
 /**
@@ -18,7 +19,7 @@ import { BENCH_MANUAL_WEBHOOK_SECRET, webhookEvents } from './payments';
  * `shop_bench` database, and loads it with autocannon at 32 connections from this machine.
  */
 /** What scenarios that prepare data need besides the URL. */
-type BenchContext = OrdersBenchContext & { env: Record<string, string> };
+type BenchContext = OrdersBenchContext & { env: Record<string, string>; apiRssMb(): number };
 
 const SCENARIOS: Record<
   string,
@@ -118,7 +119,11 @@ const SCENARIOS: Record<
   'checkout-hot-sku': (_baseUrl, ctx) => checkoutHotSku(ctx),
   // PDF rendering alone, then one worker process taking BENCH_INVOICES invoice jobs.
   invoices: () => invoiceScenarios(benchEnv()),
+  // BENCH_SOAK_SECONDS (600) of mixed traffic, the API's RSS sampled every 10 s (bench/soak.ts).
+  soak: (_baseUrl, ctx) => soak(ctx),
 };
+/** Run only when named: `npm run bench` alone leaves them out. */
+const ON_REQUEST = new Set(['soak']);
 
 const demo = (role: string) => DEMO_ACCOUNTS.find((a) => a.role === role)!;
 const DEMO_CUSTOMER = demo('customer');
@@ -183,7 +188,7 @@ function benchDatabaseUrl(): string {
 
 async function main(): Promise<void> {
   const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));
-  const names = wanted.length ? wanted : Object.keys(SCENARIOS);
+  const names = wanted.length ? wanted : Object.keys(SCENARIOS).filter((n) => !ON_REQUEST.has(n));
   const unknown = names.filter((n) => !SCENARIOS[n]);
   if (unknown.length) throw new Error(`Unknown scenario(s): ${unknown.join(', ')}`);
 
@@ -191,7 +196,9 @@ async function main(): Promise<void> {
   const database = loadDatabaseConfig({ DATABASE_URL: env.DATABASE_URL });
   await ensureDatabase(database);
   await runMigrations(database);
-  execSync('npm run build', { cwd: ROOT, stdio: 'inherit' });
+  // BENCH_NO_BUILD=1 reuses dist/ as it is (repeated runs of unchanged code).
+  if (process.env.BENCH_NO_BUILD !== '1')
+    execSync('npm run build', { cwd: ROOT, stdio: 'inherit' });
   // The demo catalog (the same seed as `npm run seed`), written once into an empty catalog.
   execSync(`${JSON.stringify(process.execPath)} dist/cli.js seed`, {
     cwd: ROOT,
@@ -212,6 +219,7 @@ async function main(): Promise<void> {
         redisPrefix: env.REDIS_PREFIX,
         jwtSecret: env.JWT_ACCESS_SECRET,
         env,
+        apiRssMb: () => api.rssMb(),
       });
       results.push(...[result].flat());
     }
