@@ -5,7 +5,16 @@ import { randomBytes } from 'node:crypto';
 import { loadDatabaseConfig } from '../src/config/database.config';
 import { ensureDatabase, runMigrations } from '../src/database/ensure-database';
 import { DEMO_ACCOUNTS } from '../src/modules/users/demo-accounts';
-import { BenchResult, load, printResults, ROOT, startBuiltApi, startProcess } from './harness';
+import {
+  BenchResult,
+  cpuSnapshot,
+  cpuUsed,
+  load,
+  printResults,
+  ROOT,
+  startBuiltApi,
+  startProcess,
+} from './harness';
 import { ensureBenchOrders } from './orders-data';
 import { mailScenario } from './mail-scenario';
 import { orderToMail } from './order-to-mail';
@@ -212,6 +221,7 @@ async function main(): Promise<void> {
     process.stdout.write(`API ready in ${api.startupMs} ms, RSS ${api.rssMb()} MB\n`);
     for (const name of names) {
       process.stdout.write(`running ${name}...\n`);
+      const cpuBefore = await cpuSnapshot(env.DATABASE_URL, api.process.pid!);
       const result = await SCENARIOS[name](api.baseUrl, {
         baseUrl: api.baseUrl,
         databaseUrl: env.DATABASE_URL,
@@ -222,6 +232,20 @@ async function main(): Promise<void> {
         apiRssMb: () => api.rssMb(),
       });
       results.push(...[result].flat());
+      // Per request: the API's CPU and the CPU of the PostgreSQL backends of the bench database
+      // (the API's pool, plus what the scenario's own connections did while preparing data).
+      const cpu = cpuUsed(cpuBefore, await cpuSnapshot(env.DATABASE_URL, api.process.pid!));
+      const served = [result]
+        .flat()
+        .reduce((sum, r) => sum + r.requestsPerSecond * (r.durationSeconds || 0), 0);
+      if (served > 0) {
+        const perRequest = (ms: number) => (ms / served).toFixed(3);
+        process.stdout.write(
+          `${name}: API CPU ${perRequest(cpu.apiMs)} ms/request, ` +
+            `PostgreSQL CPU ${perRequest(cpu.postgresMs)} ms/request ` +
+            `(${Math.round(served)} requests)\n`,
+        );
+      }
     }
     process.stdout.write(`API RSS after the run: ${api.rssMb()} MB\n`);
   } finally {
