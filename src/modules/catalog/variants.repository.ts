@@ -39,7 +39,6 @@ export interface LowStockSubject {
   merchant_id: string;
 }
 
-/** A variant locked for a stock change, with what the low-stock rule needs. */
 /** A variant as `changeStock` found it, and (when the change was made) after it. */
 export interface StockChangeRow {
   id: string;
@@ -143,12 +142,11 @@ export class VariantsRepository {
    * locks the variants in id order, NO KEY UPDATE (what the UPDATE takes anyway: serializes
    * stock changes, yet does not wait for, nor deadlock with, the KEY SHARE locks that foreign
    * keys to the variant take, e.g. a checkout inserting its order lines before it takes
-   * stock), and only when every variant exists and
-   * no net change takes one below 0, applies the guarded UPDATE of each variant by its net
-   * change and writes a movement row per line, in the order given, each with the stock it
-   * leaves (the locked stock plus the running sum of that variant's deltas). Answers every
-   * variant found: its stock before, its threshold, and its stock after and last movement's id
-   * (both null when nothing was written).
+   * stock), and only when every variant exists and no net change takes one below 0, applies
+   * the guarded UPDATE of each variant by its net change and writes a movement row per line, in
+   * the order given, each with the stock it leaves (the locked stock plus the running sum of
+   * that variant's deltas). Answers every variant found: its stock before, its threshold, and
+   * its stock after and last movement's id (both null when nothing was written).
    */
   changeStock(
     tx: EntityManager,
