@@ -161,3 +161,51 @@ export async function markOutboxRelayed(databaseUrl: string): Promise<void> {
     await db.end();
   }
 }
+
+/** CPU time (user + system, ms) a process has used so far, from /proc (Linux). */
+export function processCpuMs(pid: number): number {
+  try {
+    // Fields after the command name (which may hold spaces): utime and stime are 14 and 15.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
+  } catch {
+    return 0; // the process is gone
+  }
+}
+
+/** CPU time (ms) of the API process and of each PostgreSQL backend serving the bench database. */
+export interface CpuSnapshot {
+  apiMs: number;
+  postgresMs: Map<number, number>;
+}
+
+export async function cpuSnapshot(databaseUrl: string, apiPid: number): Promise<CpuSnapshot> {
+  const db = new Client({ connectionString: databaseUrl });
+  await db.connect();
+  try {
+    const { rows } = await db.query<{ pid: number }>(
+      `SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()`,
+    );
+    return {
+      apiMs: processCpuMs(apiPid),
+      postgresMs: new Map(rows.map((r) => [r.pid, processCpuMs(r.pid)])),
+    };
+  } finally {
+    await db.end();
+  }
+}
+
+/**
+ * CPU used between two snapshots, in ms: the API's, and the PostgreSQL backends' (the API's
+ * pool plus the scenario's own connections; a backend that ended in between is not counted).
+ * Divided by the requests served, the per-request cost the capacity model in README.md uses.
+ */
+export function cpuUsed(
+  before: CpuSnapshot,
+  after: CpuSnapshot,
+): { apiMs: number; postgresMs: number } {
+  let postgresMs = 0;
+  for (const [pid, ms] of after.postgresMs) postgresMs += ms - (before.postgresMs.get(pid) ?? 0);
+  return { apiMs: after.apiMs - before.apiMs, postgresMs };
+}

@@ -4,13 +4,14 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
+import type { TDocumentDefinitions } from 'pdfmake/interfaces';
 import { loadStoreConfig } from '../src/config/store.config';
 import {
   buildInvoiceDocument,
   InvoiceDocumentInput,
   InvoiceLine,
 } from '../src/modules/invoices/invoice-document';
-import { PdfRenderer } from '../src/modules/invoices/pdf-renderer';
+import { PdfRenderer, renderNaively } from '../src/modules/invoices/pdf-renderer';
 import { jobMessages, QUEUES } from '../src/modules/queues/queue-names';
 import { BenchResult, latencyPercentiles, markOutboxRelayed, ROOT } from './harness';
 
@@ -38,52 +39,64 @@ function result(scenario: string, perSecond: number, latencies: number[], errors
   };
 }
 
-/** (a) pdfmake alone: build and render the same document `n` times in a row, on one core. */
-async function bareRender(n: number): Promise<BenchResult> {
+const INPUT: InvoiceDocumentInput = {
+  kind: 'invoice',
+  number: 'INV-2026-000001',
+  issuedAt: new Date(),
+  order: {
+    number: 'SO-2026-000001',
+    placedAt: new Date(),
+    currency: 'EUR',
+    subtotal: SUBTOTAL,
+    tax: TAX,
+    taxRateBps: 2000,
+    shipping: 0,
+    total: SUBTOTAL + TAX,
+    buyerName: 'Bench Buyer',
+    buyerEmail: 'bench@shop.local',
+    shippingAddress: ADDRESS,
+    lines: LINES,
+  },
+};
+
+/**
+ * (a) pdfmake alone, building and rendering the same document `n` times in a row on one
+ * core: `naive` as pdfmake is used out of the box (a new printer per document, fonts read and
+ * parsed each time; the loop the target is set against), `shared` with the API's renderer
+ * (fonts parsed once per process).
+ */
+async function bareRender(n: number, mode: 'naive' | 'shared'): Promise<BenchResult> {
   const renderer = new PdfRenderer();
-  const input: InvoiceDocumentInput = {
-    kind: 'invoice',
-    number: 'INV-2026-000001',
-    issuedAt: new Date(),
-    order: {
-      number: 'SO-2026-000001',
-      placedAt: new Date(),
-      currency: 'EUR',
-      subtotal: SUBTOTAL,
-      tax: TAX,
-      taxRateBps: 2000,
-      shipping: 0,
-      total: SUBTOTAL + TAX,
-      buyerName: 'Bench Buyer',
-      buyerEmail: 'bench@shop.local',
-      shippingAddress: ADDRESS,
-      lines: LINES,
-    },
-  };
+  const render = mode === 'naive' ? renderNaively : (d: TDocumentDefinitions) => renderer.render(d);
   const seller = loadStoreConfig({}).seller;
-  for (let i = 0; i < 5; i++) await renderer.render(buildInvoiceDocument(input, seller));
+  for (let i = 0; i < 5; i++) await render(buildInvoiceDocument(INPUT, seller));
   const latencies: number[] = [];
   const started = performance.now();
   for (let i = 0; i < n; i++) {
     const t = performance.now();
-    await renderer.render(buildInvoiceDocument(input, seller));
+    await render(buildInvoiceDocument(INPUT, seller));
     latencies.push(performance.now() - t);
   }
   const seconds = (performance.now() - started) / 1000;
-  return result(`invoices: bare pdfmake render, n=${n}`, n / seconds, latencies);
+  const label = mode === 'naive' ? 'naive (new printer per PDF)' : 'fonts parsed once';
+  return result(`invoices: bare pdfmake render, ${label}, n=${n}`, n / seconds, latencies);
 }
 
-/** `n` orders written straight into the tables (a seeded user and shop; no stock taken). */
+/** `n` paid orders written straight into the tables (a seeded user and shop; no stock taken). */
 async function insertOrders(db: Client, n: number): Promise<string[]> {
   const { rows } = await db.query<{ id: string }>(
     `WITH buyer AS (SELECT id, name, email FROM users ORDER BY created_at LIMIT 1),
           made AS (
-            INSERT INTO orders (number, user_id, currency, subtotal, tax, tax_rate_bps, shipping,
-                                total, buyer_name, buyer_email, shipping_address)
-            SELECT 'SO-B-' || nextval('order_number_seq'), buyer.id, 'EUR', $2, $3, 2000, 0,
-                   $2::int + $3::int, buyer.name, buyer.email, $4::jsonb
+            INSERT INTO orders (number, user_id, status, currency, subtotal, tax, tax_rate_bps,
+                                shipping, total, buyer_name, buyer_email, shipping_address)
+            SELECT 'SO-B-' || nextval('order_number_seq'), buyer.id, 'paid', 'EUR', $2, $3, 2000,
+                   0, $2::int + $3::int, buyer.name, buyer.email, $4::jsonb
               FROM buyer, generate_series(1, $1)
-            RETURNING id)
+            RETURNING id, user_id),
+          -- Only a paid order gets an invoice: its history says it was paid.
+          history AS (
+            INSERT INTO order_status_history (order_id, from_status, to_status, actor_id)
+            SELECT id, 'awaiting_payment', 'paid', user_id FROM made)
      SELECT id FROM made`,
     [n, SUBTOTAL, TAX, JSON.stringify(ADDRESS)],
   );
@@ -190,15 +203,17 @@ async function workerRate(env: Record<string, string>, n: number): Promise<Bench
   }
 }
 
-/** Both measures in one run, with the ratio the target is set on (job ≥ 0.8 × bare). */
+/** All measures in one run, with the ratio the target is set on (jobs ≥ 1.5 × naive). */
 export async function invoiceScenarios(env: Record<string, string>): Promise<BenchResult[]> {
   const n = Number(process.env.BENCH_INVOICES ?? 200);
-  const bare = await bareRender(n);
+  const naive = await bareRender(n, 'naive');
+  const shared = await bareRender(n, 'shared');
   const jobs = await workerRate(env, n);
-  const ratio = jobs.requestsPerSecond / bare.requestsPerSecond;
+  const ratio = jobs.requestsPerSecond / naive.requestsPerSecond;
   process.stdout.write(
-    `invoices: bare ${bare.requestsPerSecond} PDFs/s, jobs ${jobs.requestsPerSecond} invoices/s, ` +
-      `ratio ${ratio.toFixed(2)} (target ≥ 0.80 and ≥ 30/s)\n`,
+    `invoices: naive ${naive.requestsPerSecond} PDFs/s, fonts once ${shared.requestsPerSecond} ` +
+      `PDFs/s, jobs ${jobs.requestsPerSecond} invoices/s, ratio jobs/naive ${ratio.toFixed(2)} ` +
+      `(target ≥ 1.50 and ≥ 60/s)\n`,
   );
-  return [bare, jobs];
+  return [naive, shared, jobs];
 }

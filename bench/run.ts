@@ -5,7 +5,16 @@ import { randomBytes } from 'node:crypto';
 import { loadDatabaseConfig } from '../src/config/database.config';
 import { ensureDatabase, runMigrations } from '../src/database/ensure-database';
 import { DEMO_ACCOUNTS } from '../src/modules/users/demo-accounts';
-import { BenchResult, load, printResults, ROOT, startBuiltApi, startProcess } from './harness';
+import {
+  BenchResult,
+  cpuSnapshot,
+  cpuUsed,
+  load,
+  printResults,
+  ROOT,
+  startBuiltApi,
+  startProcess,
+} from './harness';
 import { ensureBenchOrders } from './orders-data';
 import { mailScenario } from './mail-scenario';
 import { orderToMail } from './order-to-mail';
@@ -18,6 +27,7 @@ import {
   OrdersBenchContext,
 } from './orders';
 import { invoiceScenarios } from './invoices';
+import { soak } from './soak';
 import { BENCH_MANUAL_WEBHOOK_SECRET, webhookEvents } from './payments';
 
 /**
@@ -25,7 +35,7 @@ import { BENCH_MANUAL_WEBHOOK_SECRET, webhookEvents } from './payments';
  * `shop_bench` database, and loads it with autocannon at 32 connections from this machine.
  */
 /** What scenarios that prepare data need besides the URL. */
-type BenchContext = OrdersBenchContext & { env: Record<string, string> };
+type BenchContext = OrdersBenchContext & { env: Record<string, string>; apiRssMb(): number };
 
 const SCENARIOS: Record<
   string,
@@ -144,7 +154,11 @@ const SCENARIOS: Record<
   'checkout-hot-sku': (_baseUrl, ctx) => checkoutHotSku(ctx),
   // PDF rendering alone, then one worker process taking BENCH_INVOICES invoice jobs.
   invoices: () => invoiceScenarios(benchEnv()),
+  // BENCH_SOAK_SECONDS (600) of mixed traffic, the API's RSS sampled every 10 s (bench/soak.ts).
+  soak: (_baseUrl, ctx) => soak(ctx),
 };
+/** Run only when named: `npm run bench` alone leaves them out. */
+const ON_REQUEST = new Set(['soak']);
 
 const demo = (role: string) => DEMO_ACCOUNTS.find((a) => a.role === role)!;
 const DEMO_CUSTOMER = demo('customer');
@@ -212,7 +226,7 @@ function benchDatabaseUrl(): string {
 
 async function main(): Promise<void> {
   const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));
-  const names = wanted.length ? wanted : Object.keys(SCENARIOS);
+  const names = wanted.length ? wanted : Object.keys(SCENARIOS).filter((n) => !ON_REQUEST.has(n));
   const unknown = names.filter((n) => !SCENARIOS[n]);
   if (unknown.length) throw new Error(`Unknown scenario(s): ${unknown.join(', ')}`);
 
@@ -220,7 +234,9 @@ async function main(): Promise<void> {
   const database = loadDatabaseConfig({ DATABASE_URL: env.DATABASE_URL });
   await ensureDatabase(database);
   await runMigrations(database);
-  execSync('npm run build', { cwd: ROOT, stdio: 'inherit' });
+  // BENCH_NO_BUILD=1 reuses dist/ as it is (repeated runs of unchanged code).
+  if (process.env.BENCH_NO_BUILD !== '1')
+    execSync('npm run build', { cwd: ROOT, stdio: 'inherit' });
   // The demo catalog (the same seed as `npm run seed`), written once into an empty catalog.
   execSync(`${JSON.stringify(process.execPath)} dist/cli.js seed`, {
     cwd: ROOT,
@@ -234,6 +250,7 @@ async function main(): Promise<void> {
     process.stdout.write(`API ready in ${api.startupMs} ms, RSS ${api.rssMb()} MB\n`);
     for (const name of names) {
       process.stdout.write(`running ${name}...\n`);
+      const cpuBefore = await cpuSnapshot(env.DATABASE_URL, api.process.pid!);
       const result = await SCENARIOS[name](api.baseUrl, {
         baseUrl: api.baseUrl,
         databaseUrl: env.DATABASE_URL,
@@ -241,8 +258,23 @@ async function main(): Promise<void> {
         redisPrefix: env.REDIS_PREFIX,
         jwtSecret: env.JWT_ACCESS_SECRET,
         env,
+        apiRssMb: () => api.rssMb(),
       });
       results.push(...[result].flat());
+      // Per request: the API's CPU and the CPU of the PostgreSQL backends of the bench database
+      // (the API's pool, plus what the scenario's own connections did while preparing data).
+      const cpu = cpuUsed(cpuBefore, await cpuSnapshot(env.DATABASE_URL, api.process.pid!));
+      const served = [result]
+        .flat()
+        .reduce((sum, r) => sum + r.requestsPerSecond * (r.durationSeconds || 0), 0);
+      if (served > 0) {
+        const perRequest = (ms: number) => (ms / served).toFixed(3);
+        process.stdout.write(
+          `${name}: API CPU ${perRequest(cpu.apiMs)} ms/request, ` +
+            `PostgreSQL CPU ${perRequest(cpu.postgresMs)} ms/request ` +
+            `(${Math.round(served)} requests)\n`,
+        );
+      }
     }
     process.stdout.write(`API RSS after the run: ${api.rssMb()} MB\n`);
   } finally {

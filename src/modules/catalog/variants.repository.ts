@@ -53,15 +53,13 @@ export interface LowStockSubject {
   merchant_id: string;
 }
 
-/** A variant locked for a stock change, with what the low-stock rule needs. */
-export interface LockedVariant {
+/** A variant as `changeStock` found it, and (when the change was made) after it. */
+export interface StockChangeRow {
   id: string;
-  stock: number;
-  low_stock_threshold: number;
-  product_id: string;
-  shop_id: string;
-  merchant_id: string;
-  sku: string;
+  before: number;
+  threshold: number;
+  after: number | null;
+  movementId: string | null;
 }
 
 /** One `stock_movements` row to write (`resultingStock`: the variant's stock after it). */
@@ -80,7 +78,7 @@ export interface StockMovementInput {
  * low-stock notice) and every statement on stock: `product_variants.stock` and its movement
  * log `stock_movements` change together, in one statement, only here. The rules of a stock
  * change (lock order, no negative stock, low-stock notices) are InventoryService's, which is
- * the one caller of `lockForStock`/`applyStock` besides a new variant's initial stock.
+ * the one caller of `changeStock`; `applyStock` also writes a new variant's initial stock.
  */
 @Injectable()
 export class VariantsRepository {
@@ -158,20 +156,63 @@ export class VariantsRepository {
   }
 
   /**
-   * Locks the variants in id order. NO KEY UPDATE (what the stock UPDATE takes anyway):
-   * serializes stock changes, yet does not wait for, nor deadlock with, the KEY SHARE locks
-   * that foreign keys to the variant take (a checkout inserting its order lines before it
-   * takes stock).
+   * A stock change in one statement (one round trip, the variants locked the shortest time):
+   * locks the variants in id order, NO KEY UPDATE (what the UPDATE takes anyway: serializes
+   * stock changes, yet does not wait for, nor deadlock with, the KEY SHARE locks that foreign
+   * keys to the variant take, e.g. a checkout inserting its order lines before it takes
+   * stock), and only when every variant exists and no net change takes one below 0, applies
+   * the guarded UPDATE of each variant by its net change and writes a movement row per line, in
+   * the order given, each with the stock it leaves (the locked stock plus the running sum of
+   * that variant's deltas). Answers every variant found: its stock before, its threshold, and
+   * its stock after and last movement's id (both null when nothing was written).
    */
-  lockForStock(tx: EntityManager, ids: string[]): Promise<LockedVariant[]> {
+  changeStock(
+    tx: EntityManager,
+    net: Map<string, number>,
+    movements: Omit<StockMovementInput, 'resultingStock'>[],
+  ): Promise<StockChangeRow[]> {
     return tx.query(
-      `SELECT v.id, v.stock, v.low_stock_threshold, v.sku, v.product_id, p.shop_id, s.merchant_id
-         FROM product_variants v
-         JOIN products p ON p.id = v.product_id JOIN shops s ON s.id = p.shop_id
-        WHERE v.id = ANY($1::uuid[])
-        ORDER BY v.id
-        FOR NO KEY UPDATE OF v`,
-      [ids],
+      `WITH locked AS MATERIALIZED (
+         SELECT v.id, v.stock, v.low_stock_threshold FROM product_variants v
+          WHERE v.id = ANY($2::uuid[])
+          ORDER BY v.id
+          FOR NO KEY UPDATE OF v
+       ), net AS (
+         SELECT * FROM unnest($2::uuid[], $3::int[]) AS n(id, delta)
+       ), fits AS MATERIALIZED (
+         SELECT count(l.id) = count(*) AND coalesce(bool_and(l.stock + n.delta >= 0), false) AS ok
+           FROM net n LEFT JOIN locked l ON l.id = n.id
+       ), updated AS (
+         -- unnest (not JSON) so that the planner knows the row count and probes the primary
+         -- key instead of scanning the table.
+         UPDATE product_variants v SET stock = v.stock + n.delta, updated_at = now()
+           FROM net n, fits
+          WHERE fits.ok AND v.id = n.id AND v.stock + n.delta >= 0
+         RETURNING v.id, v.stock
+       ), lines AS (
+         SELECT * FROM jsonb_to_recordset($1::jsonb) AS l(
+           ord int, "variantId" uuid, delta int, reason text, "actorId" uuid, "orderId" uuid,
+           note text)
+       ), moved AS (
+         INSERT INTO stock_movements (variant_id, delta, reason, actor_id, order_id, note,
+                                      resulting_stock)
+         SELECT l."variantId", l.delta, l.reason, l."actorId", l."orderId", l.note,
+                k.stock + sum(l.delta) OVER (PARTITION BY l."variantId" ORDER BY l.ord)
+           FROM lines l JOIN locked k ON k.id = l."variantId", fits
+          WHERE fits.ok
+          ORDER BY l.ord
+         RETURNING id, variant_id
+       )
+       -- The last movement of each variant names a low-stock crossing.
+       SELECT k.id, k.stock AS before, k.low_stock_threshold AS threshold, u.stock AS after,
+              (SELECT max(m.id) FROM moved m WHERE m.variant_id = k.id)::text AS "movementId"
+         FROM locked k LEFT JOIN updated u ON u.id = k.id
+        ORDER BY k.id`,
+      [
+        JSON.stringify(movements.map((m, ord) => ({ ord, ...m }))),
+        [...net.keys()],
+        [...net.values()],
+      ],
     );
   }
 

@@ -4,7 +4,7 @@ import { DataSource, EntityManager } from 'typeorm';
 import { Actor, isAdmin } from '../../common/decorators/current-user.decorator';
 import { BadRequestError, NotFoundError } from '../../common/errors/domain-errors';
 import type { StockReason } from '../catalog/catalog-types';
-import { LockedVariant, VariantsRepository } from '../catalog/variants.repository';
+import { VariantsRepository } from '../catalog/variants.repository';
 import { OutboxService } from '../queues/outbox.service';
 import { JobMessage, jobMessages } from '../queues/queue-names';
 import { InsufficientStockError, ShortLine } from './insufficient-stock.error';
@@ -30,8 +30,8 @@ export interface StockLevel {
  * cancellation, manual adjustments): it locks the variants in id order (no deadlocks between
  * concurrent callers), refuses the whole list with `InsufficientStockError` when any line would
  * go below 0 (nothing changed), otherwise applies the lines with one guarded UPDATE and writes a
- * `stock_movements` row per line, in one statement (the catalog's VariantsRepository, which
- * owns both tables). A change that takes a variant from above its low-stock threshold to at or
+ * `stock_movements` row per line: lock, check and change in one statement, one round trip
+ * (the catalog's VariantsRepository, which owns both tables). A change that takes a variant from above its low-stock threshold to at or
  * below it writes the merchant's low-stock notice to the outbox in the same transaction: it
  * commits with the stock change or not at all.
  */
@@ -50,72 +50,49 @@ export class InventoryService {
         throw new BadRequestError('A stock change must be a non-zero whole number.');
       }
     }
+    // Lines in variant id order (a variant may appear more than once: its lines stay in order).
     const ordered = [...changes].sort((a, b) => (a.variantId < b.variantId ? -1 : 1));
-    const ids = [...new Set(ordered.map((c) => c.variantId))];
-    const locked = await this.lock(manager, ids);
-
     const net = new Map<string, number>();
     for (const c of ordered) net.set(c.variantId, (net.get(c.variantId) ?? 0) + c.delta);
-    const short: ShortLine[] = [];
-    for (const [id, delta] of net) {
-      const v = locked.get(id)!;
-      if (v.stock + delta < 0) short.push({ variantId: id, requested: -delta, available: v.stock });
-    }
-    if (short.length) throw new InsufficientStockError(short);
-
-    // Every line's resulting stock, in order (a variant may appear more than once).
-    const running = new Map([...locked].map(([id, v]) => [id, v.stock]));
-    const movements = ordered.map((c) => {
-      const stock = running.get(c.variantId)! + c.delta;
-      running.set(c.variantId, stock);
-      return { ...c, resultingStock: stock };
-    });
-    const updated = await this.variants.applyStock(
+    const rows = await this.variants.changeStock(
       manager,
       net,
-      movements.map((m) => ({
-        variantId: m.variantId,
-        delta: m.delta,
-        reason: m.reason,
-        actorId: m.actorId,
-        orderId: m.orderId ?? null,
-        note: m.note ?? null,
-        resultingStock: m.resultingStock,
+      ordered.map((c) => ({
+        variantId: c.variantId,
+        delta: c.delta,
+        reason: c.reason,
+        actorId: c.actorId,
+        orderId: c.orderId ?? null,
+        note: c.note ?? null,
       })),
     );
-    // Cannot happen under the row lock; kept as the rule's second line of defence.
-    if (updated.length !== net.size) {
-      const done = new Set(updated.map((u) => u.id));
-      throw new InsufficientStockError(
-        [...net]
-          .filter(([id]) => !done.has(id))
-          .map(([id, delta]) => ({
-            variantId: id,
-            requested: -delta,
-            available: locked.get(id)!.stock,
-          })),
-      );
+    if (rows.length !== net.size) {
+      throw new NotFoundError('A variant in the list does not exist.');
     }
-    const levels = new Map(updated.map((u) => [u.id, u.stock]));
-    const lastMovement = new Map(updated.map((u) => [u.id, u.movementId]));
+    const found = new Map(rows.map((r) => [r.id, r]));
+    const shortOf = (lines: [string, number][]): ShortLine[] =>
+      lines.map(([id, delta]) => ({
+        variantId: id,
+        requested: -delta,
+        available: found.get(id)!.before,
+      }));
+    // Nothing was written when a line does not fit (the statement checks before it writes).
+    let short = shortOf([...net].filter(([id, delta]) => found.get(id)!.before + delta < 0));
+    // Cannot happen under the row lock; kept as the rule's second line of defence.
+    if (!short.length) short = shortOf([...net].filter(([id]) => found.get(id)!.after === null));
+    if (short.length) throw new InsufficientStockError(short);
 
     const notices: JobMessage[] = [];
-    for (const [id, stock] of levels) {
-      const v = locked.get(id)!;
-      if (v.stock > v.low_stock_threshold && stock <= v.low_stock_threshold) {
+    for (const r of rows) {
+      if (r.before > r.threshold && r.after! <= r.threshold) {
         // The crossing movement names the notice: one message per crossing.
         notices.push(
-          jobMessages.lowStock(
-            id,
-            `movement-${lastMovement.get(id)!}`,
-            stock,
-            v.low_stock_threshold,
-          ),
+          jobMessages.lowStock(r.id, `movement-${r.movementId!}`, r.after!, r.threshold),
         );
       }
     }
     await this.outbox.add(manager, notices);
-    return [...levels].map(([variantId, stock]) => ({ variantId, stock }));
+    return rows.map((r) => ({ variantId: r.id, stock: r.after! }));
   }
 
   /** A manual adjustment by the variant's owner or an admin, in its own transaction. */
@@ -131,14 +108,5 @@ export class InventoryService {
       this.apply(m, [{ ...input, actorId: actor.id }]),
     );
     return level;
-  }
-
-  /** Locks the variants in id order (see VariantsRepository.lockForStock). */
-  private async lock(manager: EntityManager, ids: string[]): Promise<Map<string, LockedVariant>> {
-    const rows = await this.variants.lockForStock(manager, ids);
-    if (rows.length !== ids.length) {
-      throw new NotFoundError('A variant in the list does not exist.');
-    }
-    return new Map(rows.map((r) => [r.id, r]));
   }
 }

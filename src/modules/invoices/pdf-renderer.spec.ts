@@ -1,5 +1,8 @@
+import fs from 'node:fs';
 import type { TDocumentDefinitions } from 'pdfmake/interfaces';
-import { PdfRenderer } from './pdf-renderer';
+import { buildInvoiceDocument } from './invoice-document';
+import { input as invoice, seller } from './invoice-document.fixture';
+import { FONT_DIR, PdfRenderer, renderNaively } from './pdf-renderer';
 
 describe('PdfRenderer', () => {
   const renderer = new PdfRenderer();
@@ -8,6 +11,32 @@ describe('PdfRenderer', () => {
     const pdf = await renderer.render({ content: ['Hello', { text: 'bold', bold: true }] });
     expect(pdf.subarray(0, 5).toString('latin1')).toBe('%PDF-');
     expect(pdf.length).toBeGreaterThan(1000);
+  });
+
+  it('renders byte for byte what a fresh pdfmake renders, whatever it rendered before', async () => {
+    // A document with other glyphs first: its subset must not leak into the next one.
+    await renderer.render({
+      info: { creationDate: new Date(0) },
+      content: [{ text: 'Zebra quartz ÄÖÜ 0123456789 {}', bold: true, italics: true }],
+    });
+    const doc = buildInvoiceDocument(invoice, seller);
+    const naive = await renderNaively(buildInvoiceDocument(invoice, seller));
+    const shared = await renderer.render(doc);
+    expect(naive.subarray(0, 5).toString('latin1')).toBe('%PDF-');
+    expect(shared.equals(naive)).toBe(true);
+  });
+
+  it('reads and parses the font files once per process, not per document', async () => {
+    await renderer.render({ content: ['warm', { text: 'up', bold: true }] });
+    const reads = jest.spyOn(fs, 'readFileSync');
+    try {
+      await renderer.render({ content: ['Hello', { text: 'bold', bold: true }] });
+      await new PdfRenderer().render({ content: [{ text: 'italic', italics: true }] });
+      const fontReads = reads.mock.calls.filter(([path]) => String(path).startsWith(FONT_DIR));
+      expect(fontReads).toEqual([]);
+    } finally {
+      reads.mockRestore();
+    }
   });
 
   it('refuses to fetch an image from a URL (no SSRF)', async () => {
