@@ -212,6 +212,8 @@ function benchEnv(): Record<string, string> {
     REDIS_PREFIX: process.env.BENCH_REDIS_PREFIX ?? 'shopbench',
     JWT_ACCESS_SECRET: JWT_SECRET,
     // The default log level, as production runs: one request line per request is measured.
+    // BENCH_LOG_LEVEL sets another, to compare with runs of older code at `warn`.
+    ...(process.env.BENCH_LOG_LEVEL ? { LOG_LEVEL: process.env.BENCH_LOG_LEVEL } : {}),
     RUN_WORKERS: 'false',
     // Any free port unless told: two bench runs side by side must not share the metrics port.
     METRICS_PORT: process.env.BENCH_METRICS_PORT ?? '0',
