@@ -2,6 +2,7 @@ import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DataSource } from 'typeorm';
 import { SeedModule } from '../src/cli/seed/seed.module';
 import { SeedService } from '../src/cli/seed/seed.service';
+import { createMerchant, createProduct } from './support/catalog';
 import { createTestApp } from './support/test-app';
 
 describe('demo catalog seed', () => {
@@ -13,9 +14,26 @@ describe('demo catalog seed', () => {
   afterAll(() => app.close());
 
   it('writes shops, a category tree and products with 1-4 variants whose stock has movements', async () => {
+    // A shop's own "Summit tent" already holds the slug that a demo product's title gives.
+    const db = app.get(DataSource);
+    const taken = async () =>
+      (await db.query(`SELECT count(*)::int AS n FROM products WHERE slug = 'summit-tent'`))[0].n;
+    if ((await taken()) === 0) {
+      await createProduct(app, await createMerchant(app), { title: 'Summit tent' });
+    }
+    expect(await taken()).toBe(1);
+
     const report = await app.get(SeedService).seedCatalog(60);
     expect(report).toMatchObject({ shops: 4, categories: 17, products: 60 });
-    const db = app.get(DataSource);
+    // The demo's own "Summit tent" got a slug of its own; the shop's product kept its slug.
+    const demoTents = await db.query(
+      `SELECT p.slug FROM products p
+        WHERE p.title = 'Summit tent' AND EXISTS (
+          SELECT 1 FROM product_variants x WHERE x.product_id = p.id AND x.sku LIKE 'DEMO-%')`,
+    );
+    expect(demoTents.length).toBeGreaterThan(0);
+    expect(demoTents.map((t: { slug: string }) => t.slug)).not.toContain('summit-tent');
+    expect(await taken()).toBe(1);
     const [counts] = await db.query(
       `SELECT count(DISTINCT p.id)::int AS products,
               min(n)::int AS fewest, max(n)::int AS most

@@ -108,6 +108,26 @@ export class CatalogSeeder {
     return report;
   }
 
+  /**
+   * The slugs, each unique in the catalog as it is: a slug another product already holds (a
+   * shop's own "Summit tent", or an earlier seed's) gets the product's position as a suffix.
+   */
+  private async freeSlugs(tx: EntityManager, wanted: string[]): Promise<string[]> {
+    const rows: { slug: string }[] = await tx.query(
+      `SELECT slug FROM products WHERE slug = ANY($1::text[])`,
+      [wanted],
+    );
+    const taken = new Set(rows.map((r) => r.slug));
+    const used = new Set([...taken, ...wanted]);
+    return wanted.map((slug, i) => {
+      if (!taken.has(slug)) return slug;
+      let free = `${slug}-${i}`;
+      while (used.has(free)) free = `${free}-${i}`;
+      used.add(free);
+      return free;
+    });
+  }
+
   private async write(
     tx: EntityManager,
     owners: DemoShopOwner[],
@@ -216,6 +236,7 @@ export class CatalogSeeder {
       pa.max.push(Math.max(...prices));
       pa.age.push(productCount - i);
     }
+    p.slug = await this.freeSlugs(tx, p.slug);
     await tx.query(
       `INSERT INTO products (id, shop_id, category_id, slug, title, description, status, attributes,
                              min_price, max_price, created_at)
