@@ -248,20 +248,29 @@ async function main(): Promise<void> {
 
   const api = await startBuiltApi(env, Number(process.env.BENCH_PORT ?? 3999));
   const results: BenchResult[] = [];
+  const failed: string[] = [];
   try {
     process.stdout.write(`API ready in ${api.startupMs} ms, RSS ${api.rssMb()} MB\n`);
     for (const name of names) {
       process.stdout.write(`running ${name}...\n`);
       const cpuBefore = await cpuSnapshot(env.DATABASE_URL, api.process.pid!);
-      const result = await SCENARIOS[name](api.baseUrl, {
-        baseUrl: api.baseUrl,
-        databaseUrl: env.DATABASE_URL,
-        redisUrl: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
-        redisPrefix: env.REDIS_PREFIX,
-        jwtSecret: env.JWT_ACCESS_SECRET,
-        env,
-        apiRssMb: () => api.rssMb(),
-      });
+      let result: BenchResult | BenchResult[];
+      try {
+        result = await SCENARIOS[name](api.baseUrl, {
+          baseUrl: api.baseUrl,
+          databaseUrl: env.DATABASE_URL,
+          redisUrl: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
+          redisPrefix: env.REDIS_PREFIX,
+          jwtSecret: env.JWT_ACCESS_SECRET,
+          env,
+          apiRssMb: () => api.rssMb(),
+        });
+      } catch (error) {
+        // One broken scenario must not cost the figures of the others: report it, go on.
+        failed.push(name);
+        process.stderr.write(`${name} failed: ${(error as Error).stack ?? String(error)}\n`);
+        continue;
+      }
       results.push(...[result].flat());
       // Per request: the API's CPU and the CPU of the PostgreSQL backends of the bench database
       // (the API's pool, plus what the scenario's own connections did while preparing data).
@@ -281,8 +290,9 @@ async function main(): Promise<void> {
     process.stdout.write(`API RSS after the run: ${api.rssMb()} MB\n`);
   } finally {
     await api.stop();
+    printResults(results);
   }
-  printResults(results);
+  if (failed.length) throw new Error(`Scenario(s) failed: ${failed.join(', ')}`);
 }
 
 main().catch((error: Error) => {
