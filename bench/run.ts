@@ -119,8 +119,8 @@ const SCENARIOS: Record<
   },
   'admin-orders': async (baseUrl) => {
     await ensureBenchOrders(benchDatabaseUrl(), DEMO_CUSTOMER.email, 300);
-    return load('GET /admin/orders?status=placed&limit=20', {
-      url: `${baseUrl}/api/v1/admin/orders?status=placed&limit=20`,
+    return load('GET /admin/orders?status=paid&limit=20', {
+      url: `${baseUrl}/api/v1/admin/orders?status=paid&limit=20`,
       headers: { authorization: `Bearer ${await signIn(baseUrl, DEMO_ADMIN)}` },
     });
   },
