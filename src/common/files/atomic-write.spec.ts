@@ -61,6 +61,14 @@ describe('atomic writes and their temporary files', () => {
     expect(await readdir(root)).toEqual(['INV-2026-000001.pdf']);
   });
 
+  it("replaces the writer's own leftover when that writer writes the target again", async () => {
+    const target = join(root, 'INV-2026-000001.pdf');
+    await killedWrite(target, 'invoice.a');
+    await writeFileAtomic(target, Buffer.from('%PDF-1.4'), 'invoice.a');
+    expect(await readdir(root)).toEqual(['INV-2026-000001.pdf']);
+    expect(await fs.readFile(target, 'utf8')).toBe('%PDF-1.4');
+  });
+
   it('finds nothing to remove in a folder that does not exist', async () => {
     expect(await removeTempsOf(join(root, 'none', 'x.pdf'), 'w')).toBe(0);
   });
