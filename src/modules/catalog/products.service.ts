@@ -397,8 +397,8 @@ export class ProductsService {
     );
     if (!rows.length) throw new ConflictError(`The SKU ${v.sku} is taken.`, { sku: v.sku });
     if (v.stock > 0) {
-      // A new row: no lock to take, no threshold to cross from 0.
-      await this.variants.applyStock(m, new Map([[rows[0].id, v.stock]]), [
+      // A new row of stock 0 (no threshold to cross from 0): the lock it takes is uncontended.
+      await this.variants.changeStock(m, new Map([[rows[0].id, v.stock]]), [
         {
           variantId: rows[0].id,
           delta: v.stock,
@@ -406,7 +406,6 @@ export class ProductsService {
           actorId: actor.id,
           orderId: null,
           note: 'initial stock',
-          resultingStock: v.stock,
         },
       ]);
     }

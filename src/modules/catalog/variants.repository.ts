@@ -62,7 +62,7 @@ export interface StockChangeRow {
   movementId: string | null;
 }
 
-/** One `stock_movements` row to write (`resultingStock`: the variant's stock after it). */
+/** One `stock_movements` row to write (its resulting stock is worked out by `changeStock`). */
 export interface StockMovementInput {
   variantId: string;
   delta: number;
@@ -70,7 +70,6 @@ export interface StockMovementInput {
   actorId: string | null;
   orderId: string | null;
   note: string | null;
-  resultingStock: number;
 }
 
 /**
@@ -78,7 +77,7 @@ export interface StockMovementInput {
  * low-stock notice) and every statement on stock: `product_variants.stock` and its movement
  * log `stock_movements` change together, in one statement, only here. The rules of a stock
  * change (lock order, no negative stock, low-stock notices) are InventoryService's, which is
- * the one caller of `changeStock`; `applyStock` also writes a new variant's initial stock.
+ * the one caller of `changeStock` besides a new variant's initial stock.
  */
 @Injectable()
 export class VariantsRepository {
@@ -169,7 +168,7 @@ export class VariantsRepository {
   changeStock(
     tx: EntityManager,
     net: Map<string, number>,
-    movements: Omit<StockMovementInput, 'resultingStock'>[],
+    movements: StockMovementInput[],
   ): Promise<StockChangeRow[]> {
     return tx.query(
       `WITH locked AS MATERIALIZED (
@@ -208,47 +207,6 @@ export class VariantsRepository {
               (SELECT max(m.id) FROM moved m WHERE m.variant_id = k.id)::text AS "movementId"
          FROM locked k LEFT JOIN updated u ON u.id = k.id
         ORDER BY k.id`,
-      [
-        JSON.stringify(movements.map((m, ord) => ({ ord, ...m }))),
-        [...net.keys()],
-        [...net.values()],
-      ],
-    );
-  }
-
-  /**
-   * One statement whatever the number of lines: the guarded UPDATE of each variant by its net
-   * change (never below 0: a variant that would is left out of the answer), and a movement row
-   * per line. Answers each updated variant's stock and its last movement's id.
-   */
-  applyStock(
-    tx: EntityManager,
-    net: Map<string, number>,
-    movements: StockMovementInput[],
-  ): Promise<{ id: string; stock: number; movementId: string }[]> {
-    return tx.query(
-      `WITH lines AS (
-         SELECT * FROM jsonb_to_recordset($1::jsonb) AS l(
-           ord int, "variantId" uuid, delta int, reason text, "actorId" uuid, "orderId" uuid,
-           note text, "resultingStock" int)
-       ), updated AS (
-         -- unnest (not the JSON above) so that the planner knows the row count and probes the
-         -- primary key instead of scanning the table.
-         UPDATE product_variants v SET stock = v.stock + net.delta, updated_at = now()
-           FROM unnest($2::uuid[], $3::int[]) AS net(id, delta)
-          WHERE v.id = net.id AND v.stock + net.delta >= 0
-         RETURNING v.id, v.stock
-       ), moved AS (
-         INSERT INTO stock_movements (variant_id, delta, reason, actor_id, order_id, note,
-                                      resulting_stock)
-         SELECT "variantId", delta, reason, "actorId", "orderId", note, "resultingStock"
-           FROM lines ORDER BY ord
-         RETURNING id, variant_id
-       )
-       -- The last movement of each variant names a low-stock crossing.
-       SELECT u.id, u.stock,
-              (SELECT max(m.id) FROM moved m WHERE m.variant_id = u.id)::text AS "movementId"
-         FROM updated u`,
       [
         JSON.stringify(movements.map((m, ord) => ({ ord, ...m }))),
         [...net.keys()],
