@@ -119,10 +119,7 @@ export class PdfRenderer {
 
   constructor() {
     shareFonts();
-    const PdfMakeClass = (pdfmake as unknown as { constructor: new () => PdfMake }).constructor;
-    this.pdf = new PdfMakeClass();
-    this.pdf.setUrlAccessPolicy(() => false);
-    this.pdf.setLocalAccessPolicy((path) => isInside(FONT_DIR, path));
+    this.pdf = guardedPdfMake();
   }
 
   render(definition: TDocumentDefinitions): Promise<Buffer> {
@@ -144,10 +141,19 @@ export class PdfRenderer {
  * a fresh pdfmake instance per document, reading and parsing the font files each time.
  */
 export function renderNaively(definition: TDocumentDefinitions): Promise<Buffer> {
+  const pdf = guardedPdfMake();
+  pdf.setFonts({ Roboto: { ...ROBOTO_FACES } });
+  return pdf.createPdf(definition).getBuffer();
+}
+
+/**
+ * A pdfmake instance of our own (its module export is a shared singleton) whose access policies
+ * refuse every URL and every local file outside the fonts folder.
+ */
+function guardedPdfMake(): PdfMake {
   const PdfMakeClass = (pdfmake as unknown as { constructor: new () => PdfMake }).constructor;
   const pdf = new PdfMakeClass();
   pdf.setUrlAccessPolicy(() => false);
   pdf.setLocalAccessPolicy((path) => isInside(FONT_DIR, path));
-  pdf.setFonts({ Roboto: { ...ROBOTO_FACES } });
-  return pdf.createPdf(definition).getBuffer();
+  return pdf;
 }
