@@ -96,8 +96,13 @@ export async function startBuiltApi(
   env: Record<string, string>,
   port: number,
 ): Promise<RunningApi> {
+  // BENCH_CPU_PROF=<folder>: the API writes a V8 CPU profile there when it stops.
+  const profile = process.env.BENCH_CPU_PROF;
   return startProcess(
-    [join(ROOT, 'dist', 'main.js')],
+    [
+      ...(profile ? ['--cpu-prof', `--cpu-prof-dir=${profile}`] : []),
+      join(ROOT, 'dist', 'main.js'),
+    ],
     { ...env, PORT: String(port) },
     port,
     '/health/ready',

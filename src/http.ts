@@ -1,4 +1,3 @@
-import fastifyHelmet from '@fastify/helmet';
 import fastifyMultipart from '@fastify/multipart';
 import fastifyStatic from '@fastify/static';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
@@ -11,6 +10,7 @@ import { MAX_UPLOAD_BYTES, UPLOADS_URL_PREFIX } from './common/uploads/image-sto
 import { ProblemDetailsFilter } from './common/http/problem-details.filter';
 import { REQUEST_ID_HEADER, requestIdFor, RoutedRequest } from './common/http/request-id';
 import { createValidationPipe } from './common/http/validation.pipe';
+import { securityHeaders } from './common/http/security-headers';
 import { MAX_JSON_DEPTH, nestedDeeperThan } from './common/http/json-depth';
 import { PROBLEM_CONTENT_TYPE, toProblem } from './common/http/problem-details';
 import { BadRequestError } from './common/errors/domain-errors';
@@ -65,18 +65,6 @@ export async function configureApi(app: NestFastifyApplication, config: AppConfi
   });
 
   const fastify = app.getHttpAdapter().getInstance();
-  await fastify.register(fastifyHelmet, {
-    // Swagger UI at /docs runs an inline bootstrap script and inline styles.
-    contentSecurityPolicy: {
-      directives: {
-        defaultSrc: ["'self'"],
-        scriptSrc: ["'self'", "'unsafe-inline'"],
-        styleSrc: ["'self'", "'unsafe-inline'"],
-        imgSrc: ["'self'", 'data:'],
-      },
-    },
-  });
-
   await fastify.register(fastifyMultipart, {
     limits: { fileSize: MAX_UPLOAD_BYTES, files: 1, fields: 10, parts: 11 },
   });
@@ -94,8 +82,9 @@ export async function configureApi(app: NestFastifyApplication, config: AppConfi
   });
 
   const metrics = app.get(MetricsService);
+  const security = securityHeaders();
   fastify.addHook('onRequest', (request, reply, done) => {
-    void reply.header(REQUEST_ID_HEADER, request.id);
+    void reply.headers(security).header(REQUEST_ID_HEADER, request.id);
     // For the request log line (see CoreModule), which sees only the raw request.
     (request.raw as RoutedRequest).route = request.routeOptions.url ?? 'unmatched';
     done();

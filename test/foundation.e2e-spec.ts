@@ -2,6 +2,7 @@ import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { ProbeModule } from './support/probe.module';
 import { scrapeMetrics } from './support/metrics';
 import { createTestApp } from './support/test-app';
+import { securityHeaders } from '../src/common/http/security-headers';
 
 const PROBLEM = 'application/problem+json; charset=utf-8';
 
@@ -115,10 +116,27 @@ describe('the HTTP foundation', () => {
     expect(other.headers['access-control-allow-origin']).toBeUndefined();
   });
 
+  it('sends the same security headers on every answer: success, 404, 401 and 400', async () => {
+    const expected = securityHeaders();
+    const answers = await Promise.all([
+      app.inject({ method: 'GET', url: '/health' }),
+      app.inject({ method: 'GET', url: '/api/v1/no-such-route' }),
+      app.inject({ method: 'GET', url: '/api/v1/users/me' }),
+      app.inject({ method: 'GET', url: '/api/v1/products?limit=abc' }),
+    ]);
+    expect(answers.map((a) => a.statusCode)).toEqual([200, 404, 401, 400]);
+    for (const answer of answers) {
+      for (const [name, value] of Object.entries(expected)) {
+        expect([name, answer.headers[name]]).toEqual([name, value]);
+      }
+      expect(answer.headers['x-powered-by']).toBeUndefined();
+    }
+  });
+
   it('serves liveness and readiness outside the API prefix', async () => {
     const live = await app.inject({ method: 'GET', url: '/health' });
     expect(live.statusCode).toBe(200);
-    expect(live.json().status).toBe('ok');
+    expect(live.json()).toEqual({ status: 'ok', info: {}, error: {}, details: {} });
 
     const ready = await app.inject({ method: 'GET', url: '/health/ready' });
     expect(ready.statusCode).toBe(200);
