@@ -102,8 +102,11 @@ export class CheckoutService {
     );
     // The provider is called after the commit (never with stock locked); a failure here is a
     // 503 and the same key starts the payment again.
-    if (result.start) await this.payments.begin(result.start);
-    const [order] = await this.views.withPayments([result.order]);
+    const started = result.start && (await this.payments.begin(result.start));
+    const [order] = await this.views.withPayments(
+      [result.order],
+      started && new Map([[result.order.id, started]]),
+    );
     return { order, replayed: false };
   }
 

@@ -5,7 +5,7 @@ import { decodeTimestampCursor, Page, toPage } from '../../common/pagination/cur
 import { PageQueryDto } from '../../common/pagination/page-query.dto';
 import { ShopsService } from '../catalog/shops.service';
 import { MerchantOrdersQueryDto, OrderListQueryDto } from './dto/orders.dto';
-import { OrderPaymentsLink } from './order-payments';
+import { OrderPaymentsLink, OrderPaymentView } from './order-payments';
 import { OrderDetailView, OrderView } from './order-view';
 import { OrderListFilter, OrdersRepository } from './orders.repository';
 
@@ -22,10 +22,16 @@ export class OrdersService {
     private readonly link: OrderPaymentsLink,
   ) {}
 
-  /** Fills in each order's `payment` and `paymentDueAt` (one query for all of them). */
-  async withPayments<T extends OrderView>(views: T[]): Promise<T[]> {
+  /**
+   * Fills in each order's `payment` and `paymentDueAt`: one query for all of them, none when the
+   * caller has the payments already (`known`, by order id).
+   */
+  async withPayments<T extends OrderView>(
+    views: T[],
+    known?: Map<string, OrderPaymentView>,
+  ): Promise<T[]> {
     if (!views.length) return views;
-    const payments = await this.link.payments.views(views.map((v) => v.id));
+    const payments = known ?? (await this.link.payments.views(views.map((v) => v.id)));
     for (const view of views) {
       const payment = payments.get(view.id) ?? null;
       view.payment = payment;

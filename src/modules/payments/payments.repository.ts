@@ -111,17 +111,21 @@ export class PaymentsRepository {
   }
 
   /** Stores what the provider answered to `start` (once; a second start changes nothing). */
+  /** Stores what the provider answered; the payment as it now stands, in its API shape. */
   async recordStart(
     paymentId: string,
     providerReference: string | null,
     clientData: Record<string, unknown>,
-  ): Promise<void> {
-    await this.db.query(
-      `UPDATE payments SET provider_reference = coalesce(provider_reference, $2),
+  ): Promise<OrderPaymentView | undefined> {
+    const [row] = await updateReturning<PaymentViewRow>(
+      this.db,
+      `UPDATE payments p SET provider_reference = coalesce(provider_reference, $2),
               client_data = $3, start_claimed_until = NULL, updated_at = now()
-        WHERE id = $1`,
+        WHERE id = $1
+       RETURNING ${PAYMENT_COLUMNS}, ${REFUNDS_OF_PAYMENT} AS refunds`,
       [paymentId, providerReference, JSON.stringify(clientData)],
     );
+    return row && paymentView(row);
   }
 
   async findByOrder(runner: Runner, orderId: string): Promise<PaymentRow | undefined> {
@@ -355,39 +359,40 @@ export class PaymentsRepository {
 
   /** The payments of these orders in their API shape, with their refunds, in one query. */
   async views(orderIds: string[]): Promise<Map<string, OrderPaymentView>> {
-    const rows = await this.db.query<
-      (PaymentRow & { refunds: (OrderRefundView & { createdAt: string })[] })[]
-    >(
-      `SELECT ${PAYMENT_COLUMNS},
-              (SELECT coalesce(jsonb_agg(jsonb_build_object(
-                        'id', r.id, 'amount', r.amount, 'reason', r.reason, 'status', r.status,
-                        'payout', r.payout, 'creditNoteNumber', r.credit_note_number,
-                        'createdAt', r.created_at) ORDER BY r.created_at), '[]'::jsonb)
-                 FROM refunds r
-                WHERE r.payment_id = p.id) AS refunds
+    const rows = await this.db.query<PaymentViewRow[]>(
+      `SELECT ${PAYMENT_COLUMNS}, ${REFUNDS_OF_PAYMENT} AS refunds
          FROM payments p WHERE p.order_id = ANY($1::uuid[])`,
       [orderIds],
     );
-    return new Map(
-      rows.map((r) => [
-        r.orderId,
-        {
-          // What the client needs to pay, only while there is something to pay.
-          ...(r.status === 'pending' ? r.clientData : {}),
-          id: r.id,
-          provider: r.provider,
-          status: r.status,
-          amount: r.amount,
-          paidAmount: r.paidAmount,
-          refundedAmount: r.refunds
-            .filter((f) => f.status === 'succeeded')
-            .reduce((sum, f) => sum + f.amount, 0),
-          currency: r.currency,
-          expiresAt: r.expiresAt,
-          attention: r.attention,
-          refunds: r.refunds.map((f) => ({ ...f, createdAt: new Date(f.createdAt) })),
-        },
-      ]),
-    );
+    return new Map(rows.map((r) => [r.orderId, paymentView(r)]));
   }
+}
+
+/** A payment's refunds, oldest first, as a JSON array (a subquery on `payments p`). */
+const REFUNDS_OF_PAYMENT = `(SELECT coalesce(jsonb_agg(jsonb_build_object(
+    'id', r.id, 'amount', r.amount, 'reason', r.reason, 'status', r.status,
+    'payout', r.payout, 'creditNoteNumber', r.credit_note_number,
+    'createdAt', r.created_at) ORDER BY r.created_at), '[]'::jsonb)
+   FROM refunds r
+  WHERE r.payment_id = p.id)`;
+
+type PaymentViewRow = PaymentRow & { refunds: (OrderRefundView & { createdAt: string })[] };
+
+function paymentView(r: PaymentViewRow): OrderPaymentView {
+  return {
+    // What the client needs to pay, only while there is something to pay.
+    ...(r.status === 'pending' ? r.clientData : {}),
+    id: r.id,
+    provider: r.provider,
+    status: r.status,
+    amount: r.amount,
+    paidAmount: r.paidAmount,
+    refundedAmount: r.refunds
+      .filter((f) => f.status === 'succeeded')
+      .reduce((sum, f) => sum + f.amount, 0),
+    currency: r.currency,
+    expiresAt: r.expiresAt,
+    attention: r.attention,
+    refunds: r.refunds.map((f) => ({ ...f, createdAt: new Date(f.createdAt) })),
+  };
 }

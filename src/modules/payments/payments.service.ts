@@ -140,7 +140,7 @@ export class PaymentsService implements OrderPayments, OnModuleInit {
    * id) and stores what the client needs. 503 when the provider cannot be reached: the order
    * stands, and retrying the checkout with the same Idempotency-Key starts it again.
    */
-  async begin(start: PendingStart): Promise<void> {
+  async begin(start: PendingStart): Promise<OrderPaymentView | undefined> {
     const { payment } = start;
     const provider = this.registry.forPayment(payment.provider);
     let started;
@@ -164,7 +164,7 @@ export class PaymentsService implements OrderPayments, OnModuleInit {
           'reserved: retry with the same Idempotency-Key to start its payment.',
       );
     }
-    await this.repo.recordStart(payment.id, started.providerReference, started.clientData);
+    return this.repo.recordStart(payment.id, started.providerReference, started.clientData);
   }
 
   /**
@@ -181,7 +181,8 @@ export class PaymentsService implements OrderPayments, OnModuleInit {
       if (!payment || payment.status !== 'pending') return;
       if (Object.keys(payment.clientData).length) return;
       if (await this.repo.claimStart(payment.id, START_CLAIM_SECONDS)) {
-        return this.begin({ payment, orderNumber, buyerEmail });
+        await this.begin({ payment, orderNumber, buyerEmail });
+        return;
       }
       if (Date.now() >= deadline) {
         throw new ServiceUnavailableError(
