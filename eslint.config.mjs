@@ -35,6 +35,20 @@ export default tseslint.config(
     },
   },
   {
+    // A route's roles, bearer security and 403 come together from one decorator.
+    files: ['src/modules/**/*.controller.ts'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: "Decorator > CallExpression[callee.name='Roles']",
+          message:
+            'Use @AdminRoute(), @MerchantRoute() or @MerchantOrAdminRoute() (common/decorators).',
+        },
+      ],
+    },
+  },
+  {
     files: ['test/**/*.ts', 'src/**/*.spec.ts', 'bench/**/*.ts'],
     rules: {
       '@typescript-eslint/no-unsafe-assignment': 'off',

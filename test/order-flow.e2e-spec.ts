@@ -19,7 +19,7 @@ import { ProcessorsModule } from '../src/worker.module';
 import { createMerchant, createProduct } from './support/catalog';
 import { AdminPayments } from './support/payments';
 import { pdfText } from './support/invoices';
-import { enqueue, eventually, settledJob } from './support/jobs';
+import { enqueue, eventually, settled, settledJob } from './support/jobs';
 import { SmtpSink } from './support/smtp-sink';
 import { createTestApp } from './support/test-app';
 import { createUser } from './support/users';
@@ -111,7 +111,7 @@ describe('checkout → awaiting payment → paid → invoice → confirmation e-
     // Still unpaid: no invoice, no number taken, no confirmation.
     const invoiceOf = () =>
       db.query(`SELECT number, file_path FROM invoices WHERE order_id = $1`, [order.id]);
-    await new Promise((r) => setTimeout(r, 500));
+    await settled(app, { orderId: order.id });
     expect(await invoiceOf()).toEqual([]);
     expect(
       (
@@ -199,7 +199,7 @@ describe('checkout → awaiting payment → paid → invoice → confirmation e-
       [`mail.order-confirmation.${order.id}`],
     );
     expect(logs).toEqual([{ template: 'order-confirmation', status: 'sent', attempts: 1 }]);
-    await new Promise((r) => setTimeout(r, 300));
+    await settled(app, { orderId: order.id });
     // The how-to-pay message and the confirmation, once each.
     expect(sink.to(buyer.email).map((m) => m.parsed.subject)).toEqual([
       `Order ${order.number} received: how to pay`,

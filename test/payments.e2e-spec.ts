@@ -14,7 +14,7 @@ import {
 } from '../src/modules/payments/providers/manual/manual-payment.provider';
 import { ProcessorsModule } from '../src/worker.module';
 import { createMerchant, createProduct } from './support/catalog';
-import { eventually } from './support/jobs';
+import { eventually, settled } from './support/jobs';
 import { AdminPayments } from './support/payments';
 import { SmtpSink } from './support/smtp-sink';
 import { signedStripeEvent, StripeTestServer } from './support/stripe-server';
@@ -217,7 +217,7 @@ describe('payments', () => {
       });
       const confirmation = await sink.waitFor(buyer.email, 30_000, /confirmed/);
       expect(confirmation.parsed.attachments).toHaveLength(1);
-      await new Promise((r) => setTimeout(r, 500));
+      await settled(app, { orderId: order.id });
       expect(
         sink.to(buyer.email).filter((m) => /confirmed/.test(m.parsed.subject ?? '')),
       ).toHaveLength(1);

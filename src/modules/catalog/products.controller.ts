@@ -1,4 +1,5 @@
 import {
+  applyDecorators,
   Body,
   Controller,
   Delete,
@@ -14,23 +15,20 @@ import {
 } from '@nestjs/common';
 import {
   ApiBadRequestResponse,
-  ApiBearerAuth,
   ApiConflictResponse,
   ApiCreatedResponse,
-  ApiForbiddenResponse,
   ApiNotFoundResponse,
   ApiOkResponse,
   ApiOperation,
   ApiResponse,
   ApiTags,
-  ApiUnauthorizedResponse,
   ApiUnprocessableEntityResponse,
 } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { sendPublic } from '../../common/http/public-answer';
 import { Actor, CurrentUser } from '../../common/decorators/current-user.decorator';
 import { Public } from '../../common/decorators/public.decorator';
-import { MerchantRoute, Roles } from '../../common/decorators/roles.decorator';
+import { MerchantOrAdminRoute, MerchantRoute } from '../../common/decorators/roles.decorator';
 import { ApiImageUpload } from '../../common/uploads/api-image-upload.decorator';
 import {
   CreateProductDto,
@@ -46,14 +44,12 @@ import {
 import { readImageUpload } from '../../common/uploads/read-image-upload';
 import { PRODUCT_IMAGE_MAX_BYTES, ProductsService } from './products.service';
 
-const OWNER_ERRORS = [
-  ApiUnauthorizedResponse(),
-  ApiForbiddenResponse({ description: 'Not a merchant or admin, or another shop’s product' }),
-  ApiNotFoundResponse({ description: 'No such product (or not visible to you)' }),
-];
-const ownerErrors = (): MethodDecorator => (target, key, descriptor) => {
-  for (const d of OWNER_ERRORS) d(target, key, descriptor);
-};
+/** A route on one product for its shop's merchant or an admin, with the 403 and 404 it answers. */
+const OwnerRoute = () =>
+  applyDecorators(
+    MerchantOrAdminRoute('Not a merchant or admin, or another shop’s product'),
+    ApiNotFoundResponse({ description: 'No such product (or not visible to you)' }),
+  );
 
 @ApiTags('catalog')
 @Controller('products')
@@ -102,13 +98,10 @@ export class ProductsController {
   }
 
   @Post()
-  @Roles('merchant', 'admin')
-  @ApiBearerAuth()
+  @MerchantOrAdminRoute('Not a merchant or admin, or another merchant’s shop')
   @ApiOperation({ summary: 'Create a product with its variants (in the merchant’s shop)' })
   @ApiCreatedResponse({ type: ProductResponse })
   @ApiBadRequestResponse({ description: 'Invalid fields, unknown category or shop' })
-  @ApiUnauthorizedResponse()
-  @ApiForbiddenResponse({ description: 'Not a merchant or admin, or another merchant’s shop' })
   @ApiConflictResponse({ description: 'A SKU is taken' })
   @ApiUnprocessableEntityResponse({ description: 'The merchant has no shop yet' })
   create(@CurrentUser() actor: Actor, @Body() body: CreateProductDto): Promise<ProductResponse> {
@@ -116,12 +109,10 @@ export class ProductsController {
   }
 
   @Patch(':id')
-  @Roles('merchant', 'admin')
-  @ApiBearerAuth()
+  @OwnerRoute()
   @ApiOperation({ summary: 'Update a product (owner merchant or admin); the slug stays' })
   @ApiOkResponse({ type: ProductResponse })
   @ApiBadRequestResponse({ description: 'Invalid fields or unknown category' })
-  @ownerErrors()
   update(
     @CurrentUser() actor: Actor,
     @Param('id', ParseUUIDPipe) id: string,
@@ -131,11 +122,9 @@ export class ProductsController {
   }
 
   @Delete(':id')
-  @Roles('merchant', 'admin')
-  @ApiBearerAuth()
+  @OwnerRoute()
   @ApiOperation({ summary: 'Archive a product (owner merchant or admin)' })
   @ApiOkResponse({ type: ProductResponse })
-  @ownerErrors()
   archive(
     @CurrentUser() actor: Actor,
     @Param('id', ParseUUIDPipe) id: string,
@@ -144,13 +133,11 @@ export class ProductsController {
   }
 
   @Post(':id/variants')
-  @Roles('merchant', 'admin')
-  @ApiBearerAuth()
+  @OwnerRoute()
   @ApiOperation({ summary: 'Add a variant; its stock is the initial level' })
   @ApiCreatedResponse({ type: ManagedVariantResponse })
   @ApiBadRequestResponse({ description: 'Invalid fields' })
   @ApiConflictResponse({ description: 'The SKU is taken' })
-  @ownerErrors()
   addVariant(
     @CurrentUser() actor: Actor,
     @Param('id', ParseUUIDPipe) id: string,
@@ -160,8 +147,7 @@ export class ProductsController {
   }
 
   @Patch(':id/variants/:variantId')
-  @Roles('merchant', 'admin')
-  @ApiBearerAuth()
+  @OwnerRoute()
   @ApiOperation({
     summary: 'Update a variant',
     description: 'Stock is refused here: use POST /inventory/adjustments.',
@@ -170,7 +156,6 @@ export class ProductsController {
   @ApiBadRequestResponse({ description: 'Invalid fields (including `stock`)' })
   @ApiConflictResponse({ description: 'The SKU is taken' })
   @ApiUnprocessableEntityResponse({ description: 'Archiving the last live variant' })
-  @ownerErrors()
   updateVariant(
     @CurrentUser() actor: Actor,
     @Param('id', ParseUUIDPipe) id: string,
@@ -181,8 +166,7 @@ export class ProductsController {
   }
 
   @Post(':id/images')
-  @Roles('merchant', 'admin')
-  @ApiBearerAuth()
+  @OwnerRoute()
   @ApiOperation({
     summary: 'Add an image (at most 8 per product)',
     description:
@@ -192,7 +176,6 @@ export class ProductsController {
   @ApiImageUpload(PRODUCT_IMAGE_MAX_BYTES)
   @ApiCreatedResponse({ type: ProductResponse })
   @ApiUnprocessableEntityResponse({ description: 'The product already has 8 images' })
-  @ownerErrors()
   async addImage(
     @CurrentUser() actor: Actor,
     @Param('id', ParseUUIDPipe) id: string,

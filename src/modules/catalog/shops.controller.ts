@@ -1,17 +1,14 @@
 import { Body, Controller, Get, Param, Put } from '@nestjs/common';
 import {
   ApiBadRequestResponse,
-  ApiBearerAuth,
-  ApiForbiddenResponse,
   ApiNotFoundResponse,
   ApiOkResponse,
   ApiOperation,
   ApiTags,
-  ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
 import { Actor, CurrentUser } from '../../common/decorators/current-user.decorator';
 import { Public } from '../../common/decorators/public.decorator';
-import { Roles } from '../../common/decorators/roles.decorator';
+import { MerchantRoute } from '../../common/decorators/roles.decorator';
 import { ShopResponse, UpsertShopDto } from './dto/shop.dto';
 import { ShopsService } from './shops.service';
 
@@ -21,13 +18,10 @@ export class ShopsController {
   constructor(private readonly shops: ShopsService) {}
 
   @Put('merchant/shop')
-  @Roles('merchant')
-  @ApiBearerAuth()
+  @MerchantRoute()
   @ApiOperation({ summary: 'Create or update the signed-in merchant’s shop' })
   @ApiOkResponse({ type: ShopResponse })
   @ApiBadRequestResponse({ description: 'Invalid fields' })
-  @ApiUnauthorizedResponse()
-  @ApiForbiddenResponse({ description: 'Not a merchant' })
   upsert(@CurrentUser() actor: Actor, @Body() body: UpsertShopDto): Promise<ShopResponse> {
     return this.shops.upsertMine(actor, body);
   }

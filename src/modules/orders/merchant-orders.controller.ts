@@ -1,16 +1,13 @@
 import { Controller, Get, Query } from '@nestjs/common';
 import {
   ApiBadRequestResponse,
-  ApiBearerAuth,
-  ApiForbiddenResponse,
   ApiNotFoundResponse,
   ApiOkResponse,
   ApiOperation,
   ApiTags,
-  ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
 import { Actor, CurrentUser } from '../../common/decorators/current-user.decorator';
-import { Roles } from '../../common/decorators/roles.decorator';
+import { MerchantOrAdminRoute } from '../../common/decorators/roles.decorator';
 import { MerchantOrdersQueryDto, OrderPage } from './dto/orders.dto';
 import { OrdersService } from './orders.service';
 
@@ -20,8 +17,7 @@ export class MerchantOrdersController {
   constructor(private readonly orders: OrdersService) {}
 
   @Get()
-  @Roles('merchant', 'admin')
-  @ApiBearerAuth()
+  @MerchantOrAdminRoute()
   @ApiOperation({
     summary: 'Orders holding the merchant’s products, with only those lines, newest first',
     description:
@@ -32,8 +28,6 @@ export class MerchantOrdersController {
   @ApiBadRequestResponse({
     description: 'Unknown status, invalid limit, cursor or shopId; an admin without shopId',
   })
-  @ApiUnauthorizedResponse()
-  @ApiForbiddenResponse({ description: 'Not a merchant or admin' })
   @ApiNotFoundResponse({ description: 'No such shop (or not the merchant’s own)' })
   list(@CurrentUser() actor: Actor, @Query() query: MerchantOrdersQueryDto): Promise<OrderPage> {
     return this.orders.listForMerchant(actor, query);
