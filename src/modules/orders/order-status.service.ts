@@ -87,6 +87,7 @@ export class OrderStatusService {
     assertTransition(from, to, trigger);
     const reserved = jobsNameHistory(to) ? await this.orders.reserveHistoryId(tx) : null;
     const jobs = this.outbox.part(followUpJobs(order.id, reserved, to));
+    // changeStatusParts: the order's row, then its history row.
     const [, [history]] = await runTogether(tx, [
       ...this.orders.changeStatusParts(order.id, from, to, actorId, reserved),
       ...(jobs ? [jobs] : []),
