@@ -183,16 +183,38 @@ const buyersFor = () => Math.max(600, Math.ceil(seconds() * 600));
 const SPREAD = 200;
 
 export async function checkout(ctx: OrdersBenchContext): Promise<BenchResult> {
+  return runCheckouts(
+    ctx,
+    'POST /checkout (own cart, 2 of 200 variants, ample stock)',
+    await spreadCarts(ctx),
+  );
+}
+
+/** A buyer each, with a cart of two different variants spread over the catalog as real orders are. */
+async function spreadCarts(ctx: OrdersBenchContext): Promise<Buyer[]> {
   const { buyers, variants } = await withDb(ctx, async (db) => ({
     buyers: await createBuyers(ctx, db, buyersFor()),
     variants: await stockedVariants(db, SPREAD, 1_000_000),
   }));
-  // Two different variants per cart, spread over the catalog as real orders are.
   await fillCarts(ctx, buyers, (i) => [
     [variants[i % SPREAD], 1],
     [variants[(i * 7 + 3) % SPREAD], 2],
   ]);
-  return runCheckouts(ctx, 'POST /checkout (own cart, 2 of 200 variants, ample stock)', buyers);
+  return buyers;
+}
+
+/**
+ * `checkout` paying by card: each checkout also creates a PaymentIntent at the loopback Stripe
+ * (HTTPS, in the bench process) after its commit. Compare with `checkout` (manual, whose start
+ * calls nothing) of the same run.
+ */
+export async function checkoutStripe(ctx: OrdersBenchContext): Promise<BenchResult> {
+  return runCheckouts(
+    ctx,
+    'POST /checkout paying by stripe-local (own cart, 2 of 200 variants)',
+    await spreadCarts(ctx),
+    { paymentMethod: 'stripe' },
+  );
 }
 
 export async function checkoutHotSku(ctx: OrdersBenchContext): Promise<BenchResult> {
@@ -242,9 +264,10 @@ async function runCheckouts(
   ctx: OrdersBenchContext,
   scenario: string,
   buyers: Buyer[],
+  checkoutBody: { paymentMethod?: string } = {},
 ): Promise<BenchResult & { placed: number }> {
   const url = `${ctx.baseUrl}/api/v1/checkout`;
-  const body = JSON.stringify({});
+  const body = JSON.stringify(checkoutBody);
   const latencies: number[] = [];
   let next = 0;
   let placed = 0;

@@ -1,6 +1,10 @@
 import { execSync } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import sharp from 'sharp';
 import { multipartFile } from '../test/support/multipart';
+import { StripeTestServer } from '../test/support/stripe-server';
 import { randomBytes } from 'node:crypto';
 import { loadDatabaseConfig } from '../src/config/database.config';
 import { ensureDatabase, runMigrations } from '../src/database/ensure-database';
@@ -24,6 +28,7 @@ import {
   cartRead,
   checkout,
   checkoutHotSku,
+  checkoutStripe,
   OrdersBenchContext,
 } from './orders';
 import { invoiceScenarios } from './invoices';
@@ -151,6 +156,8 @@ const SCENARIOS: Record<
   'cart-add-guest': (_baseUrl, ctx) => cartAddGuest(ctx),
   'cart-read': (_baseUrl, ctx) => cartRead(ctx),
   checkout: (_baseUrl, ctx) => checkout(ctx),
+  // the same paying by card: a PaymentIntent at the loopback Stripe per checkout
+  'checkout-stripe': (_baseUrl, ctx) => checkoutStripe(ctx),
   'checkout-hot-sku': (_baseUrl, ctx) => checkoutHotSku(ctx),
   // PDF rendering alone, then one worker process taking BENCH_INVOICES invoice jobs.
   invoices: () => invoiceScenarios(benchEnv()),
@@ -222,6 +229,33 @@ function benchEnv(): Record<string, string> {
   };
 }
 
+/**
+ * The loopback Stripe API of the tests (test/support/stripe-server.ts) in this process, over
+ * HTTPS with a throw-away self-signed certificate (openssl): the API runs in production mode,
+ * which talks to Stripe over https only. Returns the API's extra environment.
+ */
+async function startLocalStripe(): Promise<{
+  server: StripeTestServer;
+  env: Record<string, string>;
+}> {
+  const dir = mkdtempSync(join(tmpdir(), 'bench-stripe-'));
+  execSync(
+    'openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=127.0.0.1 ' +
+      '-addext subjectAltName=IP:127.0.0.1 -keyout key.pem -out cert.pem',
+    { cwd: dir, stdio: 'ignore' },
+  );
+  const read = (name: string) => readFileSync(join(dir, name), 'utf8');
+  const server = await StripeTestServer.start({ key: read('key.pem'), cert: read('cert.pem') });
+  return {
+    server,
+    env: {
+      ...server.env,
+      PAYMENT_PROVIDERS: 'manual,stripe',
+      NODE_EXTRA_CA_CERTS: join(dir, 'cert.pem'),
+    },
+  };
+}
+
 function benchDatabaseUrl(): string {
   return process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/shop_bench';
 }
@@ -232,7 +266,8 @@ async function main(): Promise<void> {
   const unknown = names.filter((n) => !SCENARIOS[n]);
   if (unknown.length) throw new Error(`Unknown scenario(s): ${unknown.join(', ')}`);
 
-  const env = benchEnv();
+  const stripe = names.includes('checkout-stripe') ? await startLocalStripe() : undefined;
+  const env = { ...benchEnv(), ...stripe?.env };
   const database = loadDatabaseConfig({ DATABASE_URL: env.DATABASE_URL });
   await ensureDatabase(database);
   await runMigrations(database);
@@ -290,6 +325,7 @@ async function main(): Promise<void> {
     process.stdout.write(`API RSS after the run: ${api.rssMb()} MB\n`);
   } finally {
     await api.stop();
+    await stripe?.server.close();
     printResults(results);
   }
   if (failed.length) throw new Error(`Scenario(s) failed: ${failed.join(', ')}`);

@@ -1,30 +1,11 @@
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { randomUUID } from 'node:crypto';
-import type { Pool, PoolClient } from 'pg';
-import { DataSource } from 'typeorm';
 import { createBuyers } from './support/buyers';
 import { createMerchant, createProduct } from './support/catalog';
+import { countRoundTrips } from './support/round-trips';
 import { createTestApp } from './support/test-app';
 
 const ADDRESS = { line1: '1 Buyer Road', city: 'Berlin', postalCode: '10115', country: 'DE' };
-
-/**
- * Counts the round trips to PostgreSQL: every query, simple or extended (prepared), ends with
- * one ReadyForQuery message from the server, which pg's connection emits as an event.
- */
-function countRoundTrips(pool: Pool): { count: () => number } {
-  let n = 0;
-  const counted = new WeakSet<object>();
-  const watch = (client: PoolClient) => {
-    const connection = (client as unknown as { connection: NodeJS.EventEmitter }).connection;
-    if (counted.has(connection)) return;
-    counted.add(connection);
-    connection.on('readyForQuery', () => n++);
-  };
-  for (const client of (pool as unknown as { _clients: PoolClient[] })._clients) watch(client);
-  pool.on('connect', watch);
-  return { count: () => n };
-}
 
 describe('checkout round trips', () => {
   let app: NestFastifyApplication;
@@ -53,8 +34,7 @@ describe('checkout round trips', () => {
       });
       expect(res.statusCode).toBe(200);
     }
-    const db = app.get(DataSource);
-    const trips = countRoundTrips((db.driver as unknown as { master: Pool }).master);
+    const trips = countRoundTrips(app);
     const before = trips.count();
     const res = await app.inject({
       method: 'POST',

@@ -16,6 +16,45 @@ export async function updateReturning<T>(
   return rows;
 }
 
+/**
+ * A writing statement (`INSERT`/`UPDATE` … `RETURNING`) its owning module hands to another,
+ * to be run in one round trip with others (`runTogether`). `$1`… number its own `params`
+ * (every `$` followed by digits is taken for one: no such text in its literals).
+ */
+export interface StatementPart {
+  sql: string;
+  params: unknown[];
+}
+
+/**
+ * Runs statements of several owners as the parts of one statement (`WITH p0 AS (…), p1 AS (…)
+ * SELECT …`): one round trip instead of one each, all or nothing. Every part sees the database
+ * as the statement found it, so no part may depend on another's writes, and two parts must not
+ * change the same row. Each part needs a `RETURNING` list; its rows come back as JSON values
+ * (a bigint id as a number), one array per part, in order.
+ */
+export async function runTogether(
+  runner: DataSource | EntityManager,
+  parts: StatementPart[],
+): Promise<Record<string, unknown>[][]> {
+  if (parts.length === 0) return [];
+  const params: unknown[] = [];
+  const named = parts.map((part, i) => {
+    const offset = params.length;
+    params.push(...part.params);
+    const sql = part.sql.replace(/\$(\d+)/g, (_, n: string) => `$${Number(n) + offset}`);
+    return `p${i} AS (${sql})`;
+  });
+  const results = parts.map(
+    (_, i) => `(SELECT coalesce(json_agg(p${i}), '[]') FROM p${i}) AS p${i}`,
+  );
+  const [row] = await runner.query<Record<string, Record<string, unknown>[]>[]>(
+    `WITH ${named.join(',\n')}\nSELECT ${results.join(', ')}`,
+    params,
+  );
+  return parts.map((_, i) => row[`p${i}`]);
+}
+
 const statementNames = new Map<string, string>();
 
 /**

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import { AddressInfo } from 'node:net';
 import Stripe from 'stripe';
 import { loadStripeConfig, StripeConfig } from '../../src/config/stripe.config';
@@ -172,18 +173,22 @@ export class StripeTestServer {
   private server: Server;
   private port = 0;
 
-  private constructor() {
+  private constructor(private readonly tls?: { key: string; cert: string }) {
     this.server = this.createHttpServer();
   }
 
-  static async start(): Promise<StripeTestServer> {
-    const stripe = new StripeTestServer();
+  /**
+   * `tls`: serve HTTPS with this key and certificate (for an app in production mode, which
+   * talks to Stripe over https only; its Node must trust the certificate: NODE_EXTRA_CA_CERTS).
+   */
+  static async start(tls?: { key: string; cert: string }): Promise<StripeTestServer> {
+    const stripe = new StripeTestServer(tls);
     await stripe.listen(0);
     return stripe;
   }
 
   get url(): string {
-    return `http://127.0.0.1:${this.port}`;
+    return `${this.tls ? 'https' : 'http'}://127.0.0.1:${this.port}`;
   }
 
   /** The variables that point the app's Stripe config at this server. */
@@ -200,7 +205,7 @@ export class StripeTestServer {
     return new Stripe(this.secretKey, {
       host: '127.0.0.1',
       port: this.port,
-      protocol: 'http',
+      protocol: this.tls ? 'https' : 'http',
       maxNetworkRetries: 0,
       telemetry: false,
     });
@@ -295,7 +300,7 @@ export class StripeTestServer {
   }
 
   private createHttpServer(): Server {
-    return createServer((req, res) => {
+    const serve = (req: IncomingMessage, res: ServerResponse) => {
       this.inFlight += 1;
       this.handle(req, res)
         .catch(() => undefined)
@@ -303,7 +308,8 @@ export class StripeTestServer {
           this.inFlight -= 1;
           if (this.inFlight === 0) for (const resolve of this.idleWaiters.splice(0)) resolve();
         });
-    });
+    };
+    return this.tls ? createHttpsServer(this.tls, serve) : createServer(serve);
   }
 
   private async listen(port: number): Promise<void> {

@@ -4,6 +4,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { Actor, isAdmin } from '../../common/decorators/current-user.decorator';
 import { NotFoundError, UnprocessableError } from '../../common/errors/domain-errors';
+import { runTogether, StatementPart } from '../../database/sql';
 import { InventoryService } from '../inventory/inventory.service';
 import { OutboxService } from '../queues/outbox.service';
 import { LockedOrder, OrderPaymentsLink } from './order-payments';
@@ -12,6 +13,7 @@ import { OrderLapses } from './order-lapses';
 import {
   assertTransition,
   followUpJobs,
+  jobsNameHistory,
   OrderStatus,
   OWNER_CANCELLABLE,
   TransitionTrigger,
@@ -68,8 +70,10 @@ export class OrderStatusService {
   /**
    * Moves a locked order to `to` inside the caller's transaction: status, history row, stock
    * back on cancellation or expiry, lapsed reviews hidden, follow-up jobs in the outbox. The
-   * caller emits the returned event after its commit (`emitChanged`). `trigger` is checked
-   * against the table (`payment` transitions only from the payments module).
+   * status, the history row, the jobs and the caller's `alongside` writes (e.g. the payment's
+   * new state) go in one statement. The caller emits the returned event after its commit
+   * (`emitChanged`). `trigger` is checked against the table (`payment` transitions only from
+   * the payments module).
    */
   async applyTransition(
     tx: EntityManager,
@@ -77,17 +81,25 @@ export class OrderStatusService {
     to: OrderStatus,
     actorId: string | null,
     trigger: TransitionTrigger,
+    alongside: StatementPart[] = [],
   ): Promise<OrderStatusChangedEvent> {
     const from = order.status;
     assertTransition(from, to, trigger);
-    const historyId = await this.orders.changeStatus(tx, order.id, from, to, actorId);
+    const reserved = jobsNameHistory(to) ? await this.orders.reserveHistoryId(tx) : null;
+    const jobs = this.outbox.part(followUpJobs(order.id, reserved, to));
+    // changeStatusParts: the order's row, then its history row.
+    const [, [history]] = await runTogether(tx, [
+      ...this.orders.changeStatusParts(order.id, from, to, actorId, reserved),
+      ...(jobs ? [jobs] : []),
+      ...alongside,
+    ]);
+    const historyId = String(history.id);
     order.status = to;
     // Refunds do not restock: the goods may never come back (a return is a manual adjustment).
     if (to === 'cancelled' || to === 'expired') await this.restock(tx, order.id, to, actorId);
     if (to === 'cancelled' || to === 'expired' || to === 'refunded') {
       await this.lapses.run(tx, order.id);
     }
-    await this.outbox.add(tx, followUpJobs(order.id, historyId, to));
     return { orderId: order.id, historyId, from, to, actorId };
   }
 

@@ -108,9 +108,21 @@ export function notifiesBuyer(status: OrderStatus): status is OrderMailStatus {
  * sends the confirmation with the PDF; refunds queue their credit notes and e-mails themselves
  * (one per refund, see PaymentsService).
  */
-export function followUpJobs(orderId: string, historyId: string, to: OrderStatus): JobMessage[] {
+export function followUpJobs(
+  orderId: string,
+  historyId: string | null,
+  to: OrderStatus,
+): JobMessage[] {
   const jobs: JobMessage[] = [];
   if (to === 'paid') jobs.push(jobMessages.invoice(orderId));
-  if (notifiesBuyer(to)) jobs.push(jobMessages.orderStatus(orderId, historyId, to));
+  if (notifiesBuyer(to)) {
+    if (historyId === null) throw new Error(`The ${to} e-mail job needs its history row's id`);
+    jobs.push(jobMessages.orderStatus(orderId, historyId, to));
+  }
   return jobs;
+}
+
+/** Whether the jobs of a transition to `to` name its history row (the buyer's e-mail does). */
+export function jobsNameHistory(to: OrderStatus): boolean {
+  return notifiesBuyer(to);
 }

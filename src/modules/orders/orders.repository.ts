@@ -3,7 +3,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { timestampKey } from '../../common/pagination/cursor';
-import { preparedQuery, updateReturning } from '../../database/sql';
+import { preparedQuery, StatementPart, updateReturning } from '../../database/sql';
 import type { PostalAddress } from '../../common/address/postal-address';
 import type { OrderStatus } from './order-status';
 import type { HistoryActor, OrderDetailView, OrderItemView, OrderView } from './order-view';
@@ -249,25 +249,38 @@ export class OrdersRepository {
   }
 
   /**
-   * Sets the (locked) order's status and records the change in its history, in one statement;
-   * answers the history row's id. `actorId` null: the system.
+   * Sets the (locked) order's status and records the change in its history, as two parts of
+   * one statement (`runTogether`) with the caller's other writes; the history part returns the
+   * row's `id`. `historyId`: the id reserved for it (`reserveHistoryId`), or null for the next
+   * one. `actorId` null: the system.
    */
-  async changeStatus(
-    tx: EntityManager,
+  changeStatusParts(
     orderId: string,
     from: OrderStatus,
     to: OrderStatus,
     actorId: string | null,
-  ): Promise<string> {
-    const [history]: { id: string }[] = await tx.query(
-      `WITH changed AS (
-         UPDATE orders SET status = $3, updated_at = now() WHERE id = $1
-       )
-       INSERT INTO order_status_history (order_id, from_status, to_status, actor_id)
-       VALUES ($1, $2, $3, $4) RETURNING id`,
-      [orderId, from, to, actorId],
+    historyId: string | null,
+  ): StatementPart[] {
+    return [
+      {
+        sql: `UPDATE orders SET status = $2, updated_at = now() WHERE id = $1 RETURNING id`,
+        params: [orderId, to],
+      },
+      {
+        sql: `INSERT INTO order_status_history (id, order_id, from_status, to_status, actor_id)
+              VALUES (coalesce($5::bigint, nextval('order_status_history_id_seq')), $1, $2, $3, $4)
+              RETURNING id`,
+        params: [orderId, from, to, actorId, historyId],
+      },
+    ];
+  }
+
+  /** An id for a history row about to be written, when a job must name it in the same statement. */
+  async reserveHistoryId(tx: EntityManager): Promise<string> {
+    const [row] = await tx.query<{ id: string }[]>(
+      `SELECT nextval('order_status_history_id_seq')::text AS id`,
     );
-    return history.id;
+    return row.id;
   }
 
   /** The order's lines whose variant still exists, in order (what a cancellation restocks). */

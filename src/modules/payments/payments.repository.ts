@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
-import { updateReturning } from '../../database/sql';
+import { runTogether, StatementPart, updateReturning } from '../../database/sql';
 import type { OrderPaymentView, OrderRefundView } from '../orders/order-payments';
 import type { PaymentAttention, PaymentStatus } from './payment-types';
 import type { RefundOrigin, RefundPayout, RefundStatus } from './payment-types';
@@ -44,6 +44,46 @@ const PAYMENT_COLUMNS = `p.id, p.order_id AS "orderId", p.provider, p.status, p.
   trim(p.currency) AS currency, p.provider_reference AS "providerReference",
   p.client_data AS "clientData", p.expires_at AS "expiresAt", p.attention,
   p.paid_at AS "paidAt"`;
+
+/** What a webhook event may read of its payment before the order is locked: it never changes. */
+export interface PaymentRef {
+  id: string;
+  orderId: string;
+  currency: string;
+}
+
+type PaymentChanges = Partial<
+  Pick<PaymentRow, 'status' | 'paidAmount' | 'refundedAmount' | 'attention'> & {
+    paidNow: boolean;
+    lastFailure: string;
+  }
+>;
+
+/** Money received for a payment, unique per (provider, key). */
+export interface Receipt {
+  paymentId: string;
+  provider: PaymentProviderName;
+  key: string;
+  amount: number;
+  reference: string | null;
+  receivedAt: Date;
+  recordedBy: string | null;
+}
+
+const RECEIPT_INSERT = `INSERT INTO payment_receipts (payment_id, provider, key, amount, reference,
+                                   received_at, recorded_by)
+  VALUES ($1, $2, $3, $4, $5, $6, $7)
+  ON CONFLICT (provider, key) DO NOTHING RETURNING id`;
+
+const receiptParams = (r: Receipt) => [
+  r.paymentId,
+  r.provider,
+  r.key,
+  r.amount,
+  r.reference,
+  r.receivedAt,
+  r.recordedBy,
+];
 
 const REFUND_COLUMNS = `r.id, r.payment_id AS "paymentId", r.order_id AS "orderId", r.amount,
   r.reason, r.origin, r.status, r.payout, r.provider_refund_id AS "providerRefundId",
@@ -136,43 +176,23 @@ export class PaymentsRepository {
     return row;
   }
 
-  /** The order a provider's payment reference (or echoed order id) belongs to. */
-  async findOrderIdFor(
-    runner: Runner,
-    provider: PaymentProviderName,
-    event: Pick<PaymentEvent, 'orderId' | 'providerReference'>,
-  ): Promise<string | undefined> {
-    const [row] = await runner.query<{ order_id: string }[]>(
-      `SELECT order_id FROM payments
-        WHERE provider = $1
-          AND (provider_reference = $2 OR ($3::uuid IS NOT NULL AND order_id = $3::uuid))
-        ORDER BY (provider_reference = $2) DESC LIMIT 1`,
-      [provider, event.providerReference, event.orderId],
-    );
-    return row?.order_id;
+  async update(tx: EntityManager, paymentId: string, changes: PaymentChanges): Promise<void> {
+    await runTogether(tx, [this.updatePart(paymentId, changes)]);
   }
 
-  async update(
-    tx: EntityManager,
-    paymentId: string,
-    changes: Partial<
-      Pick<PaymentRow, 'status' | 'paidAmount' | 'refundedAmount' | 'attention'> & {
-        paidNow: boolean;
-        lastFailure: string;
-      }
-    >,
-  ): Promise<void> {
-    await tx.query(
-      `UPDATE payments SET
-          status = coalesce($2, status),
-          paid_amount = coalesce($3, paid_amount),
-          refunded_amount = coalesce($4, refunded_amount),
-          attention = CASE WHEN $5::boolean THEN $6 ELSE attention END,
-          paid_at = CASE WHEN $7::boolean THEN coalesce(paid_at, now()) ELSE paid_at END,
-          last_failure = coalesce($8, last_failure),
-          updated_at = now()
-        WHERE id = $1`,
-      [
+  /** `update` as a statement part, to run with the order's transition (`runTogether`). */
+  updatePart(paymentId: string, changes: PaymentChanges): StatementPart {
+    return {
+      sql: `UPDATE payments SET
+              status = coalesce($2, status),
+              paid_amount = coalesce($3, paid_amount),
+              refunded_amount = coalesce($4, refunded_amount),
+              attention = CASE WHEN $5::boolean THEN $6 ELSE attention END,
+              paid_at = CASE WHEN $7::boolean THEN coalesce(paid_at, now()) ELSE paid_at END,
+              last_failure = coalesce($8, last_failure),
+              updated_at = now()
+            WHERE id = $1 RETURNING id`,
+      params: [
         paymentId,
         changes.status ?? null,
         changes.paidAmount ?? null,
@@ -182,54 +202,44 @@ export class PaymentsRepository {
         changes.paidNow ?? false,
         changes.lastFailure ?? null,
       ],
-    );
+    };
   }
 
   /** Records money received; false when this (provider, key) was already counted. */
-  async addReceipt(
-    tx: EntityManager,
-    receipt: {
-      paymentId: string;
-      provider: PaymentProviderName;
-      key: string;
-      amount: number;
-      reference: string | null;
-      receivedAt: Date;
-      recordedBy: string | null;
-    },
-  ): Promise<boolean> {
-    const rows: unknown[] = await tx.query(
-      `INSERT INTO payment_receipts (payment_id, provider, key, amount, reference, received_at,
-                                     recorded_by)
-       VALUES ($1, $2, $3, $4, $5, $6, $7)
-       ON CONFLICT (provider, key) DO NOTHING RETURNING id`,
-      [
-        receipt.paymentId,
-        receipt.provider,
-        receipt.key,
-        receipt.amount,
-        receipt.reference,
-        receipt.receivedAt,
-        receipt.recordedBy,
-      ],
-    );
+  async addReceipt(tx: EntityManager, receipt: Receipt): Promise<boolean> {
+    const rows: unknown[] = await tx.query(RECEIPT_INSERT, receiptParams(receipt));
     return rows.length > 0;
   }
 
   /**
-   * Stores a webhook event by (provider, event id); false when it was already stored. A
-   * concurrent duplicate waits here until the first one's transaction ends.
+   * Stores a webhook event by (provider, event id) and finds the payment it is about (by the
+   * provider's reference, or the order id it echoes): undefined when the event was stored
+   * before. A concurrent duplicate waits here until the first one's transaction ends. Only what
+   * never changes is read of the payment (the order is not locked yet).
    */
   async addEvent(
     tx: EntityManager,
     provider: PaymentProviderName,
     event: PaymentEvent,
-  ): Promise<string | undefined> {
-    const [row] = await tx.query<{ id: string }[]>(
-      `INSERT INTO payment_events (provider, event_id, type, provider_reference, amount, currency,
-                                   occurred_at, outcome)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, 'received')
-       ON CONFLICT (provider, event_id) DO NOTHING RETURNING id`,
+  ): Promise<{ id: string; payment: PaymentRef | undefined } | undefined> {
+    const [row] = await tx.query<
+      { id: string; paymentId: string | null; orderId: string; currency: string }[]
+    >(
+      `WITH stored AS (
+         INSERT INTO payment_events (provider, event_id, type, provider_reference, amount,
+                                     currency, occurred_at, outcome)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, 'received')
+         ON CONFLICT (provider, event_id) DO NOTHING RETURNING id
+       )
+       SELECT stored.id, p.id AS "paymentId", p.order_id AS "orderId",
+              trim(p.currency) AS currency
+         FROM stored
+         LEFT JOIN LATERAL (
+           SELECT id, order_id, currency FROM payments
+            WHERE provider = $1
+              AND (provider_reference = $4 OR ($8::uuid IS NOT NULL AND order_id = $8::uuid))
+            ORDER BY (provider_reference = $4) DESC LIMIT 1
+         ) p ON true`,
       [
         provider,
         event.eventId,
@@ -238,9 +248,38 @@ export class PaymentsRepository {
         event.amount,
         event.currency.slice(0, 3).toUpperCase(),
         event.occurredAt,
+        event.orderId,
       ],
     );
-    return row?.id;
+    if (!row) return undefined;
+    const { id, paymentId, orderId, currency } = row;
+    return { id, payment: paymentId ? { id: paymentId, orderId, currency } : undefined };
+  }
+
+  /**
+   * With the order locked: records money received for the payment (`addReceipt`) and reads the
+   * payment as it stands, in one statement; `fresh` false when the receipt was counted before.
+   */
+  async addReceiptAndRead(
+    tx: EntityManager,
+    receipt: Receipt,
+  ): Promise<{ fresh: boolean; payment: PaymentRow }> {
+    const [row] = await tx.query<(PaymentRow & { fresh: boolean })[]>(
+      `WITH receipt AS (${RECEIPT_INSERT})
+       SELECT ${PAYMENT_COLUMNS}, EXISTS (SELECT 1 FROM receipt) AS fresh
+         FROM payments p WHERE p.id = $1`,
+      receiptParams(receipt),
+    );
+    const { fresh, ...payment } = row;
+    return { fresh, payment };
+  }
+
+  /** Records what applying a stored event did, as a part of the statement that does it. */
+  settleEventPart(id: string, paymentId: string | null, outcome: string): StatementPart {
+    return {
+      sql: `UPDATE payment_events SET payment_id = $2, outcome = $3 WHERE id = $1 RETURNING id`,
+      params: [id, paymentId, outcome.slice(0, 200)],
+    };
   }
 
   async settleEvent(
@@ -249,11 +288,7 @@ export class PaymentsRepository {
     paymentId: string | null,
     outcome: string,
   ): Promise<void> {
-    await tx.query(`UPDATE payment_events SET payment_id = $2, outcome = $3 WHERE id = $1`, [
-      id,
-      paymentId,
-      outcome.slice(0, 200),
-    ]);
+    await runTogether(tx, [this.settleEventPart(id, paymentId, outcome)]);
   }
 
   async createRefund(

@@ -10,6 +10,7 @@ import {
   UnprocessableError,
 } from '../../common/errors/domain-errors';
 import { paymentConfig, PaymentConfig } from '../../config';
+import { runTogether, StatementPart } from '../../database/sql';
 import type { OrderStatusChangedEvent } from '../orders/order.events';
 import {
   LockedOrder,
@@ -32,7 +33,7 @@ import {
 } from './payment-provider';
 import { PaymentProviderRegistry } from './payment-provider.registry';
 import { PaymentProviderRejectedError } from './payment-provider-errors';
-import { PaymentRow, PaymentsRepository, RefundRow } from './payments.repository';
+import { PaymentRef, PaymentRow, PaymentsRepository, RefundRow } from './payments.repository';
 
 export interface RecordPaymentInput {
   amount: number;
@@ -264,42 +265,46 @@ export class PaymentsService implements OrderPayments, OnModuleInit {
   /** Stores and applies one event; false for a duplicate. */
   async applyEvent(provider: PaymentProvider, event: PaymentEvent): Promise<boolean> {
     const outcome = await this.db.transaction(async (tx) => {
-      const eventRow = await this.repo.addEvent(tx, provider.name, event);
-      if (!eventRow) return undefined;
-      const orderId = await this.repo.findOrderIdFor(tx, provider.name, event);
-      const order = orderId ? await this.orderStatus.lock(tx, orderId) : undefined;
-      const payment = order ? await this.repo.findByOrder(tx, order.id) : undefined;
-      if (!order || !payment) {
-        await this.repo.settleEvent(tx, eventRow, null, 'unknown payment: ignored');
+      const stored = await this.repo.addEvent(tx, provider.name, event);
+      if (!stored) return undefined;
+      const order = stored.payment
+        ? await this.orderStatus.lock(tx, stored.payment.orderId)
+        : undefined;
+      if (!order || !stored.payment) {
+        await this.repo.settleEvent(tx, stored.id, null, 'unknown payment: ignored');
         this.logger.warn(
           { provider: provider.name, eventId: event.eventId },
           'Payment event for no payment we know',
         );
         return { events: [] };
       }
-      const applied = await this.applyTo(tx, order, payment, provider.name, event);
-      await this.repo.settleEvent(tx, eventRow, payment.id, applied.outcome);
-      return applied;
+      return this.applyTo(tx, order, stored.payment, stored.id, provider.name, event);
     });
     if (!outcome) return false;
     this.orderStatus.emitChanged(outcome.events);
     return true;
   }
 
+  /** Applies a stored event to its payment (order locked), and records what it did. */
   private async applyTo(
     tx: EntityManager,
     order: LockedOrder,
-    payment: PaymentRow,
+    ref: PaymentRef,
+    eventRowId: string,
     provider: PaymentProviderName,
     event: PaymentEvent,
-  ): Promise<{ events: OrderStatusChangedEvent[]; outcome: string }> {
-    if (event.currency.toUpperCase() !== payment.currency.toUpperCase()) {
-      return { events: [], outcome: `currency ${event.currency} is not ${payment.currency}` };
+  ): Promise<{ events: OrderStatusChangedEvent[] }> {
+    const settled = async (applied: { events: OrderStatusChangedEvent[]; outcome: string }) => {
+      await this.repo.settleEvent(tx, eventRowId, ref.id, applied.outcome);
+      return applied;
+    };
+    if (event.currency.toUpperCase() !== ref.currency.toUpperCase()) {
+      return settled({ events: [], outcome: `currency ${event.currency} is not ${ref.currency}` });
     }
     switch (event.type) {
       case 'payment.succeeded': {
-        const fresh = await this.repo.addReceipt(tx, {
-          paymentId: payment.id,
+        const { fresh, payment } = await this.repo.addReceiptAndRead(tx, {
+          paymentId: ref.id,
           provider,
           key: event.receiptKey ?? event.providerReference,
           amount: event.amount,
@@ -307,19 +312,26 @@ export class PaymentsService implements OrderPayments, OnModuleInit {
           receivedAt: event.occurredAt,
           recordedBy: null,
         });
-        if (!fresh) return { events: [], outcome: 'money already counted' };
-        return this.receive(tx, order, payment, event.amount, null);
+        if (!fresh) return settled({ events: [], outcome: 'money already counted' });
+        // The event's outcome is written with the payment and the order's transition.
+        return this.receive(tx, order, payment, event.amount, null, (outcome) => [
+          this.repo.settleEventPart(eventRowId, ref.id, outcome),
+        ]);
       }
       case 'payment.failed':
-        await this.repo.update(tx, payment.id, {
+        await this.repo.update(tx, ref.id, {
           lastFailure: event.failureMessage ?? 'payment failed',
         });
-        return { events: [], outcome: `failed: ${event.failureMessage ?? 'no reason given'}` };
+        return settled({
+          events: [],
+          outcome: `failed: ${event.failureMessage ?? 'no reason given'}`,
+        });
       case 'payment.refunded': {
+        const payment = (await this.repo.findByOrder(tx, order.id))!;
         // `amount` is all the provider has refunded; more than we asked for was refunded on
         // the provider's side (e.g. its dashboard): record the difference as a refund.
         const extra = Math.min(event.amount, payment.paidAmount) - payment.refundedAmount;
-        if (extra <= 0) return { events: [], outcome: 'refunds already known' };
+        if (extra <= 0) return settled({ events: [], outcome: 'refunds already known' });
         const refund = await this.repo.createRefund(tx, {
           paymentId: payment.id,
           orderId: order.id,
@@ -333,7 +345,7 @@ export class PaymentsService implements OrderPayments, OnModuleInit {
           refundedAmount: payment.refundedAmount + extra,
         });
         const events = await this.afterRefund(tx, order, payment, refund.id);
-        return { events, outcome: `external refund of ${extra} recorded` };
+        return settled({ events, outcome: `external refund of ${extra} recorded` });
       }
     }
   }
@@ -348,17 +360,25 @@ export class PaymentsService implements OrderPayments, OnModuleInit {
     payment: PaymentRow,
     amount: number,
     actorId: string | null,
+    alsoWrite: (outcome: string) => StatementPart[] = () => [],
   ): Promise<{ events: OrderStatusChangedEvent[]; outcome: string }> {
     const next = applyReceipt(payment, order.status, amount);
     const events: OrderStatusChangedEvent[] = [];
-    await this.repo.update(tx, payment.id, {
-      status: next.payment.status,
-      paidAmount: next.payment.paidAmount,
-      attention: next.payment.attention,
-      paidNow: next.orderTo === 'paid',
-    });
+    const writes = [
+      this.repo.updatePart(payment.id, {
+        status: next.payment.status,
+        paidAmount: next.payment.paidAmount,
+        attention: next.payment.attention,
+        paidNow: next.orderTo === 'paid',
+      }),
+      ...alsoWrite(next.outcome),
+    ];
     if (next.orderTo) {
-      events.push(await this.orderStatus.applyTransition(tx, order, 'paid', actorId, 'payment'));
+      events.push(
+        await this.orderStatus.applyTransition(tx, order, 'paid', actorId, 'payment', writes),
+      );
+    } else {
+      await runTogether(tx, writes);
     }
     if (next.late > 0 && payment.provider !== 'manual') {
       // Card money for an order that is over goes straight back through the provider.

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
+import { runTogether, StatementPart } from '../../database/sql';
 import { JobMessage } from './queue-names';
 
 /** The PostgreSQL NOTIFY channel that wakes the outbox relays. */
@@ -19,20 +20,27 @@ export class OutboxService {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
   async add(manager: EntityManager, messages: JobMessage[]): Promise<void> {
-    if (messages.length === 0) return;
-    const runner = manager;
-    // The NOTIFY is delivered when the caller's transaction commits (never on rollback) and
-    // wakes the relays at once; they also poll, so a lost notification only adds latency.
-    await runner.query(
-      `WITH added AS (
-         INSERT INTO outbox (queue, name, job_id, payload)
-         SELECT m.queue, m.name, m.job_id, m.payload
-           FROM jsonb_to_recordset($1::jsonb) AS m(queue text, name text, job_id text, payload jsonb)
-         ON CONFLICT (job_id) DO NOTHING
-         RETURNING 1
-       )
-       SELECT pg_notify('${OUTBOX_CHANNEL}', '') FROM (SELECT 1 FROM added LIMIT 1) AS any_added`,
-      [
+    const part = this.part(messages);
+    if (part) await runTogether(manager, [part]);
+  }
+
+  /**
+   * The outbox rows of `messages` as a statement part, for an owner that writes them in one
+   * statement with its own change (`runTogether`, in the caller's transaction); none for none.
+   */
+  part(messages: JobMessage[]): StatementPart | undefined {
+    if (messages.length === 0) return undefined;
+    // The NOTIFY is delivered when the caller's transaction commits (never on rollback; one per
+    // transaction however many rows) and wakes the relays at once; they also poll, so a lost
+    // notification only adds latency.
+    return {
+      sql: `INSERT INTO outbox (queue, name, job_id, payload)
+            SELECT m.queue, m.name, m.job_id, m.payload
+              FROM jsonb_to_recordset($1::jsonb)
+                   AS m(queue text, name text, job_id text, payload jsonb)
+            ON CONFLICT (job_id) DO NOTHING
+            RETURNING job_id, pg_notify('${OUTBOX_CHANNEL}', '')::text AS notified`,
+      params: [
         JSON.stringify(
           messages.map((m) => ({
             queue: m.queue,
@@ -42,7 +50,7 @@ export class OutboxService {
           })),
         ),
       ],
-    );
+    };
   }
 
   /** Rows committed but not yet relayed (cheap: a partial index holds exactly these). */
