@@ -97,25 +97,26 @@ const REFUND_COLUMNS = `r.id, r.payment_id AS "paymentId", r.order_id AS "orderI
 export class PaymentsRepository {
   constructor(@InjectDataSource() private readonly db: DataSource) {}
 
-  async create(
-    tx: EntityManager,
-    input: {
-      orderId: string;
-      provider: PaymentProviderName;
-      amount: number;
-      currency: string;
-      windowSeconds: number;
-      /** The creating request starts the payment: it holds the start claim this long. */
-      startClaimSeconds: number;
-    },
-  ): Promise<PaymentRow> {
-    const [row] = await tx.query<PaymentRow[]>(
-      `INSERT INTO payments AS p (order_id, provider, amount, currency, expires_at,
-                                  start_claimed_until)
-       VALUES ($1, $2, $3, $4, now() + make_interval(secs => $5),
-               now() + make_interval(secs => $6))
-       RETURNING ${PAYMENT_COLUMNS}`,
-      [
+  /**
+   * A new pending payment, as a statement part to run with the caller's other writes of the
+   * order's placement (`runTogether`); `paymentOf` reads its row from the part's result.
+   */
+  createPart(input: {
+    orderId: string;
+    provider: PaymentProviderName;
+    amount: number;
+    currency: string;
+    windowSeconds: number;
+    /** The creating request starts the payment: it holds the start claim this long. */
+    startClaimSeconds: number;
+  }): StatementPart {
+    return {
+      sql: `INSERT INTO payments AS p (order_id, provider, amount, currency, expires_at,
+                                       start_claimed_until)
+            VALUES ($1, $2, $3, $4, now() + make_interval(secs => $5),
+                    now() + make_interval(secs => $6))
+            RETURNING ${PAYMENT_COLUMNS}`,
+      params: [
         input.orderId,
         input.provider,
         input.amount,
@@ -123,8 +124,17 @@ export class PaymentsRepository {
         input.windowSeconds,
         input.startClaimSeconds,
       ],
-    );
-    return row;
+    };
+  }
+
+  /** The row a `createPart` returned, its timestamps as dates again (they come back as JSON). */
+  paymentOf(rows: Record<string, unknown>[]): PaymentRow {
+    const row = rows[0] as unknown as PaymentRow & { expiresAt: string; paidAt: string | null };
+    return {
+      ...row,
+      expiresAt: new Date(row.expiresAt),
+      paidAt: row.paidAt === null ? null : new Date(row.paidAt),
+    };
   }
 
   /**

@@ -124,15 +124,19 @@ export class PaymentsService implements OrderPayments, OnModuleInit {
     provider: PaymentProvider,
     order: { id: string; number: string; total: number; currency: string; buyerEmail: string },
   ): Promise<PendingStart> {
-    const payment = await this.repo.create(tx, {
-      orderId: order.id,
-      provider: provider.name,
-      amount: order.total,
-      currency: order.currency,
-      windowSeconds: this.config.timeoutSeconds[provider.window],
-      startClaimSeconds: START_CLAIM_SECONDS,
-    });
-    await this.outbox.add(tx, [jobMessages.paymentInstructions(order.id)]);
+    // The payment and its instructions e-mail's outbox row: one statement.
+    const [rows] = await runTogether(tx, [
+      this.repo.createPart({
+        orderId: order.id,
+        provider: provider.name,
+        amount: order.total,
+        currency: order.currency,
+        windowSeconds: this.config.timeoutSeconds[provider.window],
+        startClaimSeconds: START_CLAIM_SECONDS,
+      }),
+      this.outbox.part([jobMessages.paymentInstructions(order.id)])!,
+    ]);
+    const payment = this.repo.paymentOf(rows);
     return { payment, orderNumber: order.number, buyerEmail: order.buyerEmail };
   }
 
