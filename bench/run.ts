@@ -68,17 +68,21 @@ const SCENARIOS: Record<
   },
   /** A noisy 1024 × 768 JPEG photo as the signed-in customer's avatar, again and again. */
   avatar: async (baseUrl) => {
-    const photo = await sharp({
-      create: {
-        width: 1024,
-        height: 768,
-        channels: 3,
-        background: '#808080',
-        noise: { type: 'gaussian', mean: 128, sigma: 40 },
-      },
-    })
-      .jpeg({ quality: 80 })
-      .toBuffer();
+    // BENCH_AVATAR_FILE: a given photo instead (to compare builds with the same bytes).
+    const given = process.env.BENCH_AVATAR_FILE;
+    const photo = given
+      ? readFileSync(given)
+      : await sharp({
+          create: {
+            width: 1024,
+            height: 768,
+            channels: 3,
+            background: '#808080',
+            noise: { type: 'gaussian', mean: 128, sigma: 40 },
+          },
+        })
+          .jpeg({ quality: 80 })
+          .toBuffer();
     const { payload, headers } = multipartFile(photo, 'photo.jpg', 'image/jpeg');
     return load(`PUT /users/me/avatar (${Math.round(photo.length / 1024)} kB JPEG)`, {
       url: `${baseUrl}/api/v1/users/me/avatar`,
