@@ -1,9 +1,8 @@
-import { Module, RequestMethod } from '@nestjs/common';
+import { Module } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
 import { EventEmitterModule } from '@nestjs/event-emitter';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { LoggerModule } from 'nestjs-pino';
-import type { RoutedRequest } from './common/http/request-id';
 import { allConfigs, appConfig, AppConfig, databaseConfig, DatabaseConfig } from './config';
 import { typeormOptions } from './database/typeorm-options';
 import { OutboxModule } from './modules/queues/outbox.module';
@@ -25,11 +24,6 @@ export const REDACTED_PATHS = [
   '*.refreshToken',
 ];
 
-const withRoute = (req: RoutedRequest, _res: unknown, line: object) => ({
-  ...line,
-  route: req.route,
-});
-
 /** What every process (API, worker, CLI) shares: config, logs, database, Redis, queues. */
 @Module({
   imports: [
@@ -37,26 +31,22 @@ const withRoute = (req: RoutedRequest, _res: unknown, line: object) => ({
     LoggerModule.forRootAsync({
       inject: [appConfig.KEY],
       useFactory: (app: AppConfig) => ({
-        forRoutes: [{ path: '{*path}', method: RequestMethod.ALL }],
+        // No middleware: the request line and the request's logger are Fastify hooks of their
+        // own (common/http/request-log.ts); pino-http here only builds the root logger.
+        forRoutes: [],
         pinoHttp: {
           level: app.logLevel,
           redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
-          // The id comes from Fastify (see requestIdFor), which stores it on the raw request.
-          customAttributeKeys: { reqId: 'requestId' },
-          autoLogging: {
-            ignore: (req) => req.url === '/health' || req.url === '/metrics',
-          },
-          // The route pattern, known once Fastify has routed (after this line's bindings).
-          customSuccessObject: withRoute,
-          customErrorObject: withRoute,
+          // pino-http's root logger serialises `req`/`res` as raw Node objects by default; the
+          // request log writes them as plain objects already (common/http/request-log.ts).
+          wrapSerializers: false,
           serializers: {
-            req: (req: { id: string; method: string; url: string }) => ({
-              id: req.id,
-              method: req.method,
-              url: req.url?.split('?')[0],
+            req: ({ id, method, url }: { id: string; method: string; url: string }) => ({
+              id,
+              method,
+              url,
             }),
-            // One short line per request: the status, not the ~20 response headers.
-            res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
+            res: ({ statusCode }: { statusCode: number }) => ({ statusCode }),
           },
         },
       }),

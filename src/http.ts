@@ -8,7 +8,8 @@ import { AppConfig, mailConfig, MailConfig, storageConfig, StorageConfig } from 
 import { registerEmailLinkPages } from './common/http/email-link-pages';
 import { MAX_UPLOAD_BYTES, UPLOADS_URL_PREFIX } from './common/uploads/image-storage.service';
 import { ProblemDetailsFilter } from './common/http/problem-details.filter';
-import { REQUEST_ID_HEADER, requestIdFor, RoutedRequest } from './common/http/request-id';
+import { REQUEST_ID_HEADER, requestIdFor } from './common/http/request-id';
+import { registerRequestLog } from './common/http/request-log';
 import { createValidationPipe } from './common/http/validation.pipe';
 import { securityHeaders } from './common/http/security-headers';
 import { MAX_JSON_DEPTH, nestedDeeperThan } from './common/http/json-depth';
@@ -65,6 +66,7 @@ export async function configureApi(app: NestFastifyApplication, config: AppConfi
   });
 
   const fastify = app.getHttpAdapter().getInstance();
+  registerRequestLog(fastify);
   await fastify.register(fastifyMultipart, {
     limits: { fileSize: MAX_UPLOAD_BYTES, files: 1, fields: 10, parts: 11 },
   });
@@ -85,8 +87,6 @@ export async function configureApi(app: NestFastifyApplication, config: AppConfi
   const security = securityHeaders();
   fastify.addHook('onRequest', (request, reply, done) => {
     void reply.headers(security).header(REQUEST_ID_HEADER, request.id);
-    // For the request log line (see CoreModule), which sees only the raw request.
-    (request.raw as RoutedRequest).route = request.routeOptions.url ?? 'unmatched';
     done();
   });
   // Refused before Nest's validation pipe, which recurses into the body.

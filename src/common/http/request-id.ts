@@ -6,7 +6,7 @@ const ACCEPTABLE = /^[A-Za-z0-9._:-]{1,128}$/;
 
 /**
  * Fastify's `genReqId`: keeps a caller's well-formed `X-Request-Id`, otherwise makes one.
- * It also stores the id on the raw request, where pino-http picks it up for the logs.
+ * It also stores the id on the raw request.
  */
 export function requestIdFor(req: IncomingMessage): string {
   const header = req.headers[REQUEST_ID_HEADER];
@@ -15,6 +15,3 @@ export function requestIdFor(req: IncomingMessage): string {
   (req as IncomingMessage & { id?: string }).id = id;
   return id;
 }
-
-/** The raw request with the route pattern it matched (`/api/v1/products/:idOrSlug`). */
-export type RoutedRequest = IncomingMessage & { route?: string };
