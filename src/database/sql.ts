@@ -17,8 +17,8 @@ export async function updateReturning<T>(
 }
 
 /**
- * A writing statement (`INSERT`/`UPDATE` … `RETURNING`) its owning module hands to another,
- * to be run in one round trip with others (`runTogether`). `$1`… number its own `params`
+ * A writing statement (`INSERT`/`UPDATE` … `RETURNING`), or a read, that its owning module hands
+ * to another, to be run in one round trip with others (`runTogether`). `$1`… number its own `params`
  * (every `$` followed by digits is taken for one: no such text in its literals).
  */
 export interface StatementPart {

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
-import { preparedQuery } from '../../database/sql';
+import { preparedQuery, StatementPart } from '../../database/sql';
 import type { StockReason } from './catalog-types';
 
 /** A cart line as the catalog prices it: the variant and product now (nulls: deleted). */
@@ -113,21 +113,21 @@ export class VariantsRepository {
     );
   }
 
-  /** The cart's variants with their products, in the order lines are placed (by title, SKU). */
-  checkoutLines(
-    tx: EntityManager,
-    lines: { variantId: string; quantity: number }[],
-  ): Promise<CheckoutLine[]> {
-    return tx.query(
-      `SELECT c.variant_id AS "variantId", c.quantity, v.id IS NOT NULL AS exists,
-              v.archived, p.status, p.id AS "productId", p.shop_id AS "shopId", p.title, v.sku,
-              v.options, v.price
-         FROM unnest($1::uuid[], $2::int[]) AS c(variant_id, quantity)
-         LEFT JOIN product_variants v ON v.id = c.variant_id
-         LEFT JOIN products p ON p.id = v.product_id
-        ORDER BY p.title, v.sku, c.variant_id`,
-      [lines.map((l) => l.variantId), lines.map((l) => l.quantity)],
-    );
+  /**
+   * The cart's variants with their products, in the order lines are placed (by title, SKU): a
+   * read to run with the checkout's claim of its key (`runTogether`); rows as `CheckoutLine`s.
+   */
+  checkoutLinesPart(lines: { variantId: string; quantity: number }[]): StatementPart {
+    return {
+      sql: `SELECT c.variant_id AS "variantId", c.quantity, v.id IS NOT NULL AS exists,
+                   v.archived, p.status, p.id AS "productId", p.shop_id AS "shopId", p.title,
+                   v.sku, v.options, v.price
+              FROM unnest($1::uuid[], $2::int[]) AS c(variant_id, quantity)
+              LEFT JOIN product_variants v ON v.id = c.variant_id
+              LEFT JOIN products p ON p.id = v.product_id
+             ORDER BY p.title, v.sku, c.variant_id`,
+      params: [lines.map((l) => l.variantId), lines.map((l) => l.quantity)],
+    };
   }
 
   /** The merchant (shop owner) of a variant; undefined when the variant does not exist. */

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
+import { StatementPart } from '../../database/sql';
 
 /**
  * Every statement on `checkout_requests` (the Idempotency-Keys of checkouts): claim, replay
@@ -11,27 +12,30 @@ export class CheckoutRequestsRepository {
   constructor(@InjectDataSource() private readonly db: DataSource) {}
 
   /**
-   * Claims (user, key) for this request and the order it is about to place; false when the key
-   * is already taken. A concurrent holder makes this wait until it commits (or rolls back, and
-   * then the claim succeeds). An expired key is taken over. The order id is checked against
+   * Claims (user, key) for this request and the order it is about to place, as a statement part
+   * (`runTogether`) that returns a row when it claimed it and none when the key is taken. A
+   * concurrent holder makes this wait until it commits (or rolls back, and then the claim
+   * succeeds). An expired key is taken over. The order id is checked against
    * `orders` at commit (a deferred foreign key): the order is inserted later in the same
    * transaction.
    */
-  async claim(
-    tx: EntityManager,
-    claim: { userId: string; key: string; hash: string; orderId: string; ttlHours: number },
-  ): Promise<boolean> {
-    const rows: unknown[] = await tx.query(
-      `INSERT INTO checkout_requests (user_id, key, request_hash, order_id, expires_at)
-       VALUES ($1, $2, $3, $4, now() + make_interval(hours => $5))
-       ON CONFLICT (user_id, key) DO UPDATE
-         SET request_hash = EXCLUDED.request_hash, order_id = EXCLUDED.order_id,
-             created_at = now(), expires_at = EXCLUDED.expires_at
-         WHERE checkout_requests.expires_at <= now()
-       RETURNING 1`,
-      [claim.userId, claim.key, claim.hash, claim.orderId, claim.ttlHours],
-    );
-    return rows.length > 0;
+  claimPart(claim: {
+    userId: string;
+    key: string;
+    hash: string;
+    orderId: string;
+    ttlHours: number;
+  }): StatementPart {
+    return {
+      sql: `INSERT INTO checkout_requests (user_id, key, request_hash, order_id, expires_at)
+            VALUES ($1, $2, $3, $4, now() + make_interval(hours => $5))
+            ON CONFLICT (user_id, key) DO UPDATE
+              SET request_hash = EXCLUDED.request_hash, order_id = EXCLUDED.order_id,
+                  created_at = now(), expires_at = EXCLUDED.expires_at
+              WHERE checkout_requests.expires_at <= now()
+            RETURNING 1 AS claimed`,
+      params: [claim.userId, claim.key, claim.hash, claim.orderId, claim.ttlHours],
+    };
   }
 
   /** The live key's request hash and order (null once that order is deleted). */

@@ -5,6 +5,7 @@ import { DataSource, EntityManager } from 'typeorm';
 import type { Actor } from '../../common/decorators/current-user.decorator';
 import { ConflictError, UnprocessableError } from '../../common/errors/domain-errors';
 import { storeConfig, StoreConfig } from '../../config';
+import { runTogether } from '../../database/sql';
 import { CartService } from '../cart/cart.service';
 import { CheckoutLine, VariantsRepository } from '../catalog/variants.repository';
 import { InventoryService } from '../inventory/inventory.service';
@@ -79,15 +80,20 @@ export class CheckoutService {
 
     const result = await this.db.transaction(async (tx): Promise<Placed> => {
       const orderId = randomUUID();
-      const claimed = await this.requests.claim(tx, {
-        userId: actor.id,
-        key,
-        hash,
-        orderId,
-        ttlHours: IDEMPOTENCY_KEY_TTL_HOURS,
-      });
-      if (!claimed) return (await this.replay(tx, actor.id, key, hash))!;
-      const lines = await this.variants.checkoutLines(tx, cartLines);
+      // The key's claim and the cart's snapshot: one statement. The snapshot is as of that
+      // statement's start; on a replay it is not used.
+      const [claimed, snapshot] = await runTogether(tx, [
+        this.requests.claimPart({
+          userId: actor.id,
+          key,
+          hash,
+          orderId,
+          ttlHours: IDEMPOTENCY_KEY_TTL_HOURS,
+        }),
+        this.variants.checkoutLinesPart(cartLines),
+      ]);
+      if (!claimed.length) return (await this.replay(tx, actor.id, key, hash))!;
+      const lines = snapshot as unknown as CheckoutLine[];
       return {
         ...(await this.placeOrder(tx, actor, orderId, input, lines, provider)),
         replayed: false,
