@@ -101,15 +101,12 @@ export class OrdersService {
   ): Promise<Page<OrderView>> {
     const after = page.cursor ? decodeTimestampCursor(page.cursor, sort) : undefined;
     const rows = await this.orders.pageIds(filter, after, page.limit);
-    const ids = rows.slice(0, page.limit).map((r) => r.id);
-    // The orders and their payments at once (two connections): one round trip of waiting.
-    const [orders, payments] = ids.length
-      ? await Promise.all([
-          this.orders.loadViews(ids, { shopId: filter.shopId }),
-          this.link.payments.views(ids),
-        ])
-      : [[], new Map<string, OrderPaymentView>()];
-    const views = await this.withPayments(orders, payments);
+    const views = await this.withPayments(
+      await this.orders.loadViews(
+        rows.slice(0, page.limit).map((r) => r.id),
+        { shopId: filter.shopId },
+      ),
+    );
     const byId = new Map(views.map((v) => [v.id, v]));
     return toPage(
       rows,
