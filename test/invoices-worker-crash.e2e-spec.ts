@@ -32,6 +32,9 @@ describe('invoice jobs survive a worker killed with SIGKILL', () => {
     queue = new Bull(QUEUES.invoices, { prefix: `${prefix}:bull`, redis: redis.url });
   });
 
+  // A test that fails midway must not leave its worker taking the next test's jobs.
+  afterEach(() => workers.killAll());
+
   afterAll(async () => {
     await workers.killAll();
     await queue.obliterate({ force: true });
@@ -61,11 +64,18 @@ describe('invoice jobs survive a worker killed with SIGKILL', () => {
     expect((await invoicesOf(db, ids)).length).toBeLessThan(20);
 
     const second = startWorker();
-    await eventually(async () => (await queue.getCompletedCount()) === 20, {
-      what: 'every job completed',
-      timeoutMs: 120_000,
-      everyMs: 50,
-    });
+    let counts: Bull.JobCounts | undefined;
+    await eventually(
+      async () => {
+        counts = await queue.getJobCounts();
+        return counts.completed === 20;
+      },
+      {
+        what: () => `every job completed (now ${JSON.stringify(counts)})`,
+        timeoutMs: 120_000,
+        everyMs: 50,
+      },
+    );
     second.kill('SIGTERM');
     await exited(second);
 
