@@ -55,6 +55,14 @@ export async function runTogether(
   return parts.map((_, i) => row[`p${i}`]);
 }
 
+/** Runs one part on its own: a statement of its own needs no `WITH` around it. */
+export async function runPart(
+  runner: DataSource | EntityManager,
+  part: StatementPart,
+): Promise<void> {
+  await runner.query(part.sql, part.params);
+}
+
 const statementNames = new Map<string, string>();
 
 /**

@@ -129,6 +129,10 @@ export class VariantsRepository {
       params: [lines.map((l) => l.variantId), lines.map((l) => l.quantity)],
     };
   }
+  /** The rows a `checkoutLinesPart` returned (JSON values: every column is a JSON type). */
+  checkoutLinesOf(rows: Record<string, unknown>[]): CheckoutLine[] {
+    return rows as unknown as CheckoutLine[];
+  }
 
   /** The merchant (shop owner) of a variant; undefined when the variant does not exist. */
   async merchantOf(variantId: string): Promise<string | undefined> {

@@ -93,7 +93,7 @@ export class CheckoutService {
         this.variants.checkoutLinesPart(cartLines),
       ]);
       if (!claimed.length) return (await this.replay(tx, actor.id, key, hash))!;
-      const lines = snapshot as unknown as CheckoutLine[];
+      const lines = this.variants.checkoutLinesOf(snapshot);
       return {
         ...(await this.placeOrder(tx, actor, orderId, input, lines, provider)),
         replayed: false,

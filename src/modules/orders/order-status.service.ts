@@ -13,7 +13,7 @@ import { OrderLapses } from './order-lapses';
 import {
   assertTransition,
   followUpJobs,
-  jobsNameHistory,
+  notifiesBuyer,
   OrderStatus,
   OWNER_CANCELLABLE,
   TransitionTrigger,
@@ -85,7 +85,8 @@ export class OrderStatusService {
   ): Promise<OrderStatusChangedEvent> {
     const from = order.status;
     assertTransition(from, to, trigger);
-    const reserved = jobsNameHistory(to) ? await this.orders.reserveHistoryId(tx) : null;
+    // The buyer's e-mail job names the history row, written in the same statement.
+    const reserved = notifiesBuyer(to) ? await this.orders.reserveHistoryId(tx) : null;
     const jobs = this.outbox.part(followUpJobs(order.id, reserved, to));
     // changeStatusParts: the order's row, then its history row.
     const [, [history]] = await runTogether(tx, [

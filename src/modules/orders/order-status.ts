@@ -121,8 +121,3 @@ export function followUpJobs(
   }
   return jobs;
 }
-
-/** Whether the jobs of a transition to `to` name its history row (the buyer's e-mail does). */
-export function jobsNameHistory(to: OrderStatus): boolean {
-  return notifiesBuyer(to);
-}

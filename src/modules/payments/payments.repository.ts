@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
-import { runTogether, StatementPart, updateReturning } from '../../database/sql';
+import { runPart, StatementPart, updateReturning } from '../../database/sql';
 import type { OrderPaymentView, OrderRefundView } from '../orders/order-payments';
 import type { PaymentAttention, PaymentStatus } from './payment-types';
 import type { RefundOrigin, RefundPayout, RefundStatus } from './payment-types';
@@ -160,8 +160,10 @@ export class PaymentsRepository {
     ]);
   }
 
-  /** Stores what the provider answered to `start` (once; a second start changes nothing). */
-  /** Stores what the provider answered; the payment as it now stands, in its API shape. */
+  /**
+   * Stores what the provider answered to `start` (once; a second start changes nothing) and
+   * answers the payment as it now stands, in its API shape.
+   */
   async recordStart(
     paymentId: string,
     providerReference: string | null,
@@ -187,7 +189,7 @@ export class PaymentsRepository {
   }
 
   async update(tx: EntityManager, paymentId: string, changes: PaymentChanges): Promise<void> {
-    await runTogether(tx, [this.updatePart(paymentId, changes)]);
+    await runPart(tx, this.updatePart(paymentId, changes));
   }
 
   /** `update` as a statement part, to run with the order's transition (`runTogether`). */
@@ -298,7 +300,7 @@ export class PaymentsRepository {
     paymentId: string | null,
     outcome: string,
   ): Promise<void> {
-    await runTogether(tx, [this.settleEventPart(id, paymentId, outcome)]);
+    await runPart(tx, this.settleEventPart(id, paymentId, outcome));
   }
 
   async createRefund(

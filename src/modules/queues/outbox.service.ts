@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
-import { runTogether, StatementPart } from '../../database/sql';
+import { runPart, StatementPart } from '../../database/sql';
 import { JobMessage } from './queue-names';
 
 /** The PostgreSQL NOTIFY channel that wakes the outbox relays. */
@@ -21,7 +21,7 @@ export class OutboxService {
 
   async add(manager: EntityManager, messages: JobMessage[]): Promise<void> {
     const part = this.part(messages);
-    if (part) await runTogether(manager, [part]);
+    if (part) await runPart(manager, part);
   }
 
   /**
