@@ -66,6 +66,16 @@ export async function runPart(
 const statementNames = new Map<string, string>();
 
 /**
+ * The SQL texts run as named statements so far in this process. PostgreSQL plans a named
+ * statement for its parameters' values five times, then may settle on one generic plan for
+ * any value; the plan check (`test/prepared-plans.e2e-spec.ts`) reads these to make sure each
+ * generic plan still finds rows by index on a large catalog.
+ */
+export function preparedStatementTexts(): string[] {
+  return [...statementNames.keys()];
+}
+
+/**
  * Runs a read outside any transaction as a named (prepared) statement on TypeORM's pg pool:
  * PostgreSQL plans each distinct SQL text once per connection instead of on every request. For
  * hot reads whose planning costs as much as their execution. Inside a transaction, pass the

@@ -98,17 +98,25 @@ export class VariantsRepository {
     return row;
   }
 
-  /** Prices cart lines in one query (a prepared statement: every cart answer runs it). */
+  /**
+   * Prices cart lines in one query (a prepared statement: every cart answer runs it). Each line
+   * looks its variant up by key (`LATERAL … LIMIT 1`, which the planner cannot flatten): the
+   * generic plan PostgreSQL settles on for a prepared statement otherwise joined the lines by
+   * hash over a scan of every variant of a small catalog.
+   */
   priceLines(lines: { variantId: string; quantity: number }[]): Promise<PricedLine[]> {
     return preparedQuery<PricedLine>(
       this.db,
-      `SELECT c.variant_id, c.quantity, v.product_id, p.title, v.sku, v.options, v.price,
-              coalesce(NOT v.archived AND p.status = 'published' AND v.stock >= c.quantity, false)
-                AS available
+      `SELECT c.variant_id, c.quantity, v.product_id, v.title, v.sku, v.options, v.price,
+              coalesce(v.sellable AND v.stock >= c.quantity, false) AS available
          FROM unnest($1::uuid[], $2::int[]) AS c(variant_id, quantity)
-         LEFT JOIN product_variants v ON v.id = c.variant_id
-         LEFT JOIN products p ON p.id = v.product_id
-        ORDER BY p.title NULLS LAST, v.sku, c.variant_id`,
+         LEFT JOIN LATERAL (
+           SELECT v.product_id, p.title, v.sku, v.options, v.price, v.stock,
+                  NOT v.archived AND p.status = 'published' AS sellable
+             FROM product_variants v JOIN products p ON p.id = v.product_id
+            WHERE v.id = c.variant_id
+            LIMIT 1) v ON true
+        ORDER BY v.title NULLS LAST, v.sku, c.variant_id`,
       [lines.map((l) => l.variantId), lines.map((l) => l.quantity)],
     );
   }
