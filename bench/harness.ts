@@ -96,17 +96,26 @@ export async function startBuiltApi(
   env: Record<string, string>,
   port: number,
 ): Promise<RunningApi> {
-  // BENCH_CPU_PROF=<folder>: the API writes a V8 CPU profile there when it stops.
-  const profile = process.env.BENCH_CPU_PROF;
   return startProcess(
-    [
-      ...(profile ? ['--cpu-prof', `--cpu-prof-dir=${profile}`] : []),
-      join(ROOT, 'dist', 'main.js'),
-    ],
+    [...profiling('BENCH_CPU_PROF'), ...apiFlags(), join(ROOT, 'dist', 'main.js')],
     { ...env, PORT: String(port) },
     port,
     '/health/ready',
   );
+}
+
+/** `BENCH_API_FLAGS`: Node flags for the API process (e.g. V8 heap sizes to compare). */
+function apiFlags(): string[] {
+  return (process.env.BENCH_API_FLAGS ?? '').split(/\s+/).filter(Boolean);
+}
+
+/**
+ * Node's flags for a V8 CPU profile when `variable` names a folder (`BENCH_CPU_PROF` for the
+ * API, `BENCH_WORKER_CPU_PROF` for a bench's worker): the process writes it there when it stops.
+ */
+export function profiling(variable: string): string[] {
+  const folder = process.env[variable];
+  return folder ? ['--cpu-prof', `--cpu-prof-dir=${folder}`] : [];
 }
 
 /** Starts a Node process (`args` after `node`) and waits until `readyPath` answers 200. */

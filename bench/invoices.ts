@@ -13,7 +13,7 @@ import {
 } from '../src/modules/invoices/invoice-document';
 import { PdfRenderer, renderNaively } from '../src/modules/invoices/pdf-renderer';
 import { jobMessages, QUEUES } from '../src/modules/queues/queue-names';
-import { BenchResult, latencyPercentiles, markOutboxRelayed, ROOT } from './harness';
+import { BenchResult, latencyPercentiles, markOutboxRelayed, profiling, ROOT } from './harness';
 
 /** The same three-line order for the bare loop and (as rows) for the jobs. */
 const LINES: InvoiceLine[] = (
@@ -154,17 +154,21 @@ async function workerRate(env: Record<string, string>, n: number): Promise<Bench
   try {
     await markOutboxRelayed(env.DATABASE_URL);
     // A dedicated invoice worker: the confirmation e-mails its jobs queue are not its work.
-    worker = spawn(process.execPath, [join(ROOT, 'dist', 'worker.js')], {
-      cwd: ROOT,
-      env: {
-        ...process.env,
-        ...env,
-        REDIS_PREFIX: prefix,
-        INVOICE_DIR: invoiceDir,
-        WORKER_QUEUES: 'invoices',
+    worker = spawn(
+      process.execPath,
+      [...profiling('BENCH_WORKER_CPU_PROF'), join(ROOT, 'dist', 'worker.js')],
+      {
+        cwd: ROOT,
+        env: {
+          ...process.env,
+          ...env,
+          REDIS_PREFIX: prefix,
+          INVOICE_DIR: invoiceDir,
+          WORKER_QUEUES: 'invoices',
+        },
+        stdio: ['ignore', 'ignore', 'inherit'],
       },
-      stdio: ['ignore', 'ignore', 'inherit'],
-    });
+    );
     // Warm-up: the worker is up and has rendered once when this job is done.
     const warm = await enqueueAll(queue, await insertOrders(db, 3));
     await Promise.all(warm.map((j) => j.finished()));

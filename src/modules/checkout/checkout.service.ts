@@ -106,8 +106,9 @@ export class CheckoutService {
       // The order stands; a cart left full is an annoyance, not a failure.
       this.logger.warn(`could not empty the cart of user ${actor.id}: ${error.message}`),
     );
-    // The provider is called after the commit (never with stock locked); a failure here is a
-    // 503 and the same key starts the payment again.
+    // A provider that calls out is called after the commit (never with stock locked); a
+    // failure here is a 503 and the same key starts the payment again. One that calls no one
+    // (manual) was started in the transaction: `begin` answers at once.
     const started = result.start && (await this.payments.begin(result.start));
     const [order] = await this.views.withPayments(
       [result.order],

@@ -96,6 +96,12 @@ export interface PaymentProvider {
   /** Starts a payment for an order; safe to call twice with the same paymentId. */
   start(input: StartPaymentInput): Promise<StartedPayment>;
   /**
+   * For a provider whose start calls no one (manual): what `start` answers, known before the
+   * payment row exists, so that checkout writes the payment started in its own transaction (no
+   * start claim, no update after the commit). A provider that calls out leaves it undefined.
+   */
+  startAtOnce?(input: Omit<StartPaymentInput, 'paymentId'>): StartedPayment;
+  /**
    * Verifies a webhook against its raw body and headers and parses it into neutral events
    * (an event type the provider sends but we do not use parses to `[]`).
    * Throws InvalidWebhookSignatureError when it does not verify.

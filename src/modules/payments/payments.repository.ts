@@ -5,7 +5,7 @@ import { runPart, StatementPart, updateReturning } from '../../database/sql';
 import type { OrderPaymentView, OrderRefundView } from '../orders/order-payments';
 import type { PaymentAttention, PaymentStatus } from './payment-types';
 import type { RefundOrigin, RefundPayout, RefundStatus } from './payment-types';
-import type { PaymentEvent, PaymentProviderName } from './payment-provider';
+import type { PaymentEvent, PaymentProviderName, StartedPayment } from './payment-provider';
 
 type Runner = DataSource | EntityManager;
 
@@ -101,20 +101,31 @@ export class PaymentsRepository {
    * A new pending payment, as a statement part to run with the caller's other writes of the
    * order's placement (`runTogether`); `paymentOf` reads its row from the part's result.
    */
-  createPart(input: {
-    orderId: string;
-    provider: PaymentProviderName;
-    amount: number;
-    currency: string;
-    windowSeconds: number;
-    /** The creating request starts the payment: it holds the start claim this long. */
-    startClaimSeconds: number;
-  }): StatementPart {
+  createPart(
+    input: {
+      orderId: string;
+      provider: PaymentProviderName;
+      amount: number;
+      currency: string;
+      windowSeconds: number;
+    } & (
+      | {
+          /** The creating request starts the payment: it holds the start claim this long. */
+          startClaimSeconds: number;
+        }
+      | {
+          /** Started already (a provider that calls no one): written with what it answered. */
+          started: StartedPayment;
+        }
+    ),
+  ): StatementPart {
+    const [started, claimSeconds] =
+      'started' in input ? [input.started, null] : [undefined, input.startClaimSeconds];
     return {
       sql: `INSERT INTO payments AS p (order_id, provider, amount, currency, expires_at,
-                                       start_claimed_until)
+                                       start_claimed_until, provider_reference, client_data)
             VALUES ($1, $2, $3, $4, now() + make_interval(secs => $5),
-                    now() + make_interval(secs => $6))
+                    now() + make_interval(secs => $6), $7, $8)
             RETURNING ${PAYMENT_COLUMNS}`,
       params: [
         input.orderId,
@@ -122,7 +133,9 @@ export class PaymentsRepository {
         input.amount,
         input.currency,
         input.windowSeconds,
-        input.startClaimSeconds,
+        claimSeconds,
+        started?.providerReference ?? null,
+        JSON.stringify(started?.clientData ?? {}),
       ],
     };
   }
@@ -135,6 +148,11 @@ export class PaymentsRepository {
       expiresAt: new Date(row.expiresAt),
       paidAt: row.paidAt === null ? null : new Date(row.paidAt),
     };
+  }
+
+  /** A payment a `createPart` wrote started, as the order's answer shows it (no refunds yet). */
+  startedViewOf(rows: Record<string, unknown>[]): OrderPaymentView {
+    return paymentView({ ...this.paymentOf(rows), refunds: [] });
   }
 
   /**

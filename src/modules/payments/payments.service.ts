@@ -56,6 +56,8 @@ export interface PendingStart {
   payment: PaymentRow;
   orderNumber: string;
   buyerEmail: string;
+  /** Started in the checkout's transaction already (`startAtOnce`): `begin` calls no one. */
+  started?: OrderPaymentView;
 }
 
 /**
@@ -124,6 +126,14 @@ export class PaymentsService implements OrderPayments, OnModuleInit {
     provider: PaymentProvider,
     order: { id: string; number: string; total: number; currency: string; buyerEmail: string },
   ): Promise<PendingStart> {
+    // A provider that calls no one has started already; the others start after the commit.
+    const started = provider.startAtOnce?.({
+      orderId: order.id,
+      orderNumber: order.number,
+      amount: order.total,
+      currency: order.currency.toLowerCase(),
+      buyerEmail: order.buyerEmail,
+    });
     // The payment and its instructions e-mail's outbox row: one statement.
     const [rows] = await runTogether(tx, [
       this.repo.createPart({
@@ -132,12 +142,16 @@ export class PaymentsService implements OrderPayments, OnModuleInit {
         amount: order.total,
         currency: order.currency,
         windowSeconds: this.config.timeoutSeconds[provider.window],
-        startClaimSeconds: START_CLAIM_SECONDS,
+        ...(started ? { started } : { startClaimSeconds: START_CLAIM_SECONDS }),
       }),
       this.outbox.part([jobMessages.paymentInstructions(order.id)])!,
     ]);
-    const payment = this.repo.paymentOf(rows);
-    return { payment, orderNumber: order.number, buyerEmail: order.buyerEmail };
+    return {
+      payment: this.repo.paymentOf(rows),
+      orderNumber: order.number,
+      buyerEmail: order.buyerEmail,
+      started: started && this.repo.startedViewOf(rows),
+    };
   }
 
   /**
@@ -146,6 +160,7 @@ export class PaymentsService implements OrderPayments, OnModuleInit {
    * stands, and retrying the checkout with the same Idempotency-Key starts it again.
    */
   async begin(start: PendingStart): Promise<OrderPaymentView | undefined> {
+    if (start.started) return start.started;
     const { payment } = start;
     const provider = this.registry.forPayment(payment.provider);
     let started;

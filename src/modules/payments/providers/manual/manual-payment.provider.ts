@@ -40,8 +40,13 @@ export class ManualPaymentProvider implements PaymentProvider {
   }
 
   start(input: StartPaymentInput): Promise<StartedPayment> {
+    return Promise.resolve(this.startAtOnce(input));
+  }
+
+  /** The bank details and the reference: nothing to call. */
+  startAtOnce(input: Omit<StartPaymentInput, 'paymentId'>): StartedPayment {
     const { bank } = this.config;
-    return Promise.resolve({
+    return {
       providerReference: input.orderNumber,
       clientData: {
         instructions:
@@ -51,7 +56,7 @@ export class ManualPaymentProvider implements PaymentProvider {
         reference: input.orderNumber,
         bankAccount: { ...bank },
       },
-    });
+    };
   }
 
   /**
