@@ -1,8 +1,8 @@
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { randomUUID } from 'node:crypto';
 import { createBuyers } from './support/buyers';
 import { createMerchant, createProduct } from './support/catalog';
 import { countRoundTrips } from './support/round-trips';
+import { addToCart, postCheckout } from './support/checkout';
 import { createTestApp } from './support/test-app';
 
 const ADDRESS = { line1: '1 Buyer Road', city: 'Berlin', postalCode: '10115', country: 'DE' };
@@ -26,22 +26,11 @@ describe('checkout round trips', () => {
     });
     const [who] = await createBuyers(app, 1, { address: ADDRESS });
     for (const v of product.variants) {
-      const res = await app.inject({
-        method: 'POST',
-        url: '/api/v1/cart/items',
-        headers: who.auth,
-        payload: { variantId: v.id, quantity: 2 },
-      });
-      expect(res.statusCode).toBe(200);
+      expect((await addToCart(app, who, v.id, 2)).statusCode).toBe(200);
     }
     const trips = countRoundTrips(app);
     const before = trips.count();
-    const res = await app.inject({
-      method: 'POST',
-      url: '/api/v1/checkout',
-      headers: { ...who.auth, 'idempotency-key': randomUUID() },
-      payload: { paymentMethod: 'manual' },
-    });
+    const res = await postCheckout(app, who, { paymentMethod: 'manual' });
     expect(res.statusCode).toBe(201);
     const used = trips.count() - before;
     expect(used).toBeGreaterThan(0);

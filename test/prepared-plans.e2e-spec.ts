@@ -4,6 +4,7 @@ import { DataSource } from 'typeorm';
 import { preparedStatementTexts } from '../src/database/sql';
 import { createBuyers } from './support/buyers';
 import { createMerchant, createProduct } from './support/catalog';
+import { addToCart, postCheckout } from './support/checkout';
 import { createTestApp } from './support/test-app';
 
 /**
@@ -16,6 +17,7 @@ const CATALOGS = [
   { products: 2_000, variants: 10 },
 ];
 const CATALOG_TABLES = ['products', 'product_variants'];
+const ADDRESS = { line1: '1 Plan Street', city: 'Berlin', postalCode: '10115', country: 'DE' };
 
 interface PlanNode {
   'Node Type': string;
@@ -101,35 +103,36 @@ describe('named statements keep index plans when PostgreSQL plans them generical
     for (let i = 0; i < 3; i++) {
       products.push(await createProduct(app, merchant, { variants: [{ price: 500, stock: 9 }] }));
     }
-    const [buyer] = await createBuyers(app, 1);
+    const [buyer] = await createBuyers(app, 1, { address: ADDRESS });
     const get = (url: string) => app.inject({ method: 'GET', url, headers: buyer.auth });
-    // The routes whose reads are named statements: cart (add, read), account, catalog, orders.
+    // The routes whose statements are named: cart (add, read), account, catalog, checkout, orders.
     for (const p of products) {
-      const added = await app.inject({
-        method: 'POST',
-        url: '/api/v1/cart/items',
-        headers: buyer.auth,
-        payload: { variantId: p.variants[0].id, quantity: 1 },
-      });
-      expect(added.statusCode).toBe(200);
+      expect((await addToCart(app, buyer, p.variants[0].id)).statusCode).toBe(200);
     }
     for (const url of [
       '/api/v1/cart',
       '/api/v1/users/me',
       '/api/v1/products',
       '/api/v1/products?sort=price',
+      '/api/v1/products?sort=rating&inStock=true',
+      '/api/v1/products?q=tent&minPrice=100&maxPrice=90000',
+      `/api/v1/products?shop=${merchant.shopSlug}&sort=-price`,
       `/api/v1/products/${products[0].slug}`,
       `/api/v1/products/${products[0].id}`,
-      '/api/v1/orders',
     ]) {
       expect((await get(url)).statusCode).toBe(200);
     }
+    // Checkout's statements (claim and snapshot, order, payment, stock), then the order list.
+    const placed = await postCheckout(app, buyer, { paymentMethod: 'manual' });
+    expect(placed.statusCode).toBe(201);
+    expect((await get('/api/v1/orders')).statusCode).toBe(200);
 
     const texts = preparedStatementTexts().filter((t) =>
       CATALOG_TABLES.some((table) => new RegExp(`\\b${table}\\b`).test(t)),
     );
-    // The cart's pricing and sellability reads, the listing and the product page at least.
-    expect(texts.length).toBeGreaterThanOrEqual(4);
+    // The cart's pricing and sellability reads, the listing, the product page and checkout's
+    // snapshot and stock statements at least.
+    expect(texts.length).toBeGreaterThanOrEqual(6);
     const scans: { schema: string; sql: string; tables: string[] }[] = [];
     for (const schema of schemas) {
       for (const text of texts) {

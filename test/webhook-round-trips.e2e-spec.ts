@@ -10,6 +10,7 @@ import {
 import { createBuyers } from './support/buyers';
 import { createMerchant, createProduct } from './support/catalog';
 import { countRedisCommands, countRoundTrips } from './support/round-trips';
+import { addToCart, postCheckout } from './support/checkout';
 import { createTestApp } from './support/test-app';
 
 const SECRET = 'round-trip-webhook-secret';
@@ -34,18 +35,8 @@ describe('payment webhook round trips', () => {
     const merchant = await createMerchant(app);
     const product = await createProduct(app, merchant, { variants: [{ price: 1250, stock: 5 }] });
     const [buyer] = await createBuyers(app, 1, { address: ADDRESS });
-    await app.inject({
-      method: 'POST',
-      url: '/api/v1/cart/items',
-      headers: buyer.auth,
-      payload: { variantId: product.variants[0].id, quantity: 2 },
-    });
-    const res = await app.inject({
-      method: 'POST',
-      url: '/api/v1/checkout',
-      headers: { ...buyer.auth, 'idempotency-key': randomUUID() },
-      payload: { paymentMethod: 'manual' },
-    });
+    expect((await addToCart(app, buyer, product.variants[0].id, 2)).statusCode).toBe(200);
+    const res = await postCheckout(app, buyer, { paymentMethod: 'manual' });
     expect(res.statusCode).toBe(201);
     return res.json();
   }

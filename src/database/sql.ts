@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Pool } from 'pg';
+import type { Pool, PoolClient } from 'pg';
 import { DataSource, EntityManager } from 'typeorm';
 import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
 
@@ -28,7 +28,7 @@ export interface StatementPart {
 
 /**
  * Runs statements of several owners as the parts of one statement (`WITH p0 AS (…), p1 AS (…)
- * SELECT …`): one round trip instead of one each, all or nothing. Every part sees the database
+ * SELECT …`), a named one (`preparedQuery`): one round trip instead of one each, all or nothing. Every part sees the database
  * as the statement found it, so no part may depend on another's writes, and two parts must not
  * change the same row. Each part needs a `RETURNING` list; its rows come back as JSON values
  * (a bigint id as a number), one array per part, in order.
@@ -48,7 +48,8 @@ export async function runTogether(
   const results = parts.map(
     (_, i) => `(SELECT coalesce(json_agg(p${i}), '[]') FROM p${i}) AS p${i}`,
   );
-  const [row] = await runner.query<Record<string, Record<string, unknown>[]>[]>(
+  const [row] = await preparedQuery<Record<string, Record<string, unknown>[]>>(
+    runner,
     `WITH ${named.join(',\n')}\nSELECT ${results.join(', ')}`,
     params,
   );
@@ -76,24 +77,31 @@ export function preparedStatementTexts(): string[] {
 }
 
 /**
- * Runs a read outside any transaction as a named (prepared) statement on TypeORM's pg pool:
- * PostgreSQL plans each distinct SQL text once per connection instead of on every request. For
- * hot reads whose planning costs as much as their execution. Inside a transaction, pass the
- * transaction's manager instead and this falls back to its `query()`.
+ * Runs a statement as a named (prepared) one: PostgreSQL parses each distinct SQL text once per
+ * connection instead of on every request, and may settle on one generic plan for it (see
+ * `preparedStatementTexts`). For hot statements whose parsing and planning cost as much as
+ * their execution. On a transaction's manager it runs on the transaction's connection,
+ * otherwise on TypeORM's pg pool. Rows as pg gives them (also for `UPDATE … RETURNING`).
  */
 export async function preparedQuery<T>(
   runner: DataSource | EntityManager,
   text: string,
   values: unknown[],
 ): Promise<T[]> {
-  if (!(runner instanceof DataSource) && runner.queryRunner) return runner.query(text, values);
   let name = statementNames.get(text);
   if (!name) {
     name = `q_${createHash('sha1').update(text).digest('hex').slice(0, 24)}`;
     statementNames.set(text, name);
   }
-  const dataSource = runner instanceof DataSource ? runner : runner.connection;
-  const pool = (dataSource.driver as PostgresDriver).master as Pool;
-  const result = await pool.query({ name, text, values });
+  const result = await (await connectionOf(runner)).query({ name, text, values });
   return result.rows as T[];
+}
+
+/** The transaction's own connection for a transaction's manager, else the pool. */
+async function connectionOf(runner: DataSource | EntityManager): Promise<Pool | PoolClient> {
+  if (!(runner instanceof DataSource) && runner.queryRunner) {
+    return (await runner.queryRunner.connect()) as PoolClient;
+  }
+  const dataSource = runner instanceof DataSource ? runner : runner.connection;
+  return (dataSource.driver as PostgresDriver).master as Pool;
 }

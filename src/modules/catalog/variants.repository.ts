@@ -127,13 +127,18 @@ export class VariantsRepository {
    */
   checkoutLinesPart(lines: { variantId: string; quantity: number }[]): StatementPart {
     return {
+      // Each line's variant by key (see priceLines: the generic plan must not scan them all).
       sql: `SELECT c.variant_id AS "variantId", c.quantity, v.id IS NOT NULL AS exists,
-                   v.archived, p.status, p.id AS "productId", p.shop_id AS "shopId", p.title,
-                   v.sku, v.options, v.price
+                   v.archived, v.status, v.product_id AS "productId", v.shop_id AS "shopId",
+                   v.title, v.sku, v.options, v.price
               FROM unnest($1::uuid[], $2::int[]) AS c(variant_id, quantity)
-              LEFT JOIN product_variants v ON v.id = c.variant_id
-              LEFT JOIN products p ON p.id = v.product_id
-             ORDER BY p.title, v.sku, c.variant_id`,
+              LEFT JOIN LATERAL (
+                SELECT v.id, v.archived, p.status, v.product_id, p.shop_id, p.title, v.sku,
+                       v.options, v.price
+                  FROM product_variants v JOIN products p ON p.id = v.product_id
+                 WHERE v.id = c.variant_id
+                 LIMIT 1) v ON true
+             ORDER BY v.title, v.sku, c.variant_id`,
       params: [lines.map((l) => l.variantId), lines.map((l) => l.quantity)],
     };
   }
@@ -182,6 +187,8 @@ export class VariantsRepository {
     net: Map<string, number>,
     movements: StockMovementInput[],
   ): Promise<StockChangeRow[]> {
+    // Not a named statement: a generic plan of it scans the variants of a small catalog (its
+    // UPDATE joins the lines by hash), and planning it for its few lines each time is cheaper.
     return tx.query(
       `WITH locked AS MATERIALIZED (
          SELECT v.id, v.stock, v.low_stock_threshold FROM product_variants v

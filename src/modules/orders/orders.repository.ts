@@ -106,7 +106,8 @@ export class OrdersRepository {
    * transaction; answers the order in its API shape (read back from what was inserted).
    */
   async insertPlaced(tx: EntityManager, order: NewOrder): Promise<OrderView> {
-    const [row] = await tx.query<OrderRow[]>(
+    const [row] = await preparedQuery<OrderRow>(
+      tx,
       `WITH o AS (
          INSERT INTO orders (id, number, user_id, status, currency, subtotal, tax, tax_rate_bps,
                              shipping, total, buyer_name, buyer_email, shipping_address, note)
