@@ -1,4 +1,6 @@
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { CatalogCache } from '../src/modules/catalog/catalog-cache';
+import { REDIS, Redis } from '../src/redis/redis.module';
 import { createCategory, createMerchant, createProduct } from './support/catalog';
 import { createTestApp } from './support/test-app';
 import { createUser, TestUser } from './support/users';
@@ -103,6 +105,33 @@ describe('catalog answers for HTTP caches', () => {
     expect(after.statusCode).toBe(200);
     expect(after.headers.etag).not.toBe(before.etag);
     expect(after.json().map((c: { name: string }) => c.name)).toContain(name);
+  });
+
+  it('keeps an entry reloaded unchanged after its time to live, and replaces a changed one', async () => {
+    const cache = new CatalogCache(app.get<Redis>(REDIS), { cacheTtlMs: 1000 });
+    const now = jest.spyOn(Date, 'now');
+    try {
+      let clock = Date.now();
+      now.mockImplementation(() => clock);
+      let loads = 0;
+      const read = (value: object) =>
+        cache.readPublic('kept', () => Promise.resolve({ ...value, n: ++loads && 'x' }));
+      const first = await read({ title: 'Same' });
+      clock += 1500;
+      const reloaded = await read({ title: 'Same' });
+      expect(loads).toBe(2);
+      // The same stored answer (not an equal copy): a long-lived object is not made garbage.
+      expect(reloaded).toBe(first);
+      expect(await read({ title: 'Same' })).toBe(first);
+      expect(loads).toBe(2);
+      clock += 1500;
+      const changed = await read({ title: 'Changed' });
+      expect(loads).toBe(3);
+      expect(changed!.etag).not.toBe(first!.etag);
+      expect(JSON.parse(changed!.body)).toEqual({ title: 'Changed', n: 'x' });
+    } finally {
+      now.mockRestore();
+    }
   });
 
   it('shows a completed write to every read started after it, while other reads are in flight', async () => {

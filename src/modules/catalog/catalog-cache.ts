@@ -85,7 +85,17 @@ export class CatalogCache {
     const hit = this.entries.get(key);
     if (hit && hit.version === version && hit.expiresAt > Date.now()) return hit;
     const value = await load();
-    const entry: Entry = { version, expiresAt: Date.now() + this.config.cacheTtlMs, value };
+    const expiresAt = Date.now() + this.config.cacheTtlMs;
+    const answer = hit?.answer && value !== null ? toPublicAnswer(value) : undefined;
+    if (hit && answer && answer.etag === hit.answer!.etag && this.entries.get(key) === hit) {
+      // Reloaded unchanged: the entry stays and lives longer. Replacing it with an equal one
+      // made garbage of a long-lived object (in V8's old space, freed only by a full
+      // collection), one per entry every CATALOG_CACHE_TTL_MS: the API's heap swung with it.
+      hit.version = version;
+      hit.expiresAt = expiresAt;
+      return hit;
+    }
+    const entry: Entry = { version, expiresAt, value, answer };
     if (cacheable(value)) {
       if (this.entries.size >= MAX_ENTRIES) {
         this.entries.delete(this.entries.keys().next().value as string);
