@@ -469,16 +469,17 @@ export class OrdersRepository {
 
 /**
  * The columns of an order's API shape on `orders o` (its lines as JSON); `shopId`: the parameter
- * (`$n`) of the shop whose lines alone are shown, or null for all lines.
+ * (`$n`) of the shop whose lines alone are shown, or null for all lines. The lines are `json`,
+ * cheaper to build than `jsonb`, with their keys in the order `jsonb` gives them (shortest
+ * first, as `insertPlaced`'s lines come back): the same answer, byte for byte.
  */
 const viewColumns = (shopId: string): string =>
   `o.id, o.number, o.status, o.subtotal, o.tax, o.tax_rate_bps, o.shipping, o.total,
    o.currency, o.shipping_address, o.note, o.created_at, o.invoice_number,
-   (SELECT coalesce(jsonb_agg(jsonb_build_object(
-             'variantId', it.variant_id, 'productId', it.product_id, 'shopId', it.shop_id,
-             'title', it.title, 'sku', it.sku, 'options', it.options,
-             'unitPrice', it.unit_price, 'quantity', it.quantity,
-             'lineTotal', it.line_total) ORDER BY it.position), '[]'::jsonb)
+   (SELECT coalesce(json_agg(json_build_object(
+             'sku', it.sku, 'title', it.title, 'shopId', it.shop_id, 'options', it.options,
+             'quantity', it.quantity, 'lineTotal', it.line_total, 'productId', it.product_id,
+             'unitPrice', it.unit_price, 'variantId', it.variant_id) ORDER BY it.position), '[]')
       FROM order_items it
      WHERE it.order_id = o.id AND (${shopId}::uuid IS NULL OR it.shop_id = ${shopId})) AS items`;
 

@@ -431,11 +431,14 @@ export class PaymentsRepository {
   }
 }
 
-/** A payment's refunds, oldest first, as a JSON array (a subquery on `payments p`). */
-const REFUNDS_OF_PAYMENT = `(SELECT coalesce(jsonb_agg(jsonb_build_object(
-    'id', r.id, 'amount', r.amount, 'reason', r.reason, 'status', r.status,
-    'payout', r.payout, 'creditNoteNumber', r.credit_note_number,
-    'createdAt', r.created_at) ORDER BY r.created_at), '[]'::jsonb)
+/**
+ * A payment's refunds, oldest first, as a JSON array (a subquery on `payments p`): `json`,
+ * cheaper to build than `jsonb`, its keys in the order `jsonb` gave them (shortest first).
+ */
+const REFUNDS_OF_PAYMENT = `(SELECT coalesce(json_agg(json_build_object(
+    'id', r.id, 'amount', r.amount, 'payout', r.payout, 'reason', r.reason,
+    'status', r.status, 'createdAt', r.created_at,
+    'creditNoteNumber', r.credit_note_number) ORDER BY r.created_at), '[]')
    FROM refunds r
   WHERE r.payment_id = p.id)`;
 
