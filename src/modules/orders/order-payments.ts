@@ -112,6 +112,14 @@ export interface OrderPayments {
   onOrderCancelled(tx: EntityManager, order: LockedOrder, actorId: string): Promise<void>;
   /** The payments of these orders in their API shape. */
   views(orderIds: string[]): Promise<Map<string, OrderPaymentView>>;
+  /**
+   * SQL of one column of an orders statement: the payment of the order whose id is `orderId`
+   * (an SQL expression, e.g. `o.id`) as one JSON value, or null (a page of orders and their
+   * payments in one statement).
+   */
+  viewColumn(orderId: string): string;
+  /** That column's value in the API shape (null: no payment). */
+  viewOf(value: unknown): OrderPaymentView | null;
 }
 
 /** Where the payments module plugs itself in at start (see OrderPayments). */

@@ -11,8 +11,8 @@ import { OrderListFilter, OrdersRepository } from './orders.repository';
 
 /**
  * Order reads: the buyer's own orders, the admin list and the merchant view. Every list is a
- * newest-first keyset page read in a constant number of queries (a page of ids, then
- * `loadOrderViews`), whatever the page size.
+ * newest-first keyset page read in one statement with its orders' payments (`pageViews`),
+ * whatever the page size.
  */
 @Injectable()
 export class OrdersService {
@@ -28,7 +28,7 @@ export class OrdersService {
    */
   async withPayments<T extends OrderView>(
     views: T[],
-    known?: Map<string, OrderPaymentView>,
+    known?: Map<string, OrderPaymentView | null>,
   ): Promise<T[]> {
     if (!views.length) return views;
     const payments = known ?? (await this.link.payments.views(views.map((v) => v.id)));
@@ -93,26 +93,30 @@ export class OrdersService {
     return own?.id ?? null;
   }
 
-  /** A newest-first keyset page in a constant number of queries (ids, then their views). */
+  /** A newest-first keyset page and its orders' payments, in one statement. */
   private async page(
     sort: string,
     filter: OrderListFilter,
     page: PageQueryDto,
   ): Promise<Page<OrderView>> {
     const after = page.cursor ? decodeTimestampCursor(page.cursor, sort) : undefined;
-    const rows = await this.orders.pageIds(filter, after, page.limit);
-    const views = await this.withPayments(
-      await this.orders.loadViews(
-        rows.slice(0, page.limit).map((r) => r.id),
-        { shopId: filter.shopId },
-      ),
+    const payments = this.link.payments;
+    const rows = await this.orders.pageViews(
+      filter,
+      after,
+      page.limit,
+      payments.viewColumn('o.id'),
     );
-    const byId = new Map(views.map((v) => [v.id, v]));
+    const kept = rows.slice(0, page.limit);
+    await this.withPayments(
+      kept.map((r) => r.view),
+      new Map(kept.map((r) => [r.view.id, payments.viewOf(r.extra)])),
+    );
     return toPage(
       rows,
       page.limit,
-      (r) => byId.get(r.id)!,
-      (r) => ({ s: sort, v: r.key, id: r.id }),
+      (r) => r.view,
+      (r) => ({ s: sort, v: r.key, id: r.view.id }),
     );
   }
 }

@@ -422,6 +422,22 @@ export class PaymentsRepository {
     return rows.map((r) => r.id);
   }
 
+  /**
+   * SQL of one column for another owner's statement: the payment of the order whose id is
+   * `orderId` (an SQL expression of that statement, e.g. `o.id`) as one JSON value with its
+   * refunds, or null. The orders module reads a page of orders and their payments in one
+   * statement with it; `viewOf` turns the value into the API shape.
+   */
+  viewColumn(orderId: string): string {
+    return `(SELECT to_json(v) FROM (SELECT ${PAYMENT_COLUMNS}, ${REFUNDS_OF_PAYMENT} AS refunds
+               FROM payments p WHERE p.order_id = ${orderId}) v)`;
+  }
+
+  /** A `viewColumn` value in its API shape (its timestamps came as JSON text). */
+  viewOf(value: PaymentViewJson | null): OrderPaymentView | null {
+    return value && paymentView({ ...value, expiresAt: new Date(value.expiresAt), paidAt: null });
+  }
+
   /** The payments of these orders in their API shape, with their refunds, in one query. */
   async views(orderIds: string[]): Promise<Map<string, OrderPaymentView>> {
     const rows = await this.db.query<PaymentViewRow[]>(
@@ -433,15 +449,24 @@ export class PaymentsRepository {
   }
 }
 
-/** A payment's refunds, oldest first, as a JSON array (a subquery on `payments p`). */
-const REFUNDS_OF_PAYMENT = `(SELECT coalesce(jsonb_agg(jsonb_build_object(
-    'id', r.id, 'amount', r.amount, 'reason', r.reason, 'status', r.status,
-    'payout', r.payout, 'creditNoteNumber', r.credit_note_number,
-    'createdAt', r.created_at) ORDER BY r.created_at), '[]'::jsonb)
+/**
+ * A payment's refunds, oldest first, as a JSON array (a subquery on `payments p`): `json`,
+ * cheaper to build than `jsonb`, its keys in the order `jsonb` gave them (shortest first).
+ */
+const REFUNDS_OF_PAYMENT = `(SELECT coalesce(json_agg(json_build_object(
+    'id', r.id, 'amount', r.amount, 'payout', r.payout, 'reason', r.reason,
+    'status', r.status, 'createdAt', r.created_at,
+    'creditNoteNumber', r.credit_note_number) ORDER BY r.created_at), '[]')
    FROM refunds r
   WHERE r.payment_id = p.id)`;
 
 type PaymentViewRow = PaymentRow & { refunds: (OrderRefundView & { createdAt: string })[] };
+
+/** A `viewColumn` value: the row as JSON (timestamps as text). */
+export type PaymentViewJson = Omit<PaymentViewRow, 'expiresAt' | 'paidAt'> & {
+  expiresAt: string;
+  paidAt: string | null;
+};
 
 function paymentView(r: PaymentViewRow): OrderPaymentView {
   return {

@@ -33,7 +33,13 @@ import {
 } from './payment-provider';
 import { PaymentProviderRegistry } from './payment-provider.registry';
 import { PaymentProviderRejectedError } from './payment-provider-errors';
-import { PaymentRef, PaymentRow, PaymentsRepository, RefundRow } from './payments.repository';
+import {
+  PaymentRef,
+  PaymentRow,
+  PaymentsRepository,
+  PaymentViewJson,
+  RefundRow,
+} from './payments.repository';
 
 export interface RecordPaymentInput {
   amount: number;
@@ -217,6 +223,14 @@ export class PaymentsService implements OrderPayments, OnModuleInit {
 
   views(orderIds: string[]): Promise<Map<string, OrderPaymentView>> {
     return this.repo.views(orderIds);
+  }
+
+  viewColumn(orderId: string): string {
+    return this.repo.viewColumn(orderId);
+  }
+
+  viewOf(value: unknown): OrderPaymentView | null {
+    return this.repo.viewOf(value as PaymentViewJson | null);
   }
 
   /** Money an admin received for a manual (bank transfer, cash) payment. */
