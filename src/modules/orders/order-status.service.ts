@@ -87,7 +87,7 @@ export class OrderStatusService {
     assertTransition(from, to, trigger);
     // The buyer's e-mail job names the history row, written in the same statement.
     const reserved = notifiesBuyer(to) ? await this.orders.reserveHistoryId(tx) : null;
-    const jobs = this.outbox.part(followUpJobs(order.id, reserved, to));
+    const jobs = this.outbox.part(tx, followUpJobs(order.id, reserved, to));
     // changeStatusParts: the order's row, then its history row.
     const [, [history]] = await runTogether(tx, [
       ...this.orders.changeStatusParts(order.id, from, to, actorId, reserved),

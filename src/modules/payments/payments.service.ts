@@ -144,7 +144,7 @@ export class PaymentsService implements OrderPayments, OnModuleInit {
         windowSeconds: this.config.timeoutSeconds[provider.window],
         ...(started ? { started } : { startClaimSeconds: START_CLAIM_SECONDS }),
       }),
-      this.outbox.part([jobMessages.paymentInstructions(order.id)])!,
+      this.outbox.part(tx, [jobMessages.paymentInstructions(order.id)])!,
     ]);
     return {
       payment: this.repo.paymentOf(rows),
