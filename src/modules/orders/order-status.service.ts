@@ -62,6 +62,11 @@ export class OrderStatusService {
     return this.orders.lock(tx, orderId, userId);
   }
 
+  /** `lock` as a statement part, run first by the caller's statement (`OrdersRepository.lockPart`). */
+  lockPart(orderId: string): StatementPart {
+    return this.orders.lockPart(orderId);
+  }
+
   /** As `lock`, but another transaction holding the order makes it return `skipped`. */
   lockOrSkip(tx: EntityManager, orderId: string): Promise<LockedOrder | 'skipped'> {
     return this.orders.lockOrSkip(tx, orderId);
