@@ -1,7 +1,13 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
-import { runPart, shiftParams, StatementPart, updateReturning } from '../../database/sql';
+import {
+  preparedQuery,
+  runPart,
+  shiftParams,
+  StatementPart,
+  updateReturning,
+} from '../../database/sql';
 import type { LockedOrder, OrderPaymentView, OrderRefundView } from '../orders/order-payments';
 import type { PaymentAttention, PaymentStatus } from './payment-types';
 import type { RefundOrigin, RefundPayout, RefundStatus } from './payment-types';
@@ -252,9 +258,14 @@ export class PaymentsRepository {
     provider: PaymentProviderName,
     event: PaymentEvent,
   ): Promise<{ id: string; payment: PaymentRef | undefined } | undefined> {
-    const [row] = await tx.query<
-      { id: string; paymentId: string | null; orderId: string; currency: string }[]
-    >(
+    // Prepared, as every statement of a paying webhook (its plan: the unique keys' indexes).
+    const [row] = await preparedQuery<{
+      id: string;
+      paymentId: string | null;
+      orderId: string;
+      currency: string;
+    }>(
+      tx,
       `WITH stored AS (
          INSERT INTO payment_events (provider, event_id, type, provider_reference, amount,
                                      currency, occurred_at, outcome)
@@ -317,9 +328,12 @@ export class PaymentsRepository {
                    EXISTS (SELECT 1 FROM receipt) AS fresh`,
       params: receiptParams(receipt),
     };
-    const [row] = await tx.query<
-      { order: LockedOrder | null; payment: Record<string, unknown> | null; fresh: boolean }[]
-    >(
+    const [row] = await preparedQuery<{
+      order: LockedOrder | null;
+      payment: Record<string, unknown> | null;
+      fresh: boolean;
+    }>(
+      tx,
       `WITH locked AS MATERIALIZED (${lockOrder.sql}),\n${shiftParams(receive, lockOrder.params.length)}`,
       [...lockOrder.params, ...receive.params],
     );
