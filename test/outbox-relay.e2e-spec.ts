@@ -1,5 +1,6 @@
 import { TestingModule } from '@nestjs/testing';
 import { randomUUID } from 'node:crypto';
+import { Client, Notification } from 'pg';
 import { DataSource } from 'typeorm';
 import { loadQueueConfig } from '../src/config/queue.config';
 import { redisConfig } from '../src/config';
@@ -73,6 +74,32 @@ describe('the outbox relay', () => {
         backoff: { type: 'exponential', delay: loadQueueConfig().backoffMs },
         removeOnFail: false,
       });
+    });
+
+    it('wakes the relays after the commit from a connection of its own, not from the committing transaction', async () => {
+      // A transaction that sends NOTIFY takes PostgreSQL's notify queue lock at its commit and
+      // holds it through its WAL flush: every such commit in the cluster then waits for the
+      // one before it. The producer's transaction must send none.
+      const listener = new Client({ connectionString: process.env.DATABASE_URL });
+      await listener.connect();
+      try {
+        await listener.query('LISTEN outbox');
+        const notified = new Promise<Notification>((resolve) =>
+          listener.once('notification', resolve),
+        );
+        const batch = messages(1);
+        const committer = await db.transaction(async (manager) => {
+          await relay.get(OutboxService).add(manager, batch);
+          const [{ pid }] = await manager.query<{ pid: number }[]>(
+            'SELECT pg_backend_pid() AS pid',
+          );
+          return pid;
+        });
+        expect((await notified).processId).not.toBe(committer);
+        await allRelayed(db, batch);
+      } finally {
+        await listener.end();
+      }
     });
 
     it('keeps one row and one job for a message written twice or a row relayed twice', async () => {

@@ -9,7 +9,7 @@ import {
 } from '../src/modules/payments/providers/manual/manual-payment.provider';
 import { createBuyers } from './support/buyers';
 import { createMerchant, createProduct } from './support/catalog';
-import { countRedisCommands, countRoundTrips } from './support/round-trips';
+import { countParses, countRedisCommands, countRoundTrips } from './support/round-trips';
 import { addToCart, postCheckout } from './support/checkout';
 import { createTestApp } from './support/test-app';
 
@@ -52,15 +52,26 @@ describe('payment webhook round trips', () => {
       payload: raw,
     });
 
-  it('pays an order in 6 round trips to PostgreSQL (11 before) and none to Redis; its duplicate costs 3', async () => {
-    const order = await placeOrder();
-    const raw = JSON.stringify({
+  const payment = (order: { number: string; total: number }) =>
+    JSON.stringify({
       id: `evt-${randomUUID()}`,
       type: 'payment.succeeded',
       reference: order.number,
       amount: order.total,
       currency: 'EUR',
     });
+
+  it('has PostgreSQL parse and plan its statements once per connection: a second paying webhook sends none to parse', async () => {
+    const [first, second] = [await placeOrder(), await placeOrder()];
+    expect((await post(payment(first))).json()).toEqual({ received: 1, duplicates: 0 });
+    const parses = countParses(app);
+    expect((await post(payment(second))).json()).toEqual({ received: 1, duplicates: 0 });
+    expect(parses.count()).toBe(0);
+  });
+
+  it('pays an order in 5 round trips to PostgreSQL (11, then 6 before) and none to Redis; its duplicate costs 3', async () => {
+    const order = await placeOrder();
+    const raw = payment(order);
     const trips = countRoundTrips(app);
     const commands = countRedisCommands(app);
 
@@ -90,7 +101,7 @@ describe('payment webhook round trips', () => {
       receipts: 1,
     });
     expect({ payTrips, payCommands, duplicateTrips }).toEqual({
-      payTrips: 6,
+      payTrips: 5,
       payCommands: 0,
       duplicateTrips: 3,
     });

@@ -40,9 +40,8 @@ export async function runTogether(
   if (parts.length === 0) return [];
   const params: unknown[] = [];
   const named = parts.map((part, i) => {
-    const offset = params.length;
+    const sql = shiftParams(part, params.length);
     params.push(...part.params);
-    const sql = part.sql.replace(/\$(\d+)/g, (_, n: string) => `$${Number(n) + offset}`);
     return `p${i} AS (${sql})`;
   });
   const results = parts.map(
@@ -54,6 +53,11 @@ export async function runTogether(
     params,
   );
   return parts.map((_, i) => row[`p${i}`]);
+}
+
+/** A part's SQL for a statement where it follows `offset` parameters of others: `$1` is `$offset+1`. */
+export function shiftParams(part: StatementPart, offset: number): string {
+  return part.sql.replace(/\$(\d+)/g, (_, n: string) => `$${Number(n) + offset}`);
 }
 
 /** Runs one part on its own: a statement of its own needs no `WITH` around it. */

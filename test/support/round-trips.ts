@@ -24,6 +24,30 @@ export function countRoundTrips(app: NestFastifyApplication): { count: () => num
 }
 
 /**
+ * Counts the statements the app has PostgreSQL parse (and so plan afresh): every unnamed one,
+ * and a named (prepared) one only the first time on each connection.
+ */
+export function countParses(app: NestFastifyApplication): { count: () => number } {
+  const pool = (app.get(DataSource).driver as unknown as { master: Pool }).master;
+  let n = 0;
+  const counted = new WeakSet<object>();
+  const watch = (client: PoolClient) => {
+    const connection = (client as unknown as { connection: { parse: (q: unknown) => void } })
+      .connection;
+    if (counted.has(connection)) return;
+    counted.add(connection);
+    const parse = connection.parse.bind(connection);
+    connection.parse = (query: unknown) => {
+      n++;
+      parse(query);
+    };
+  };
+  for (const client of (pool as unknown as { _clients: PoolClient[] })._clients) watch(client);
+  pool.on('connect', watch);
+  return { count: () => n };
+}
+
+/**
  * Counts the commands the app sends to Redis on every connection it has opened so far (the
  * app's own, Bull's): each connection's `sendCommand` is wrapped.
  */

@@ -62,6 +62,11 @@ export class OrderStatusService {
     return this.orders.lock(tx, orderId, userId);
   }
 
+  /** `lock` as a statement part, run first by the caller's statement (`OrdersRepository.lockPart`). */
+  lockPart(orderId: string): StatementPart {
+    return this.orders.lockPart(orderId);
+  }
+
   /** As `lock`, but another transaction holding the order makes it return `skipped`. */
   lockOrSkip(tx: EntityManager, orderId: string): Promise<LockedOrder | 'skipped'> {
     return this.orders.lockOrSkip(tx, orderId);
@@ -87,7 +92,7 @@ export class OrderStatusService {
     assertTransition(from, to, trigger);
     // The buyer's e-mail job names the history row, written in the same statement.
     const reserved = notifiesBuyer(to) ? await this.orders.reserveHistoryId(tx) : null;
-    const jobs = this.outbox.part(followUpJobs(order.id, reserved, to));
+    const jobs = this.outbox.part(tx, followUpJobs(order.id, reserved, to));
     // changeStatusParts: the order's row, then its history row.
     const [, [history]] = await runTogether(tx, [
       ...this.orders.changeStatusParts(order.id, from, to, actorId, reserved),

@@ -392,13 +392,23 @@ export class OrdersRepository {
     orderId: string,
     ownerId?: string,
   ): Promise<LockedOrder | undefined> {
-    const [row] = await tx.query<LockedOrder[]>(
-      `SELECT id, number, user_id AS "userId", status, total, trim(currency) AS currency
-         FROM orders WHERE id = $1 AND ($2::uuid IS NULL OR user_id = $2)
-          FOR UPDATE`,
-      [orderId, ownerId ?? null],
-    );
+    const { sql, params } = this.lockPart(orderId, ownerId);
+    const [row] = await tx.query<LockedOrder[]>(sql, params);
     return row;
+  }
+
+  /**
+   * `lock` as a statement part (its row a `LockedOrder`), for an owner whose statement acts on
+   * the order's other rows only once it holds the lock: it runs the part first, as a
+   * `MATERIALIZED` CTE that the rest reads from.
+   */
+  lockPart(orderId: string, ownerId?: string): StatementPart {
+    return {
+      sql: `SELECT id, number, user_id AS "userId", status, total, trim(currency) AS currency
+              FROM orders WHERE id = $1 AND ($2::uuid IS NULL OR user_id = $2)
+               FOR UPDATE`,
+      params: [orderId, ownerId ?? null],
+    };
   }
 
   /** As `lock`, but another transaction holding the order makes it return `skipped`. */

@@ -1,8 +1,14 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
-import { runPart, StatementPart, updateReturning } from '../../database/sql';
-import type { OrderPaymentView, OrderRefundView } from '../orders/order-payments';
+import {
+  preparedQuery,
+  runPart,
+  shiftParams,
+  StatementPart,
+  updateReturning,
+} from '../../database/sql';
+import type { LockedOrder, OrderPaymentView, OrderRefundView } from '../orders/order-payments';
 import type { PaymentAttention, PaymentStatus } from './payment-types';
 import type { RefundOrigin, RefundPayout, RefundStatus } from './payment-types';
 import type { PaymentEvent, PaymentProviderName, StartedPayment } from './payment-provider';
@@ -140,9 +146,9 @@ export class PaymentsRepository {
     };
   }
 
-  /** The row a `createPart` returned, its timestamps as dates again (they come back as JSON). */
-  paymentOf(rows: Record<string, unknown>[]): PaymentRow {
-    const row = rows[0] as unknown as PaymentRow & { expiresAt: string; paidAt: string | null };
+  /** A payment row that came back as JSON (`createPart`'s), its timestamps as dates again. */
+  paymentOf(json: Record<string, unknown>): PaymentRow {
+    const row = json as unknown as PaymentRow & { expiresAt: string; paidAt: string | null };
     return {
       ...row,
       expiresAt: new Date(row.expiresAt),
@@ -152,7 +158,7 @@ export class PaymentsRepository {
 
   /** A payment a `createPart` wrote started, as the order's answer shows it (no refunds yet). */
   startedViewOf(rows: Record<string, unknown>[]): OrderPaymentView {
-    return paymentView({ ...this.paymentOf(rows), refunds: [] });
+    return paymentView({ ...this.paymentOf(rows[0]), refunds: [] });
   }
 
   /**
@@ -252,9 +258,14 @@ export class PaymentsRepository {
     provider: PaymentProviderName,
     event: PaymentEvent,
   ): Promise<{ id: string; payment: PaymentRef | undefined } | undefined> {
-    const [row] = await tx.query<
-      { id: string; paymentId: string | null; orderId: string; currency: string }[]
-    >(
+    // Prepared, as every statement of a paying webhook (its plan: the unique keys' indexes).
+    const [row] = await preparedQuery<{
+      id: string;
+      paymentId: string | null;
+      orderId: string;
+      currency: string;
+    }>(
+      tx,
       `WITH stored AS (
          INSERT INTO payment_events (provider, event_id, type, provider_reference, amount,
                                      currency, occurred_at, outcome)
@@ -287,21 +298,47 @@ export class PaymentsRepository {
   }
 
   /**
-   * With the order locked: records money received for the payment (`addReceipt`) and reads the
-   * payment as it stands, in one statement; `fresh` false when the receipt was counted before.
+   * Locks the order (`lockOrder`: the orders module's `lockPart`, run first), then reads the
+   * payment `FOR UPDATE` and records money received for it (`addReceipt`), in one statement.
+   * Read after the lock and locked itself, the payment is the latest committed row even when
+   * the statement waited for the order; the receipt's unique key is taken only under the
+   * order's lock (taken before it, it could deadlock with the lock's holder inserting the same
+   * key). `fresh` false when the receipt was counted before; undefined when the order is gone.
    */
-  async addReceiptAndRead(
+  async lockAndReceive(
     tx: EntityManager,
+    lockOrder: StatementPart,
     receipt: Receipt,
-  ): Promise<{ fresh: boolean; payment: PaymentRow }> {
-    const [row] = await tx.query<(PaymentRow & { fresh: boolean })[]>(
-      `WITH receipt AS (${RECEIPT_INSERT})
-       SELECT ${PAYMENT_COLUMNS}, EXISTS (SELECT 1 FROM receipt) AS fresh
-         FROM payments p WHERE p.id = $1`,
-      receiptParams(receipt),
+  ): Promise<{ order: LockedOrder; fresh: boolean; payment: PaymentRow } | undefined> {
+    const receive: StatementPart = {
+      sql: `payment AS (
+              SELECT ${PAYMENT_COLUMNS}
+                FROM locked
+                JOIN LATERAL (SELECT * FROM payments
+                               WHERE id = $1 AND order_id = locked.id FOR UPDATE) p ON true
+            ),
+            receipt AS (
+              INSERT INTO payment_receipts (payment_id, provider, key, amount, reference,
+                                            received_at, recorded_by)
+              SELECT id, $2, $3, $4, $5, $6::timestamptz, $7::uuid FROM payment
+              ON CONFLICT (provider, key) DO NOTHING RETURNING id
+            )
+            SELECT (SELECT row_to_json(locked) FROM locked) AS "order",
+                   (SELECT row_to_json(payment) FROM payment) AS payment,
+                   EXISTS (SELECT 1 FROM receipt) AS fresh`,
+      params: receiptParams(receipt),
+    };
+    const [row] = await preparedQuery<{
+      order: LockedOrder | null;
+      payment: Record<string, unknown> | null;
+      fresh: boolean;
+    }>(
+      tx,
+      `WITH locked AS MATERIALIZED (${lockOrder.sql}),\n${shiftParams(receive, lockOrder.params.length)}`,
+      [...lockOrder.params, ...receive.params],
     );
-    const { fresh, ...payment } = row;
-    return { fresh, payment };
+    if (!row.order || !row.payment) return undefined;
+    return { order: row.order, fresh: row.fresh, payment: this.paymentOf(row.payment) };
   }
 
   /** Records what applying a stored event did, as a part of the statement that does it. */

@@ -150,10 +150,10 @@ export class PaymentsService implements OrderPayments, OnModuleInit {
         windowSeconds: this.config.timeoutSeconds[provider.window],
         ...(started ? { started } : { startClaimSeconds: START_CLAIM_SECONDS }),
       }),
-      this.outbox.part([jobMessages.paymentInstructions(order.id)])!,
+      this.outbox.part(tx, [jobMessages.paymentInstructions(order.id)])!,
     ]);
     return {
-      payment: this.repo.paymentOf(rows),
+      payment: this.repo.paymentOf(rows[0]),
       orderNumber: order.number,
       buyerEmail: order.buyerEmail,
       started: started && this.repo.startedViewOf(rows),
@@ -300,10 +300,9 @@ export class PaymentsService implements OrderPayments, OnModuleInit {
     const outcome = await this.db.transaction(async (tx) => {
       const stored = await this.repo.addEvent(tx, provider.name, event);
       if (!stored) return undefined;
-      const order = stored.payment
-        ? await this.orderStatus.lock(tx, stored.payment.orderId)
-        : undefined;
-      if (!order || !stored.payment) {
+      const applied =
+        stored.payment && (await this.applyTo(tx, stored.payment, stored.id, provider.name, event));
+      if (!applied) {
         await this.repo.settleEvent(tx, stored.id, null, 'unknown payment: ignored');
         this.logger.warn(
           { provider: provider.name, eventId: event.eventId },
@@ -311,40 +310,50 @@ export class PaymentsService implements OrderPayments, OnModuleInit {
         );
         return { events: [] };
       }
-      return this.applyTo(tx, order, stored.payment, stored.id, provider.name, event);
+      return applied;
     });
     if (!outcome) return false;
     this.orderStatus.emitChanged(outcome.events);
     return true;
   }
 
-  /** Applies a stored event to its payment (order locked), and records what it did. */
+  /**
+   * Locks the order, applies a stored event to its payment, and records what it did; undefined
+   * when the order is gone.
+   */
   private async applyTo(
     tx: EntityManager,
-    order: LockedOrder,
     ref: PaymentRef,
     eventRowId: string,
     provider: PaymentProviderName,
     event: PaymentEvent,
-  ): Promise<{ events: OrderStatusChangedEvent[] }> {
+  ): Promise<{ events: OrderStatusChangedEvent[] } | undefined> {
     const settled = async (applied: { events: OrderStatusChangedEvent[]; outcome: string }) => {
       await this.repo.settleEvent(tx, eventRowId, ref.id, applied.outcome);
       return applied;
     };
     if (event.currency.toUpperCase() !== ref.currency.toUpperCase()) {
+      if (!(await this.orderStatus.lock(tx, ref.orderId))) return undefined;
       return settled({ events: [], outcome: `currency ${event.currency} is not ${ref.currency}` });
     }
     switch (event.type) {
       case 'payment.succeeded': {
-        const { fresh, payment } = await this.repo.addReceiptAndRead(tx, {
-          paymentId: ref.id,
-          provider,
-          key: event.receiptKey ?? event.providerReference,
-          amount: event.amount,
-          reference: event.providerReference,
-          receivedAt: event.occurredAt,
-          recordedBy: null,
-        });
+        // The order's lock, the payment read after it and the receipt: one statement.
+        const received = await this.repo.lockAndReceive(
+          tx,
+          this.orderStatus.lockPart(ref.orderId),
+          {
+            paymentId: ref.id,
+            provider,
+            key: event.receiptKey ?? event.providerReference,
+            amount: event.amount,
+            reference: event.providerReference,
+            receivedAt: event.occurredAt,
+            recordedBy: null,
+          },
+        );
+        if (!received) return undefined;
+        const { order, fresh, payment } = received;
         if (!fresh) return settled({ events: [], outcome: 'money already counted' });
         // The event's outcome is written with the payment and the order's transition.
         return this.receive(tx, order, payment, event.amount, null, (outcome) => [
@@ -352,6 +361,7 @@ export class PaymentsService implements OrderPayments, OnModuleInit {
         ]);
       }
       case 'payment.failed':
+        if (!(await this.orderStatus.lock(tx, ref.orderId))) return undefined;
         await this.repo.update(tx, ref.id, {
           lastFailure: event.failureMessage ?? 'payment failed',
         });
@@ -360,6 +370,8 @@ export class PaymentsService implements OrderPayments, OnModuleInit {
           outcome: `failed: ${event.failureMessage ?? 'no reason given'}`,
         });
       case 'payment.refunded': {
+        const order = await this.orderStatus.lock(tx, ref.orderId);
+        if (!order) return undefined;
         const payment = (await this.repo.findByOrder(tx, order.id))!;
         // `amount` is all the provider has refunded; more than we asked for was refunded on
         // the provider's side (e.g. its dashboard): record the difference as a refund.

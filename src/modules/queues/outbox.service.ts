@@ -1,11 +1,24 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, EntityManager } from 'typeorm';
+import { Client } from 'pg';
+import {
+  DataSource,
+  EntityManager,
+  EntitySubscriberInterface,
+  TransactionCommitEvent,
+  TransactionRollbackEvent,
+} from 'typeorm';
+import { databaseConfig, DatabaseConfig } from '../../config';
 import { runPart, StatementPart } from '../../database/sql';
 import { JobMessage } from './queue-names';
 
 /** The PostgreSQL NOTIFY channel that wakes the outbox relays. */
 export const OUTBOX_CHANNEL = 'outbox';
+
+/** Set in a transaction's `queryRunner.data` when it wrote outbox rows: wake after its commit. */
+const WROTE_OUTBOX = 'wroteOutbox';
+/** Longest wait for the wake-up connection (the relays poll anyway). */
+const NOTIFY_TIMEOUT_MS = 5_000;
 
 /**
  * Writes follow-up jobs as `outbox` rows. The caller's manager is required: pass the
@@ -14,32 +27,77 @@ export const OUTBOX_CHANNEL = 'outbox';
  * moves committed rows onto Bull (`relayed_at`); a row is settled (`settled_at`) only when its
  * job has finished, and the relay hands over again the rows relayed but not settled within
  * OUTBOX_REDELIVER_AFTER_MS. Writing the same message twice is a no-op (its job id is unique).
+ *
+ * After a commit that wrote rows, this wakes the relays with `NOTIFY outbox` sent from a
+ * connection of its own, one at a time (wakes asked for meanwhile make one more). The writing
+ * transaction sends none: a transaction that notifies holds PostgreSQL's notify queue lock
+ * through its commit's WAL flush, so all such commits would run one after the other. The
+ * relays also poll, so a lost wake-up (a crash right after the commit, the connection down)
+ * only adds latency.
  */
 @Injectable()
-export class OutboxService {
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+export class OutboxService implements EntitySubscriberInterface, OnModuleDestroy {
+  private readonly logger = new Logger(OutboxService.name);
+  private notifier?: Client;
+  private notifying = false;
+  private wakeAgain = false;
+  private closed = false;
+
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    @Inject(databaseConfig.KEY) private readonly database: DatabaseConfig,
+  ) {
+    dataSource.subscribers.push(this);
+  }
 
   async add(manager: EntityManager, messages: JobMessage[]): Promise<void> {
-    const part = this.part(messages);
-    if (part) await runPart(manager, part);
+    const inTransaction = manager.queryRunner?.isTransactionActive === true;
+    const part = inTransaction ? this.part(manager, messages) : this.rows(messages);
+    if (!part) return;
+    await runPart(manager, part);
+    if (!inTransaction) this.wakeRelays();
   }
 
   /**
    * The outbox rows of `messages` as a statement part, for an owner that writes them in one
-   * statement with its own change (`runTogether`, in the caller's transaction); none for none.
+   * statement with its own change (`runTogether`, in the transaction `tx`, after whose commit
+   * the relays are woken); none for none.
    */
-  part(messages: JobMessage[]): StatementPart | undefined {
+  part(tx: EntityManager, messages: JobMessage[]): StatementPart | undefined {
+    const runner = tx.queryRunner;
+    if (!runner?.isTransactionActive) throw new Error('Outbox parts are written in a transaction');
+    const part = this.rows(messages);
+    if (part) runner.data[WROTE_OUTBOX] = true;
+    return part;
+  }
+
+  /** TypeORM hook: the outermost commit of a transaction that wrote rows wakes the relays. */
+  afterTransactionCommit({ queryRunner }: TransactionCommitEvent): void {
+    if (queryRunner.isTransactionActive || !queryRunner.data[WROTE_OUTBOX]) return;
+    queryRunner.data[WROTE_OUTBOX] = false;
+    this.wakeRelays();
+  }
+
+  afterTransactionRollback({ queryRunner }: TransactionRollbackEvent): void {
+    if (!queryRunner.isTransactionActive) queryRunner.data[WROTE_OUTBOX] = false;
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    this.closed = true;
+    const notifier = this.notifier;
+    this.notifier = undefined;
+    await notifier?.end().catch(() => undefined);
+  }
+
+  private rows(messages: JobMessage[]): StatementPart | undefined {
     if (messages.length === 0) return undefined;
-    // The NOTIFY is delivered when the caller's transaction commits (never on rollback; one per
-    // transaction however many rows) and wakes the relays at once; they also poll, so a lost
-    // notification only adds latency.
     return {
       sql: `INSERT INTO outbox (queue, name, job_id, payload)
             SELECT m.queue, m.name, m.job_id, m.payload
               FROM jsonb_to_recordset($1::jsonb)
                    AS m(queue text, name text, job_id text, payload jsonb)
             ON CONFLICT (job_id) DO NOTHING
-            RETURNING job_id, pg_notify('${OUTBOX_CHANNEL}', '')::text AS notified`,
+            RETURNING job_id`,
       params: [
         JSON.stringify(
           messages.map((m) => ({
@@ -51,6 +109,64 @@ export class OutboxService {
         ),
       ],
     };
+  }
+
+  /** Sends `NOTIFY outbox` after the commit; one at a time, the next one after it if asked. */
+  private wakeRelays(): void {
+    if (this.closed) return;
+    if (this.notifying) {
+      this.wakeAgain = true;
+      return;
+    }
+    this.notifying = true;
+    void this.notify().finally(() => {
+      this.notifying = false;
+      if (!this.wakeAgain) return;
+      this.wakeAgain = false;
+      this.wakeRelays();
+    });
+  }
+
+  private async notify(): Promise<void> {
+    try {
+      if (!this.notifier) {
+        const client = await this.connectNotifier();
+        if (this.closed) {
+          await client.end();
+          return;
+        }
+        this.notifier = client;
+      }
+      await this.notifier.query(`NOTIFY ${OUTBOX_CHANNEL}`);
+    } catch (error) {
+      this.logger.warn(`Outbox wake-up not sent: ${(error as Error).message}`);
+      const notifier = this.notifier;
+      this.notifier = undefined;
+      await notifier?.end().catch(() => undefined);
+    }
+  }
+
+  private async connectNotifier(): Promise<Client> {
+    const client = new Client({
+      connectionString: this.database.url,
+      application_name: 'outbox-notify',
+      connectionTimeoutMillis: NOTIFY_TIMEOUT_MS,
+      query_timeout: NOTIFY_TIMEOUT_MS,
+    });
+    client.on('error', (error) => {
+      this.logger.warn(`Outbox wake-up connection: ${error.message}`);
+      if (this.notifier === client) this.notifier = undefined;
+      void client.end().catch(() => undefined);
+    });
+    try {
+      await client.connect();
+      // A lost wake-up costs only latency: its commit need not wait for the WAL flush.
+      await client.query('SET synchronous_commit TO off');
+      return client;
+    } catch (error) {
+      await client.end().catch(() => undefined);
+      throw error;
+    }
   }
 
   /** Rows committed but not yet relayed (cheap: a partial index holds exactly these). */
