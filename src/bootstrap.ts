@@ -5,6 +5,7 @@ import { AppModule } from './app.module';
 import { loadAppConfig } from './config/app.config';
 import { configureApi, createFastifyAdapter } from './http';
 import { createServer } from 'node:net';
+import { limitHeapGrowth } from './common/runtime/heap-growth';
 
 /** Fails before anything starts (relay, workers) when another process holds the port. */
 export async function assertPortFree(port: number): Promise<void> {
@@ -25,6 +26,7 @@ export async function assertPortFree(port: number): Promise<void> {
 
 /** Creates, configures and starts the API; returns once it listens. */
 export async function startApi(): Promise<NestFastifyApplication> {
+  limitHeapGrowth();
   const config = loadAppConfig();
   await assertPortFree(config.port);
   const app = await NestFactory.create<NestFastifyApplication>(
