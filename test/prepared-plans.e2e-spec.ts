@@ -97,6 +97,12 @@ describe('named statements keep index plans when PostgreSQL plans them generical
     }
   }
 
+  it('has the app plan every named statement generically (what the check below examines)', async () => {
+    expect(await db.query('SHOW plan_cache_mode')).toEqual([
+      { plan_cache_mode: 'force_generic_plan' },
+    ]);
+  });
+
   it('finds catalog rows by index in every hot read', async () => {
     const merchant = await createMerchant(app);
     const products = [];
