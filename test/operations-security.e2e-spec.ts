@@ -5,6 +5,7 @@ import { appConfig, metricsConfig } from '../src/config';
 import { loadAppConfig } from '../src/config/app.config';
 import { loadMetricsConfig } from '../src/config/metrics.config';
 import { MetricsServer } from '../src/modules/metrics/metrics-server';
+import { OutboxService } from '../src/modules/queues/outbox.service';
 import { createTestApp } from './support/test-app';
 import { createUser, TestUser } from './support/users';
 
@@ -98,6 +99,10 @@ describe('operations: metrics, caching, docs, dashboard sign-in', () => {
   describe('POST /auth/password/forgot', () => {
     /** The SQL statements and Redis commands one request causes, in order. */
     async function trace(email: string): Promise<{ sql: string[]; redis: string[] }> {
+      // The outbox wakes its relays after a commit, maybe after the answer: the trace starts
+      // when the wake-ups of earlier requests have gone out, and ends when this one's has.
+      const outbox = app.get(OutboxService);
+      await outbox.wakeUpsSent();
       // Spies call through: the real statements and commands run, and are recorded.
       const sqlSpy = jest.spyOn(Client.prototype, 'query');
       const redisSpy = jest.spyOn(IORedis.prototype, 'sendCommand');
@@ -109,6 +114,7 @@ describe('operations: metrics, caching, docs, dashboard sign-in', () => {
           remoteAddress: '10.91.0.1',
         });
         expect(res.statusCode).toBe(202);
+        await outbox.wakeUpsSent();
         const first = (call: unknown[]) => call[0] as string | { text?: string; name?: string };
         return {
           sql: sqlSpy.mock.calls.map((call) => {

@@ -41,6 +41,9 @@ export class OutboxService implements EntitySubscriberInterface, OnModuleDestroy
   private notifier?: Client;
   private notifying = false;
   private wakeAgain = false;
+  /** Resolves when no wake-up is being sent or asked for (see `wakeUpsSent`). */
+  private sent: Promise<void> = Promise.resolve();
+  private markSent?: () => void;
   private closed = false;
 
   constructor(
@@ -111,6 +114,14 @@ export class OutboxService implements EntitySubscriberInterface, OnModuleDestroy
     };
   }
 
+  /**
+   * Resolves once the wake-ups asked for so far have been sent (or given up): a commit's
+   * wake-up goes out after the request that committed may have answered.
+   */
+  wakeUpsSent(): Promise<void> {
+    return this.sent;
+  }
+
   /** Sends `NOTIFY outbox` after the commit; one at a time, the next one after it if asked. */
   private wakeRelays(): void {
     if (this.closed) return;
@@ -118,12 +129,17 @@ export class OutboxService implements EntitySubscriberInterface, OnModuleDestroy
       this.wakeAgain = true;
       return;
     }
+    if (!this.markSent) this.sent = new Promise((resolve) => (this.markSent = resolve));
     this.notifying = true;
     void this.notify().finally(() => {
       this.notifying = false;
-      if (!this.wakeAgain) return;
-      this.wakeAgain = false;
-      this.wakeRelays();
+      if (this.wakeAgain) {
+        this.wakeAgain = false;
+        this.wakeRelays();
+        return;
+      }
+      this.markSent?.();
+      this.markSent = undefined;
     });
   }
 
