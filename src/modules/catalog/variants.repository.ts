@@ -79,6 +79,25 @@ export interface StockMovementInput {
  * change (lock order, no negative stock, low-stock notices) are InventoryService's, which is
  * the one caller of `changeStock` besides a new variant's initial stock.
  */
+/**
+ * Cart lines ($1 variant ids, $2 quantities) as `c`, each with its variant and product as `v`
+ * (all null when the variant is gone), looked up by key: `LATERAL … LIMIT 1`, which the planner
+ * cannot flatten. Joined plainly, the generic plan of a named statement joined the lines by
+ * hash over a scan of every variant of a small catalog.
+ */
+const LINES_WITH_VARIANTS = `unnest($1::uuid[], $2::int[]) AS c(variant_id, quantity)
+  LEFT JOIN LATERAL (
+    SELECT v.id, v.archived, p.status, v.product_id, p.shop_id, p.title, v.sku, v.options,
+           v.price, v.stock
+      FROM product_variants v JOIN products p ON p.id = v.product_id
+     WHERE v.id = c.variant_id
+     LIMIT 1) v ON true`;
+
+const linesParams = (lines: { variantId: string; quantity: number }[]) => [
+  lines.map((l) => l.variantId),
+  lines.map((l) => l.quantity),
+];
+
 @Injectable()
 export class VariantsRepository {
   constructor(@InjectDataSource() private readonly db: DataSource) {}
@@ -98,26 +117,16 @@ export class VariantsRepository {
     return row;
   }
 
-  /**
-   * Prices cart lines in one query (a prepared statement: every cart answer runs it). Each line
-   * looks its variant up by key (`LATERAL … LIMIT 1`, which the planner cannot flatten): the
-   * generic plan PostgreSQL settles on for a prepared statement otherwise joined the lines by
-   * hash over a scan of every variant of a small catalog.
-   */
+  /** Prices cart lines in one query (a prepared statement: every cart answer runs it). */
   priceLines(lines: { variantId: string; quantity: number }[]): Promise<PricedLine[]> {
     return preparedQuery<PricedLine>(
       this.db,
       `SELECT c.variant_id, c.quantity, v.product_id, v.title, v.sku, v.options, v.price,
-              coalesce(v.sellable AND v.stock >= c.quantity, false) AS available
-         FROM unnest($1::uuid[], $2::int[]) AS c(variant_id, quantity)
-         LEFT JOIN LATERAL (
-           SELECT v.product_id, p.title, v.sku, v.options, v.price, v.stock,
-                  NOT v.archived AND p.status = 'published' AS sellable
-             FROM product_variants v JOIN products p ON p.id = v.product_id
-            WHERE v.id = c.variant_id
-            LIMIT 1) v ON true
+              coalesce(NOT v.archived AND v.status = 'published' AND v.stock >= c.quantity,
+                       false) AS available
+         FROM ${LINES_WITH_VARIANTS}
         ORDER BY v.title NULLS LAST, v.sku, c.variant_id`,
-      [lines.map((l) => l.variantId), lines.map((l) => l.quantity)],
+      linesParams(lines),
     );
   }
 
@@ -127,19 +136,12 @@ export class VariantsRepository {
    */
   checkoutLinesPart(lines: { variantId: string; quantity: number }[]): StatementPart {
     return {
-      // Each line's variant by key (see priceLines: the generic plan must not scan them all).
       sql: `SELECT c.variant_id AS "variantId", c.quantity, v.id IS NOT NULL AS exists,
                    v.archived, v.status, v.product_id AS "productId", v.shop_id AS "shopId",
                    v.title, v.sku, v.options, v.price
-              FROM unnest($1::uuid[], $2::int[]) AS c(variant_id, quantity)
-              LEFT JOIN LATERAL (
-                SELECT v.id, v.archived, p.status, v.product_id, p.shop_id, p.title, v.sku,
-                       v.options, v.price
-                  FROM product_variants v JOIN products p ON p.id = v.product_id
-                 WHERE v.id = c.variant_id
-                 LIMIT 1) v ON true
+              FROM ${LINES_WITH_VARIANTS}
              ORDER BY v.title, v.sku, c.variant_id`,
-      params: [lines.map((l) => l.variantId), lines.map((l) => l.quantity)],
+      params: linesParams(lines),
     };
   }
   /** The rows a `checkoutLinesPart` returned (JSON values: every column is a JSON type). */
