@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { Client } from 'pg';
 import type { TDocumentDefinitions } from 'pdfmake/interfaces';
 import { loadStoreConfig } from '../src/config/store.config';
+import { loadQueueConfig } from '../src/config/queue.config';
 import {
   buildInvoiceDocument,
   InvoiceDocumentInput,
@@ -187,7 +188,7 @@ async function workerRate(env: Record<string, string>, n: number): Promise<Bench
       [orderIds],
     );
     if (rows[0].n !== n) throw new Error(`expected ${n} invoices, found ${rows[0].n}`);
-    const concurrency = env.WORKER_CONCURRENCY ?? process.env.WORKER_CONCURRENCY ?? '2';
+    const concurrency = env.WORKER_CONCURRENCY ?? process.env.WORKER_CONCURRENCY ?? String(loadQueueConfig({}).concurrency);
     return result(
       `invoices: jobs, 1 worker (concurrency ${concurrency}), n=${n}`,
       n / seconds,
