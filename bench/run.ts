@@ -18,6 +18,7 @@ import {
   ROOT,
   startBuiltApi,
   startProcess,
+  vacuumUnlessAutovacuum,
 } from './harness';
 import { ensureBenchOrders } from './orders-data';
 import { mailScenario } from './mail-scenario';
@@ -296,7 +297,8 @@ async function main(): Promise<void> {
   try {
     process.stdout.write(`API ready in ${api.startupMs} ms, RSS ${api.rssMb()} MB\n`);
     for (const name of names) {
-      process.stdout.write(`running ${name}...\n`);
+      const vacuumed = await vacuumUnlessAutovacuum(env.DATABASE_URL);
+      process.stdout.write(`running ${name}${vacuumed ? ' (database vacuumed first)' : ''}...\n`);
       let cpuBefore = await cpuSnapshot(env.DATABASE_URL, api.process.pid!);
       let result: BenchResult | BenchResult[];
       try {
