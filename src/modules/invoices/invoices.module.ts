@@ -4,6 +4,7 @@ import { PaymentsModule } from '../payments/payments.module';
 import { InvoicesController } from './invoices.controller';
 import { InvoicesRepository } from './invoices.repository';
 import { InvoicesService } from './invoices.service';
+import { InvoiceRenderPool } from './invoice-render-pool';
 import { PdfRenderer } from './pdf-renderer';
 
 /**
@@ -14,7 +15,7 @@ import { PdfRenderer } from './pdf-renderer';
 @Module({
   imports: [OrdersModule, PaymentsModule],
   controllers: [InvoicesController],
-  providers: [InvoicesRepository, InvoicesService, PdfRenderer],
+  providers: [InvoicesRepository, InvoicesService, PdfRenderer, InvoiceRenderPool],
   exports: [InvoicesService],
 })
 export class InvoicesModule {}
