@@ -14,7 +14,7 @@ import {
 } from '../src/modules/invoices/invoice-document';
 import { PdfRenderer, renderNaively } from '../src/modules/invoices/pdf-renderer';
 import { jobMessages, QUEUES } from '../src/modules/queues/queue-names';
-import { BenchResult, latencyPercentiles, markOutboxRelayed, profiling, ROOT } from './harness';
+import { BenchResult, latencyPercentiles, markOutboxSettled, profiling, ROOT } from './harness';
 
 /** The same three-line order for the bare loop and (as rows) for the jobs. */
 const LINES: InvoiceLine[] = (
@@ -153,7 +153,7 @@ async function workerRate(env: Record<string, string>, n: number): Promise<Bench
   });
   let worker: ChildProcess | undefined;
   try {
-    await markOutboxRelayed(env.DATABASE_URL);
+    await markOutboxSettled(env.DATABASE_URL);
     // A dedicated invoice worker: the confirmation e-mails its jobs queue are not its work.
     worker = spawn(
       process.execPath,

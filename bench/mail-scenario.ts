@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { jobMessages } from '../src/modules/queues/queue-names';
 import { SinkMessage, SmtpSink } from '../test/support/smtp-sink';
-import { BenchResult, latencyPercentiles, markOutboxRelayed, ROOT } from './harness';
+import { BenchResult, latencyPercentiles, markOutboxSettled, ROOT } from './harness';
 
 const eventOf = (msg: SinkMessage) => msg.parsed.headers.get('x-shop-event') as string;
 
@@ -33,7 +33,7 @@ export async function mailScenario(
   });
   const userId = ((await login.json()) as { user: { id: string } }).user.id;
 
-  await markOutboxRelayed(env.DATABASE_URL);
+  await markOutboxSettled(env.DATABASE_URL);
   const sink = await SmtpSink.start();
   const concurrency = process.env.BENCH_MAIL_CONCURRENCY ?? '8';
   const worker = spawn(process.execPath, [join(ROOT, 'dist', 'worker.js')], {

@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SmtpSink } from '../test/support/smtp-sink';
-import { BenchResult, latencyPercentiles, markOutboxRelayed, ROOT } from './harness';
+import { BenchResult, latencyPercentiles, markOutboxSettled, ROOT } from './harness';
 import { createBuyers, fillCarts, OrdersBenchContext, stockedVariants, withDb } from './orders';
 import { payByWebhook, PlacedOrder } from './payments';
 
@@ -25,7 +25,7 @@ const RATE = Number(process.env.BENCH_FLOW_RATE ?? 5);
 export async function orderToMail(
   ctx: OrdersBenchContext & { env: Record<string, string> },
 ): Promise<BenchResult> {
-  await markOutboxRelayed(ctx.databaseUrl);
+  await markOutboxSettled(ctx.databaseUrl);
   const { buyers, variants } = await withDb(ctx, async (db) => ({
     buyers: await createBuyers(ctx, db, ORDERS),
     variants: await stockedVariants(db, 50, 1_000_000),
