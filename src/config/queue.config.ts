@@ -10,16 +10,6 @@ class QueueEnv {
   @Max(64)
   WORKER_CONCURRENCY: number = 4;
 
-  /**
-   * Threads of a worker process that render invoice PDFs, beside its main thread (0: the main
-   * thread renders). Rendering is CPU-bound: more threads than the cores left to the worker
-   * beside its main thread only make them wait for each other.
-   */
-  @IsInt()
-  @Min(0)
-  @Max(64)
-  INVOICE_RENDER_THREADS: number = 1;
-
   /** Queues this process consumes (comma-separated): dedicated workers per queue scale apart. */
   @Matches(new RegExp(`^(${QUEUE_NAMES.join('|')})(,(${QUEUE_NAMES.join('|')}))*$`), {
     message: `must be a comma-separated list of ${QUEUE_NAMES.join(', ')}`,
@@ -87,8 +77,6 @@ class QueueEnv {
 
 export interface QueueConfig {
   concurrency: number;
-  /** Threads rendering invoice PDFs (0: the main thread renders). */
-  renderThreads: number;
   /** The queues whose processors run in this process (the outbox relay runs regardless). */
   workerQueues: QueueName[];
   attempts: number;
@@ -109,7 +97,6 @@ export function loadQueueConfig(source: NodeJS.ProcessEnv = process.env): QueueC
   const raw = validateEnv(QueueEnv, source);
   return {
     concurrency: raw.WORKER_CONCURRENCY,
-    renderThreads: raw.INVOICE_RENDER_THREADS,
     workerQueues: [...new Set(raw.WORKER_QUEUES.split(','))] as QueueName[],
     attempts: raw.JOB_ATTEMPTS,
     backoffMs: raw.JOB_BACKOFF_MS,

@@ -4,7 +4,6 @@ import { PaymentsModule } from '../payments/payments.module';
 import { InvoicesController } from './invoices.controller';
 import { InvoicesRepository } from './invoices.repository';
 import { InvoicesService } from './invoices.service';
-import { InvoiceRenderPool } from './invoice-render-pool';
 import { PdfRenderer } from './pdf-renderer';
 
 /**
@@ -15,7 +14,7 @@ import { PdfRenderer } from './pdf-renderer';
 @Module({
   imports: [OrdersModule, PaymentsModule],
   controllers: [InvoicesController],
-  providers: [InvoicesRepository, InvoicesService, PdfRenderer, InvoiceRenderPool],
+  providers: [InvoicesRepository, InvoicesService, PdfRenderer],
   exports: [InvoicesService],
 })
 export class InvoicesModule {}

@@ -11,11 +11,11 @@ import { UnrecoverableJobError } from '../queues/job-runner';
 import { OutboxService } from '../queues/outbox.service';
 import { jobMessages } from '../queues/queue-names';
 import { InvoiceableOrder, OrdersRepository } from '../orders/orders.repository';
-import { InvoiceKind } from './invoice-document';
+import { buildInvoiceDocument, InvoiceKind } from './invoice-document';
 import { fileExists, removeTempsOf, writeFileAtomic } from '../../common/files/atomic-write';
 import { documentNumber, documentPath } from './invoice-files';
 import { DocumentRow, InvoicesRepository } from './invoices.repository';
-import { InvoiceRenderPool } from './invoice-render-pool';
+import { PdfRenderer } from './pdf-renderer';
 
 type Locked =
   | { skipped: string }
@@ -58,7 +58,7 @@ export class InvoicesService {
     private readonly invoices: InvoicesRepository,
     private readonly orders: OrdersRepository,
     private readonly outbox: OutboxService,
-    private readonly renderer: InvoiceRenderPool,
+    private readonly renderer: PdfRenderer,
     private readonly payments: PaymentsRepository,
   ) {}
 
@@ -249,7 +249,7 @@ export class InvoicesService {
     const refund = document.refund_id
       ? await this.payments.findRefund(this.db, document.refund_id)
       : undefined;
-    const pdf = await this.renderer.render(
+    const definition = buildInvoiceDocument(
       {
         kind: document.kind,
         number: document.number,
@@ -273,6 +273,6 @@ export class InvoicesService {
       },
       this.store.seller,
     );
-    await writeFileAtomic(path, pdf, writer);
+    await writeFileAtomic(path, await this.renderer.render(definition), writer);
   }
 }
