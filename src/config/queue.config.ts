@@ -8,7 +8,7 @@ class QueueEnv {
   @IsInt()
   @Min(1)
   @Max(64)
-  WORKER_CONCURRENCY: number = 4;
+  WORKER_CONCURRENCY: number = 2;
 
   /** Queues this process consumes (comma-separated): dedicated workers per queue scale apart. */
   @Matches(new RegExp(`^(${QUEUE_NAMES.join('|')})(,(${QUEUE_NAMES.join('|')}))*$`), {
