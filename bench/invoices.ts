@@ -188,7 +188,10 @@ async function workerRate(env: Record<string, string>, n: number): Promise<Bench
       [orderIds],
     );
     if (rows[0].n !== n) throw new Error(`expected ${n} invoices, found ${rows[0].n}`);
-    const concurrency = env.WORKER_CONCURRENCY ?? process.env.WORKER_CONCURRENCY ?? String(loadQueueConfig({}).concurrency);
+    const concurrency =
+      env.WORKER_CONCURRENCY ??
+      process.env.WORKER_CONCURRENCY ??
+      String(loadQueueConfig({}).concurrency);
     return result(
       `invoices: jobs, 1 worker (concurrency ${concurrency}), n=${n}`,
       n / seconds,
