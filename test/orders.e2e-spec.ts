@@ -1,11 +1,11 @@
 import { EventEmitter2 } from '@nestjs/event-emitter';
-import { OutboxService } from '../src/modules/queues/outbox.service';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import { ORDER_EVENTS, OrderStatusChangedEvent } from '../src/modules/orders/order.events';
 import { ORDER_STATUSES, ORDER_TRANSITIONS } from '../src/modules/orders/order-status';
+import { OutboxService } from '../src/modules/queues/outbox.service';
 import { createMerchant, createProduct } from './support/catalog';
 import { FixtureOrderStatus, insertOrder } from './support/orders-fixture';
 import { AdminPayments } from './support/payments';

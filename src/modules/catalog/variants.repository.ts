@@ -73,13 +73,6 @@ export interface StockMovementInput {
 }
 
 /**
- * The catalog's variant reads other modules need (cart prices, checkout snapshots, the
- * low-stock notice) and every statement on stock: `product_variants.stock` and its movement
- * log `stock_movements` change together, in one statement, only here. The rules of a stock
- * change (lock order, no negative stock, low-stock notices) are InventoryService's, which is
- * the one caller of `changeStock` besides a new variant's initial stock.
- */
-/**
  * Cart lines ($1 variant ids, $2 quantities) as `c`, each with its variant and product as `v`
  * (all null when the variant is gone), looked up by key: `LATERAL … LIMIT 1`, which the planner
  * cannot flatten. Joined plainly, the generic plan of a named statement joined the lines by
@@ -98,6 +91,13 @@ const linesParams = (lines: { variantId: string; quantity: number }[]) => [
   lines.map((l) => l.quantity),
 ];
 
+/**
+ * The catalog's variant reads other modules need (cart prices, checkout snapshots, the
+ * low-stock notice) and every statement on stock: `product_variants.stock` and its movement
+ * log `stock_movements` change together, in one statement, only here. The rules of a stock
+ * change (lock order, no negative stock, low-stock notices) are InventoryService's, which is
+ * the one caller of `changeStock` besides a new variant's initial stock.
+ */
 @Injectable()
 export class VariantsRepository {
   constructor(@InjectDataSource() private readonly db: DataSource) {}

@@ -41,9 +41,8 @@ export class OutboxService implements EntitySubscriberInterface, OnModuleDestroy
   private notifier?: Client;
   private notifying = false;
   private wakeAgain = false;
-  /** Resolves when no wake-up is being sent or asked for (see `wakeUpsSent`). */
-  private sent: Promise<void> = Promise.resolve();
-  private markSent?: () => void;
+  /** Those waiting for the wake-ups in flight to go out (see `wakeUpsSent`). */
+  private waitingForSent: (() => void)[] = [];
   private closed = false;
 
   constructor(
@@ -119,7 +118,8 @@ export class OutboxService implements EntitySubscriberInterface, OnModuleDestroy
    * wake-up goes out after the request that committed may have answered.
    */
   wakeUpsSent(): Promise<void> {
-    return this.sent;
+    if (!this.notifying) return Promise.resolve();
+    return new Promise((resolve) => this.waitingForSent.push(resolve));
   }
 
   /** Sends `NOTIFY outbox` after the commit; one at a time, the next one after it if asked. */
@@ -129,17 +129,18 @@ export class OutboxService implements EntitySubscriberInterface, OnModuleDestroy
       this.wakeAgain = true;
       return;
     }
-    if (!this.markSent) this.sent = new Promise((resolve) => (this.markSent = resolve));
     this.notifying = true;
     void this.notify().finally(() => {
       this.notifying = false;
       if (this.wakeAgain) {
         this.wakeAgain = false;
         this.wakeRelays();
-        return;
       }
-      this.markSent?.();
-      this.markSent = undefined;
+      // Nothing more to send (or closed meanwhile): whoever waited may go on.
+      if (this.notifying) return;
+      const waiting = this.waitingForSent;
+      this.waitingForSent = [];
+      for (const resolve of waiting) resolve();
     });
   }
 
