@@ -1,7 +1,7 @@
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
-import { preparedStatementTexts } from '../src/database/sql';
+import { perCallStatementTexts, preparedStatementTexts } from '../src/database/sql';
 import { createBuyers } from './support/buyers';
 import { createMerchant, createProduct } from './support/catalog';
 import { addToCart, postCheckout } from './support/checkout';
@@ -37,6 +37,8 @@ interface PlanNode {
   Schema?: string;
   'Index Name'?: string;
   Filter?: string;
+  'Actual Rows'?: number;
+  'Actual Loops'?: number;
   Plans?: PlanNode[];
 }
 
@@ -120,7 +122,7 @@ describe('named statements keep index plans when PostgreSQL plans them generical
       `INSERT INTO ${orderSchema}.order_items (order_id, position, variant_id, product_id,
               shop_id, sku, title, unit_price, quantity, line_total)
        SELECT o.id, pos, gen_random_uuid(), gen_random_uuid(),
-              md5('shop' || (hashtext(o.number) + pos) % $1)::uuid, 'PLAN-SKU-' || pos,
+              md5('shop' || (abs(hashtext(o.number) % $1) + pos) % $1)::uuid, 'PLAN-SKU-' || pos,
               'Plan product', 1000, 1, 1000
          FROM ${orderSchema}.orders o, generate_series(0, 1) AS pos`,
       [shops],
@@ -143,31 +145,34 @@ describe('named statements keep index plans when PostgreSQL plans them generical
     await db.query(`ANALYZE ${ORDER_TABLES.map((t) => `${orderSchema}.${t}`).join(', ')}`);
   }
 
-  /** How `text`'s generic plan reads `schema`'s tables (the copies). */
-  async function tableReads(schema: string, text: string): Promise<TableRead[]> {
+  /**
+   * The plan of `text` in `schema` (its copies first on the search path): generic or for
+   * `values` (missing ones null), run when `analyze` (with actual rows), as JSON.
+   */
+  async function explain(
+    schema: string,
+    text: string,
+    options: { generic: boolean; analyze: boolean; values?: (string | number)[] },
+  ): Promise<PlanNode> {
     const params = Math.max(0, ...[...text.matchAll(/\$(\d+)/g)].map((m) => Number(m[1])));
+    const values = options.values ?? [];
+    // The values as literals (the statement's parameter types convert them).
+    const args = Array.from({ length: params }, (_, i) => {
+      const v = values[i];
+      return v === undefined ? 'NULL' : typeof v === 'number' ? String(v) : `'${v}'`;
+    });
     const runner = db.createQueryRunner();
     await runner.connect();
     try {
       await runner.query(`SET search_path = ${schema}, public`);
-      await runner.query(`SET plan_cache_mode = force_generic_plan`);
+      const mode = options.generic ? 'force_generic_plan' : 'force_custom_plan';
+      await runner.query(`SET plan_cache_mode = ${mode}`);
       await runner.query(`PREPARE plan_check AS ${text}`);
-      const args = params ? `(${Array(params).fill('NULL').join(', ')})` : '';
-      const [row] = await runner.query(`EXPLAIN (FORMAT JSON, VERBOSE) EXECUTE plan_check${args}`);
-      const reads: TableRead[] = [];
-      const walk = (node: PlanNode) => {
-        if (node.Schema === schema && node['Relation Name']) {
-          reads.push({
-            table: node['Relation Name'],
-            node: node['Node Type'],
-            index: node['Index Name'],
-            filter: node.Filter,
-          });
-        }
-        node.Plans?.forEach(walk);
-      };
-      walk(row['QUERY PLAN'][0].Plan);
-      return reads;
+      const [row] = await runner.query(
+        `EXPLAIN (FORMAT JSON, VERBOSE, ANALYZE ${options.analyze})
+           EXECUTE plan_check${params ? `(${args.join(', ')})` : ''}`,
+      );
+      return row['QUERY PLAN'][0].Plan;
     } finally {
       // Only its own statement: the app's named statements on this pooled connection stay, as
       // the pg client takes them to be prepared there.
@@ -175,6 +180,24 @@ describe('named statements keep index plans when PostgreSQL plans them generical
       await runner.query('RESET ALL');
       await runner.release();
     }
+  }
+
+  /** Every node of `plan`, depth first. */
+  function nodesOf(plan: PlanNode): PlanNode[] {
+    return [plan, ...(plan.Plans ?? []).flatMap(nodesOf)];
+  }
+
+  /** How `text`'s generic plan reads `schema`'s tables (the copies). */
+  async function tableReads(schema: string, text: string): Promise<TableRead[]> {
+    const plan = await explain(schema, text, { generic: true, analyze: false });
+    return nodesOf(plan)
+      .filter((node) => node.Schema === schema && node['Relation Name'])
+      .map((node) => ({
+        table: node['Relation Name']!,
+        node: node['Node Type'],
+        index: node['Index Name'],
+        filter: node.Filter,
+      }));
   }
 
   /** The tables `text`'s generic plan reads whole (sequential scans) in `schema`. */
@@ -265,9 +288,9 @@ describe('named statements keep index plans when PostgreSQL plans them generical
     }
 
     const texts = preparedStatementTexts().filter((t) => /\bFROM orders o\b/.test(t));
-    // The lists by buyer, all, by shop; all and by shop in each of the two statuses: each with
-    // a cursor too.
-    expect(texts.length).toBeGreaterThanOrEqual(14);
+    // The lists by buyer, all, and all in each of the two statuses: each with a cursor too. (A
+    // shop's list is planned for its values each time: the check below.)
+    expect(texts.length).toBeGreaterThanOrEqual(8);
     const found: { sql: string; reads: TableRead[] }[] = [];
     for (const text of texts) {
       const reads = await tableReads(orderSchema, text);
@@ -284,4 +307,67 @@ describe('named statements keep index plans when PostgreSQL plans them generical
     }
     expect(found).toEqual([]);
   });
+
+  /**
+   * How many rows of `orders` in `schema` `text` reads when run for `values`, planned as the
+   * app plans it: generically when it runs as a named statement, else for its values.
+   */
+  async function ordersRead(
+    schema: string,
+    text: string,
+    values: (string | number)[],
+    generic: boolean,
+  ): Promise<number> {
+    const plan = await explain(schema, text, { generic, analyze: true, values });
+    return nodesOf(plan)
+      .filter((node) => node.Schema === schema && node['Relation Name'] === 'orders')
+      .reduce((sum, node) => sum + node['Actual Rows']! * node['Actual Loops']!, 0);
+  }
+
+  it("reads a page's worth of orders for a merchant's list, whatever the shop's share of the book", async () => {
+    const merchant = await createMerchant(app);
+    for (const query of ['', '&status=paid']) {
+      const res = await app.inject({
+        method: 'GET',
+        url: `/api/v1/merchant/orders?limit=20${query}`,
+        headers: merchant.auth,
+      });
+      expect(res.statusCode).toBe(200);
+    }
+    const named = new Set(preparedStatementTexts());
+    // The merchant's first pages (a cursor adds a condition, and no parameter of these).
+    const texts = [...named, ...perCallStatementTexts()].filter(
+      (t) => /WHERE it\.shop_id = \$1\)/.test(t) && !/::timestamptz/.test(t),
+    );
+    expect(texts.length).toBeGreaterThanOrEqual(2);
+    // A shop with no order in the book (a new merchant's), and its largest.
+    const shops = { none: randomUUID(), largest: await bookShop() };
+    const read: Record<string, number> = {};
+    for (const text of texts) {
+      const limit = Number(/LIMIT \$(\d+)\s*$/.exec(text)?.[1]);
+      const status = Number(/o\.status = \$(\d+)/.exec(text)?.[1]);
+      for (const [shop, shopId] of Object.entries(shops)) {
+        const values: (string | number)[] = [shopId];
+        if (status) values[status - 1] = 'paid';
+        values[limit - 1] = 21;
+        const inText = /o\.status = '(\w+)'/.exec(text)?.[1];
+        const label = `${shop}, ${inText ?? (status ? 'paid' : 'any status')}`;
+        read[label] = await ordersRead(orderSchema, text, values, named.has(text));
+      }
+    }
+    // A 21-order page: the orders found and those passed over to find them, never the book
+    // (all 45,000 for a shop with none, its 2,250 paid ones for a shop with none paid, before).
+    expect(Object.keys(read)).toHaveLength(texts.length * 2);
+    expect(read['largest, any status']).toBeGreaterThanOrEqual(21);
+    expect(Object.entries(read).filter(([, rows]) => rows > 1_000)).toEqual([]);
+  });
+
+  /** The shop with the most lines in the book. */
+  async function bookShop(): Promise<string> {
+    const [{ id }] = await db.query(
+      `SELECT shop_id AS id FROM ${orderSchema}.order_items
+        GROUP BY shop_id ORDER BY count(*) DESC LIMIT 1`,
+    );
+    return id;
+  }
 });

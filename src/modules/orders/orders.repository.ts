@@ -3,7 +3,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { MAX_PAGE_SIZE, timestampKey } from '../../common/pagination/cursor';
-import { preparedQuery, StatementPart, updateReturning } from '../../database/sql';
+import { perCallQuery, preparedQuery, StatementPart, updateReturning } from '../../database/sql';
 import type { PostalAddress } from '../../common/address/postal-address';
 import { ORDER_STATUSES, OrderStatus } from './order-status';
 import type { HistoryActor, OrderDetailView, OrderItemView, OrderView } from './order-view';
@@ -231,7 +231,10 @@ export class OrdersRepository {
     // a generic plan takes `LIMIT $n` for a tenth of the rows that match, and with a column
     // read per row the planner then preferred a parallel scan of all orders and a sort
     // (test/prepared-plans.e2e-spec.ts). Rows flow one at a time, so only `limit + 1` are read.
-    const rows = await preparedQuery<OrderRow & { key: string; extra: unknown }>(
+    // A shop's list is planned for its shop each time: one with few orders is read from its
+    // lines, the largest by date; a single generic plan read every order for a new shop.
+    const run = filter.shopId ? perCallQuery : preparedQuery;
+    const rows = await run<OrderRow & { key: string; extra: unknown }>(
       this.db,
       `SELECT ${viewColumns('$1')}, ${timestampKey('o.created_at')} AS key,
               ${extraColumn} AS extra
