@@ -101,30 +101,6 @@ export async function preparedQuery<T>(
   return result.rows as T[];
 }
 
-const perCallTexts = new Set<string>();
-
-/** The SQL texts run so far by `perCallQuery`, for the plan check as well. */
-export function perCallStatementTexts(): string[] {
-  return [...perCallTexts];
-}
-
-/**
- * Runs a statement unnamed, so that PostgreSQL plans it for its parameters' values on every
- * call. For the rare statement whose best plan depends on the values so much that no single
- * generic plan serves them all (a merchant's orders: a shop with a handful of orders is read
- * from its lines, the largest shop by date), and which runs rarely enough that planning each
- * time costs little.
- */
-export async function perCallQuery<T>(
-  runner: DataSource | EntityManager,
-  text: string,
-  values: unknown[],
-): Promise<T[]> {
-  perCallTexts.add(text);
-  const result = await (await connectionOf(runner)).query({ text, values });
-  return result.rows as T[];
-}
-
 /** The transaction's own connection for a transaction's manager, else the pool. */
 async function connectionOf(runner: DataSource | EntityManager): Promise<Pool | PoolClient> {
   if (!(runner instanceof DataSource) && runner.queryRunner) {

@@ -1,4 +1,5 @@
 import { BadRequestError } from '../errors/domain-errors';
+import { isUuidText } from '../text/uuid';
 
 /** Default and largest page sizes of every list (`?limit=1..100`, default 20). */
 export const DEFAULT_PAGE_SIZE = 20;
@@ -20,8 +21,6 @@ export interface KeysetCursor {
   v: string | null;
   id: string;
 }
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export function encodeCursor(cursor: KeysetCursor): string {
   return Buffer.from(JSON.stringify(cursor)).toString('base64url');
@@ -74,7 +73,7 @@ export function decodeCursor(
     typeof c !== 'object' ||
     c.s !== sort ||
     typeof c.id !== 'string' ||
-    !UUID.test(c.id) ||
+    !isUuidText(c.id) ||
     !(c.v === null || (typeof c.v === 'string' && c.v.length <= 64 && fits(c.v, kind)))
   ) {
     throw invalid();

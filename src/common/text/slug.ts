@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { isUuidText } from './uuid';
 
 /** `"Two-Person Tent (Green)"` → `"two-person-tent-green"`; never empty. */
 export function slugify(text: string, maxLength = 100): string {
@@ -25,14 +26,12 @@ export const SLUG_PATTERN = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
 /** The longest slug of any table (products: 160; categories 100, shops 140). */
 export const MAX_SLUG_LENGTH = 160;
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 /**
  * What a route's `idOrSlug` value names: an id (a UUID, lower-cased), else a slug, else null
  * (neither shape: nothing can match it). An id wins over a slug of the same shape.
  */
 export function parseIdOrSlug(value: string): { id: string } | { slug: string } | null {
-  if (UUID.test(value)) return { id: value.toLowerCase() };
+  if (isUuidText(value)) return { id: value.toLowerCase() };
   if (SLUG_PATTERN.test(value) && value.length <= MAX_SLUG_LENGTH) return { slug: value };
   return null;
 }

@@ -1,9 +1,11 @@
 import type { LockedOrder } from './order-payments';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
+import { escapeLiteral } from 'pg';
 import { DataSource, EntityManager } from 'typeorm';
 import { MAX_PAGE_SIZE, timestampKey } from '../../common/pagination/cursor';
-import { perCallQuery, preparedQuery, StatementPart, updateReturning } from '../../database/sql';
+import { isUuidText } from '../../common/text/uuid';
+import { preparedQuery, StatementPart, updateReturning } from '../../database/sql';
 import type { PostalAddress } from '../../common/address/postal-address';
 import { ORDER_STATUSES, OrderStatus } from './order-status';
 import type { HistoryActor, OrderDetailView, OrderItemView, OrderView } from './order-view';
@@ -191,10 +193,10 @@ export class OrdersRepository {
   }
 
   /**
-   * A newest-first keyset page of orders in their API shape, in one named statement: `limit + 1`
-   * rows (the extra one says whether a next page exists), each with its cursor `key` and
-   * `extra`, the value of `extraColumn`: another owner's SQL on `o.id` (the order's payment,
-   * `OrderPayments.viewColumn`), read in the same statement. `filter.shopId`: only that shop's
+   * A newest-first keyset page of orders in their API shape, in one statement (named but for
+   * a shop's list): `limit + 1` rows (the extra one says whether a next page exists), each with
+   * its cursor `key` and `extra`, the value of `extraColumn`: another owner's SQL on `o.id`
+   * (the order's payment, `OrderPayments.viewColumn`), read in the same statement. `filter.shopId`: only that shop's
    * orders, each with only its lines.
    */
   async pageViews(
@@ -210,7 +212,15 @@ export class OrdersRepository {
       conditions.push(`o.user_id = $${values.length}`);
     }
     if (filter.shopId) {
-      conditions.push(`o.id IN (SELECT it.order_id FROM order_items it WHERE it.shop_id = $1)`);
+      // The shop written into the text, and the statement left unnamed (one text per shop):
+      // its plan is made for the shop. A shop with few orders is read from its lines, the
+      // largest by date; the one generic plan for all shops read orders by date, and for a
+      // shop with none that was every order of the marketplace.
+      if (!isUuidText(filter.shopId)) throw new Error('A shop id is a UUID.');
+      conditions.push(
+        `o.id IN (SELECT it.order_id FROM order_items it
+                   WHERE it.shop_id = ${escapeLiteral(filter.shopId)}::uuid)`,
+      );
     }
     if (filter.status) {
       // Written into the text, one statement per status, so that a generic plan knows how
@@ -231,20 +241,17 @@ export class OrdersRepository {
     // a generic plan takes `LIMIT $n` for a tenth of the rows that match, and with a column
     // read per row the planner then preferred a parallel scan of all orders and a sort
     // (test/prepared-plans.e2e-spec.ts). Rows flow one at a time, so only `limit + 1` are read.
-    // A shop's list is planned for its shop each time: one with few orders is read from its
-    // lines, the largest by date; a single generic plan read every order for a new shop.
-    const run = filter.shopId ? perCallQuery : preparedQuery;
-    const rows = await run<OrderRow & { key: string; extra: unknown }>(
-      this.db,
-      `SELECT ${viewColumns('$1')}, ${timestampKey('o.created_at')} AS key,
+    const text = `SELECT ${viewColumns('$1')}, ${timestampKey('o.created_at')} AS key,
               ${extraColumn} AS extra
          FROM (SELECT * FROM orders o
                 ${conditions.length ? `WHERE ${conditions.join(' AND ')}` : ''}
                 ORDER BY o.created_at DESC, o.id DESC LIMIT ${MAX_PAGE_SIZE + 1}) o
         ORDER BY o.created_at DESC, o.id DESC
-        LIMIT $${values.length}`,
-      values,
-    );
+        LIMIT $${values.length}`;
+    type Row = OrderRow & { key: string; extra: unknown };
+    const rows = filter.shopId
+      ? await this.db.query<Row[]>(text, values)
+      : await preparedQuery<Row>(this.db, text, values);
     return rows.map((r) => ({ key: r.key, view: toOrderView(r, '/api/v1'), extra: r.extra }));
   }
 
