@@ -4,6 +4,8 @@ import { DataSource } from 'typeorm';
 import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
 import type { PostgresConnectionOptions } from 'typeorm/driver/postgres/PostgresConnectionOptions';
 import { preparedStatementTexts } from '../src/database/sql';
+import { OVERDUE_ROWS_SQL } from '../src/modules/queues/outbox-relay';
+import { QUEUE_NAMES } from '../src/modules/queues/queue-names';
 import { OrderListFilter, OrdersRepository } from '../src/modules/orders/orders.repository';
 import { createBuyers } from './support/buyers';
 import { createMerchant, createProduct } from './support/catalog';
@@ -42,6 +44,7 @@ interface PlanNode {
   Filter?: string;
   'Actual Rows'?: number;
   'Actual Loops'?: number;
+  'Rows Removed by Filter'?: number;
   Plans?: PlanNode[];
 }
 
@@ -148,8 +151,11 @@ describe('named statements keep index plans when PostgreSQL plans them generical
     await db.query(`ANALYZE ${ORDER_TABLES.map((t) => `${orderSchema}.${t}`).join(', ')}`);
   }
 
-  /** The generic plan of `text` in `schema` (its copies first on the search path), as JSON. */
-  async function genericPlan(schema: string, text: string): Promise<PlanNode> {
+  /**
+   * The generic plan of `text` in `schema` (its copies first on the search path), as JSON; run
+   * with `analyze` (literal arguments, with its actual rows), else with nulls and not run.
+   */
+  async function genericPlan(schema: string, text: string, analyze?: string[]): Promise<PlanNode> {
     const params = Math.max(0, ...[...text.matchAll(/\$(\d+)/g)].map((m) => Number(m[1])));
     const runner = db.createQueryRunner();
     await runner.connect();
@@ -157,13 +163,16 @@ describe('named statements keep index plans when PostgreSQL plans them generical
       await runner.query(`SET search_path = ${schema}, public`);
       await runner.query(`SET plan_cache_mode = force_generic_plan`);
       await runner.query(`PREPARE plan_check AS ${text}`);
-      const args = params ? `(${Array(params).fill('NULL').join(', ')})` : '';
-      const [row] = await runner.query(`EXPLAIN (FORMAT JSON, VERBOSE) EXECUTE plan_check${args}`);
+      const args = params ? `(${(analyze ?? Array(params).fill('NULL')).join(', ')})` : '';
+      const [row] = await runner.query(
+        `EXPLAIN (FORMAT JSON, VERBOSE, ANALYZE ${!!analyze}) EXECUTE plan_check${args}`,
+      );
       return row['QUERY PLAN'][0].Plan;
     } finally {
       // Only its own statement: the app's named statements on this pooled connection stay, as
       // the pg client takes them to be prepared there.
       await runner.query('DEALLOCATE plan_check').catch(() => undefined); // none if PREPARE failed
+      await runner.query('ROLLBACK').catch(() => undefined); // a FOR UPDATE run's locks
       await runner.query('RESET ALL');
       await runner.release();
     }
@@ -341,7 +350,7 @@ describe('named statements keep index plans when PostgreSQL plans them generical
         plans.length = 0;
         // The sixth run of a named statement as well: PostgreSQL may switch plans after five.
         for (let run = 0; run < 6; run++) await orders.pageViews(filter, undefined, 20);
-        read[label] = Math.max(...plans.map((plan) => ordersRows(plan)));
+        read[label] = Math.max(...plans.map((plan) => rowsRead(plan, 'orders')));
       }
       // A 21-order page: the orders found and those passed over to find them, never the book
       // (45,000 for a shop with no orders, all 2,250 paid ones for the admin's paid list,
@@ -352,10 +361,51 @@ describe('named statements keep index plans when PostgreSQL plans them generical
       await book.destroy();
     }
   });
+
+  it('finds overdue outbox rows without reading the settled ones, on a large outbox', async () => {
+    // 45,500 rows of the past day, all written unsettled and handed over, as the relay does;
+    // all but the newest 500 then settled (the 500: handed over 10 minutes ago, their worker
+    // died, say). Every row passed through the index of unsettled rows, as in production.
+    const schema = `plans_${run}_outbox`;
+    await db.query(`CREATE SCHEMA ${schema}`);
+    try {
+      await db.query(`CREATE TABLE ${schema}.outbox (LIKE public.outbox INCLUDING ALL)`);
+      await db.query(
+        `INSERT INTO ${schema}.outbox (queue, name, job_id, payload, created_at, relayed_at)
+         SELECT 'mail', 'send', 'plan-' || i, '{}', t, t
+           FROM generate_series(1, $1::int) AS i,
+                LATERAL (SELECT least(now() - interval '1 day' + i * interval '1 s',
+                                      now() - interval '10 minutes') AS t) at`,
+        [45_500],
+      );
+      await db.query(
+        `UPDATE ${schema}.outbox SET settled_at = relayed_at + interval '1 s'
+          WHERE id <= (SELECT min(id) + $1 - 1 FROM ${schema}.outbox)`,
+        [45_000],
+      );
+      await db.query(`VACUUM ANALYZE ${schema}.outbox`);
+      // A batch of 100, overdue after 5 minutes, of the queues the relay serves.
+      const plan = await genericPlan(schema, OVERDUE_ROWS_SQL, [
+        '100',
+        '300000',
+        `'{${QUEUE_NAMES.join(',')}}'`,
+      ]);
+      expect(rowsRead(plan, 'outbox')).toBeGreaterThanOrEqual(100);
+      expect(rowsRead(plan, 'outbox')).toBeLessThanOrEqual(1_000);
+    } finally {
+      await db.query(`DROP SCHEMA ${schema} CASCADE`);
+    }
+  });
 });
 
-/** The rows of `orders` a plan run with ANALYZE read, in all its nodes and loops. */
-function ordersRows(plan: PlanNode): number {
-  const own = plan['Relation Name'] === 'orders' ? plan['Actual Rows']! * plan['Actual Loops']! : 0;
-  return own + (plan.Plans ?? []).reduce((sum, node) => sum + ordersRows(node), 0);
+/**
+ * The rows of `table` a plan run with ANALYZE read, in all its nodes and loops: those a node
+ * passed on and those its filter dropped.
+ */
+function rowsRead(plan: PlanNode, table: string): number {
+  const own =
+    plan['Relation Name'] === table
+      ? (plan['Actual Rows']! + (plan['Rows Removed by Filter'] ?? 0)) * plan['Actual Loops']!
+      : 0;
+  return own + (plan.Plans ?? []).reduce((sum, node) => sum + rowsRead(node, table), 0);
 }
