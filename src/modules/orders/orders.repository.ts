@@ -196,8 +196,8 @@ export class OrdersRepository {
    * A newest-first keyset page of orders in their API shape, in one statement (named but for
    * a shop's list): `limit + 1` rows (the extra one says whether a next page exists), each with
    * its cursor `key` and `extra`, the value of `extraColumn`: another owner's SQL on `o.id`
-   * (the order's payment, `OrderPayments.viewColumn`), read in the same statement. `filter.shopId`: only that shop's
-   * orders, each with only its lines.
+   * (the order's payment, `OrderPayments.viewColumn`), read in the same statement.
+   * `filter.shopId`: only that shop's orders, each with only its lines.
    */
   async pageViews(
     filter: OrderListFilter,
