@@ -23,7 +23,12 @@ describe('configuration', () => {
   it('works on a developer machine with no variables set', () => {
     expect(loadAppConfig({})).toMatchObject({ env: 'development', port: 3000, runWorkers: true });
     expect(loadDatabaseConfig({}).url).toBe('postgres://postgres@127.0.0.1:5432/shop');
-    expect(loadRedisConfig({})).toEqual({ url: 'redis://127.0.0.1:6379', prefix: 'shop' });
+    expect(loadRedisConfig({})).toEqual({
+      url: 'redis://127.0.0.1:6379',
+      prefix: 'shop',
+      debugStacks: false,
+    });
+    expect(loadRedisConfig({ REDIS_DEBUG_STACKS: 'true' }).debugStacks).toBe(true);
     expect(loadAuthConfig({})).toMatchObject({ accessTtlSeconds: 900, rateLimitPerMinute: 10 });
     expect(loadMailConfig({}).url).toBeUndefined();
     expect(loadQueueConfig({})).toMatchObject({

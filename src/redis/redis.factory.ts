@@ -22,6 +22,7 @@ export class RedisFactory implements OnApplicationShutdown {
         connectionName: `${this.config.prefix}:${name}`,
         keyPrefix: `${this.config.prefix}:`,
         maxRetriesPerRequest: 3,
+        showFriendlyErrorStack: this.config.debugStacks,
         ...options,
       }),
       name,
@@ -37,6 +38,7 @@ export class RedisFactory implements OnApplicationShutdown {
       new Redis(this.config.url, {
         connectionName: `${this.config.prefix}:${name}`,
         maxRetriesPerRequest: null,
+        showFriendlyErrorStack: this.config.debugStacks,
       }),
       name,
     );
@@ -50,6 +52,7 @@ export class RedisFactory implements OnApplicationShutdown {
         connectionName: `${this.config.prefix}:bull:${type}`,
         maxRetriesPerRequest: blocking ? null : 3,
         enableReadyCheck: !blocking,
+        showFriendlyErrorStack: this.config.debugStacks,
       }),
       `bull:${type}`,
     );

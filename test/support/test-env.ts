@@ -16,6 +16,8 @@ export function makeTestRunEnv(base: NodeJS.ProcessEnv): Record<string, string> 
     DATABASE_URL: `${server}/shop_test_${run}`,
     REDIS_URL: base.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379',
     REDIS_PREFIX: `shoptest_${run}`,
+    // A Redis failure reported after its suite (a rejection nobody handled) names its sender.
+    REDIS_DEBUG_STACKS: 'true',
     LOG_LEVEL: base.TEST_LOG_LEVEL ?? 'silent',
     RUN_WORKERS: 'false',
     AUTH_RATE_LIMIT: '100000',
