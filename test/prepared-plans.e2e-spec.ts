@@ -172,7 +172,6 @@ describe('named statements keep index plans when PostgreSQL plans them generical
       // Only its own statement: the app's named statements on this pooled connection stay, as
       // the pg client takes them to be prepared there.
       await runner.query('DEALLOCATE plan_check').catch(() => undefined); // none if PREPARE failed
-      await runner.query('ROLLBACK').catch(() => undefined); // a FOR UPDATE run's locks
       await runner.query('RESET ALL');
       await runner.release();
     }
