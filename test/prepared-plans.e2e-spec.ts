@@ -177,11 +177,6 @@ describe('named statements keep index plans when PostgreSQL plans them generical
     }
   }
 
-  /** Every node of `plan`, depth first. */
-  function nodesOf(plan: PlanNode): PlanNode[] {
-    return [plan, ...(plan.Plans ?? []).flatMap(nodesOf)];
-  }
-
   /** How `text`'s generic plan reads `schema`'s tables (the copies). */
   async function tableReads(schema: string, text: string): Promise<TableRead[]> {
     const plan = await genericPlan(schema, text);
@@ -322,10 +317,14 @@ describe('named statements keep index plans when PostgreSQL plans them generical
         if (json >= 0) plans.push(JSON.parse(notice.message.slice(json)).Plan);
       });
       await client.query(`LOAD 'auto_explain'`);
-      for (const setting of ['log_min_duration = 0', 'log_analyze = on', 'log_format = json']) {
+      for (const setting of [
+        'log_min_duration = 0',
+        'log_analyze = on',
+        'log_format = json',
+        'log_level = notice',
+      ]) {
         await client.query(`SET auto_explain.${setting}`);
       }
-      await client.query(`SET auto_explain.log_level = notice`);
       client.release();
 
       const orders = new OrdersRepository(book);
@@ -402,9 +401,17 @@ describe('named statements keep index plans when PostgreSQL plans them generical
  * passed on and those its filter dropped.
  */
 function rowsRead(plan: PlanNode, table: string): number {
-  const own =
-    plan['Relation Name'] === table
-      ? (plan['Actual Rows']! + (plan['Rows Removed by Filter'] ?? 0)) * plan['Actual Loops']!
-      : 0;
-  return own + (plan.Plans ?? []).reduce((sum, node) => sum + rowsRead(node, table), 0);
+  return nodesOf(plan)
+    .filter((node) => node['Relation Name'] === table)
+    .reduce(
+      (sum, node) =>
+        sum +
+        (node['Actual Rows']! + (node['Rows Removed by Filter'] ?? 0)) * node['Actual Loops']!,
+      0,
+    );
+}
+
+/** Every node of `plan`, depth first. */
+function nodesOf(plan: PlanNode): PlanNode[] {
+  return [plan, ...(plan.Plans ?? []).flatMap(nodesOf)];
 }

@@ -17,16 +17,11 @@ export class RedisFactory implements OnApplicationShutdown {
 
   /** A connection whose keys are all under `<REDIS_PREFIX>:`. */
   create(name: string, options: RedisOptions = {}): Redis {
-    return this.track(
-      new Redis(this.config.url, {
-        connectionName: `${this.config.prefix}:${name}`,
-        keyPrefix: `${this.config.prefix}:`,
-        maxRetriesPerRequest: 3,
-        showFriendlyErrorStack: this.config.debugStacks,
-        ...options,
-      }),
-      name,
-    );
+    return this.open(name, {
+      keyPrefix: `${this.config.prefix}:`,
+      maxRetriesPerRequest: 3,
+      ...options,
+    });
   }
 
   /**
@@ -34,27 +29,27 @@ export class RedisFactory implements OnApplicationShutdown {
    * caller), and closed with the others at shutdown.
    */
   createSubscriber(name: string): Redis {
-    return this.track(
-      new Redis(this.config.url, {
-        connectionName: `${this.config.prefix}:${name}`,
-        maxRetriesPerRequest: null,
-        showFriendlyErrorStack: this.config.debugStacks,
-      }),
-      name,
-    );
+    return this.open(name, { maxRetriesPerRequest: null });
   }
 
   /** Bull refuses `keyPrefix`; it takes its own `prefix` instead (see the Bull root config). */
   createForBull(type: BullClientType): Redis {
     const blocking = type !== 'client';
+    return this.open(`bull:${type}`, {
+      maxRetriesPerRequest: blocking ? null : 3,
+      enableReadyCheck: !blocking,
+    });
+  }
+
+  /** Every connection: named `<REDIS_PREFIX>:<name>` on the server, tracked for shutdown. */
+  private open(name: string, options: RedisOptions): Redis {
     return this.track(
       new Redis(this.config.url, {
-        connectionName: `${this.config.prefix}:bull:${type}`,
-        maxRetriesPerRequest: blocking ? null : 3,
-        enableReadyCheck: !blocking,
+        connectionName: `${this.config.prefix}:${name}`,
         showFriendlyErrorStack: this.config.debugStacks,
+        ...options,
       }),
-      `bull:${type}`,
+      name,
     );
   }
 
