@@ -1,9 +1,14 @@
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { CatalogCache } from '../src/modules/catalog/catalog-cache';
+import { CategoriesService } from '../src/modules/catalog/categories.service';
+import { ProductsService } from '../src/modules/catalog/products.service';
 import { REDIS, Redis } from '../src/redis/redis.module';
 import { createCategory, createMerchant, createProduct } from './support/catalog';
 import { createTestApp } from './support/test-app';
 import { createUser, TestUser } from './support/users';
+
+/** Headers that differ between any two answers. */
+const CHANGING = new Set(['date', 'x-request-id']);
 
 /** ETag, Cache-Control and conditional requests on the public catalog reads. */
 describe('catalog answers for HTTP caches', () => {
@@ -107,6 +112,85 @@ describe('catalog answers for HTTP caches', () => {
     expect(after.json().map((c: { name: string }) => c.name)).toContain(name);
   });
 
+  /** An answer's headers but those that differ between any two answers. */
+  const lasting = (headers: Record<string, unknown>) =>
+    Object.fromEntries(Object.entries(headers).filter(([name]) => !CHANGING.has(name)));
+
+  it('answers a URL answered before from the cache before the controller: the same bytes and headers, and 304', async () => {
+    const owner = await createMerchant(app);
+    const product = await createProduct(app, owner, { title: 'Early tent' });
+    const products = app.get(ProductsService);
+    const categories = app.get(CategoriesService);
+    const served = [
+      jest.spyOn(products, 'list'),
+      jest.spyOn(products, 'getPublic'),
+      jest.spyOn(categories, 'tree'),
+    ];
+    const calls = () => served.reduce((n, spy) => n + spy.mock.calls.length, 0);
+    try {
+      for (const url of [
+        `/api/v1/products?shop=${owner.shopId}&limit=5`,
+        `/api/v1/products/${product.slug}`,
+        '/api/v1/categories',
+      ]) {
+        const before = calls();
+        const first = await get(url);
+        expect(first.statusCode).toBe(200);
+        expect(calls()).toBe(before + 1);
+
+        const again = await get(url);
+        const notModified = await get(url, { 'if-none-match': first.headers.etag as string });
+        expect({ url, controller: calls() }).toEqual({ url, controller: before + 1 });
+        expect(again.statusCode).toBe(200);
+        expect(again.rawPayload.equals(first.rawPayload)).toBe(true);
+        expect(lasting(again.headers)).toEqual(lasting(first.headers));
+        expect(again.headers['x-request-id']).not.toBe(first.headers['x-request-id']);
+        expect(notModified.statusCode).toBe(304);
+        expect(notModified.body).toBe('');
+        expect(notModified.headers.etag).toBe(first.headers.etag);
+      }
+    } finally {
+      served.forEach((spy) => spy.mockRestore());
+    }
+  });
+
+  it('sends to the controller what the cache must not answer: a token, a new URL, bad input, a write', async () => {
+    const owner = await createMerchant(app);
+    const product = await createProduct(app, owner, { title: 'Guarded tent' });
+    const url = `/api/v1/products?shop=${owner.shopId}`;
+    const pageUrl = `/api/v1/products/${product.slug}`;
+    expect((await get(url)).statusCode).toBe(200);
+    expect((await get(pageUrl)).statusCode).toBe(200);
+    const list = jest.spyOn(app.get(ProductsService), 'list');
+    try {
+      // A token is checked, and refused when bad, even for a URL the cache knows.
+      expect((await get(url, { authorization: 'Bearer nonsense' })).statusCode).toBe(401);
+      expect((await get(pageUrl, { authorization: 'Bearer nonsense' })).statusCode).toBe(401);
+      // The owner sees the product as its owner (with its variants' stock settings).
+      const own = await get(pageUrl, owner.auth);
+      expect(own.statusCode).toBe(200);
+      expect(own.headers.etag).toBeUndefined();
+      // The same query spelt another way is a new URL: validated, then cached on its own.
+      expect((await get(`${url}&limit=20`)).statusCode).toBe(200);
+      expect(list).toHaveBeenCalledTimes(1);
+      // Bad input is refused every time, and never stored.
+      for (let i = 0; i < 2; i++) {
+        const bad = await get(`${url}&limit=0`);
+        expect(bad.statusCode).toBe(400);
+        expect(bad.headers['content-type']).toContain('application/problem+json');
+        expect((await get('/api/v1/products/no-such-product')).statusCode).toBe(404);
+      }
+      // A write: the next read of the known URL goes to the controller and shows it.
+      expect((await rename(owner, product.id, 'Renamed tent')).statusCode).toBe(200);
+      const after = await get(url);
+      expect(after.json().items[0].title).toBe('Renamed tent');
+      expect(list).toHaveBeenCalledTimes(2);
+      expect((await get(pageUrl)).json().title).toBe('Renamed tent');
+    } finally {
+      list.mockRestore();
+    }
+  });
+
   it('keeps an entry reloaded unchanged after its time to live, and replaces a changed one', async () => {
     const cache = new CatalogCache(app.get<Redis>(REDIS), { cacheTtlMs: 1000 });
     const now = jest.spyOn(Date, 'now');
@@ -128,7 +212,7 @@ describe('catalog answers for HTTP caches', () => {
       const changed = await read({ title: 'Changed' });
       expect(loads).toBe(3);
       expect(changed!.etag).not.toBe(first!.etag);
-      expect(JSON.parse(changed!.body)).toEqual({ title: 'Changed', n: 'x' });
+      expect(JSON.parse(changed!.body.toString())).toEqual({ title: 'Changed', n: 'x' });
     } finally {
       now.mockRestore();
     }

@@ -7,7 +7,8 @@ import { createHash } from 'node:crypto';
  * answered 304 without building or serialising anything.
  */
 export interface PublicAnswer {
-  body: string;
+  /** UTF-8 JSON, encoded once rather than on every send. */
+  body: Buffer;
   etag: string;
 }
 
@@ -18,7 +19,7 @@ export interface PublicAnswer {
 export const PUBLIC_CACHE_CONTROL = 'public, max-age=5, stale-while-revalidate=30';
 
 export function toPublicAnswer(value: unknown): PublicAnswer {
-  const body = JSON.stringify(value);
+  const body = Buffer.from(JSON.stringify(value));
   const digest = createHash('sha1').update(body).digest('base64url').slice(0, 27);
   return { body, etag: `"${digest}"` };
 }
@@ -41,7 +42,7 @@ export function sendPublic(
   reply: FastifyReply,
   ifNoneMatch: string | undefined,
   answer: PublicAnswer,
-): string {
+): Buffer | string {
   void reply.headers({ etag: answer.etag, 'cache-control': PUBLIC_CACHE_CONTROL });
   if (etagMatches(ifNoneMatch, answer.etag)) {
     void reply.code(304);

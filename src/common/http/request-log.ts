@@ -16,19 +16,34 @@ const UNLOGGED = new Set(['/health', '/metrics']);
  */
 export function registerRequestLog(fastify: FastifyInstance): void {
   const root = () => PinoLogger.root as Logger;
+  let lines: { root: Logger; logger: Logger } | undefined;
+  // The line's fields are fixed (above) and none is a secret, so its logger skips the root's
+  // redaction, whose wildcard paths walked every field of every line. A child's level is fixed
+  // when it is made, so the root's level decides whether a line is written.
+  const lineLogger = () => {
+    if (lines?.root !== root()) lines = { root: root(), logger: root().child({}, { redact: [] }) };
+    return lines.logger;
+  };
   fastify.addHook('onRequest', (request, _reply, done) => {
     storage.run(requestStore(request, root()), done);
   });
   fastify.addHook('onResponse', (request, reply, done) => {
     const path = request.url.split('?')[0];
-    if (!UNLOGGED.has(path)) writeLine(root(), request, reply, path);
+    if (!UNLOGGED.has(path)) writeLine(root(), lineLogger(), request, reply, path);
     done();
   });
 }
 
-function writeLine(log: Logger, request: FastifyRequest, reply: FastifyReply, path: string) {
+/** `root` decides by its level (which may change at run time); `log` writes. */
+function writeLine(
+  root: Logger,
+  log: Logger,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  path: string,
+) {
   const failed = reply.statusCode >= 500;
-  if (!log.isLevelEnabled(failed ? 'error' : 'info')) return;
+  if (!root.isLevelEnabled(failed ? 'error' : 'info')) return;
   const line = {
     req: { id: request.id, method: request.method, url: path },
     route: request.routeOptions.url ?? 'unmatched',

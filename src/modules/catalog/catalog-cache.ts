@@ -44,6 +44,8 @@ interface Entry {
 export class CatalogCache {
   private readonly logger = new Logger(CatalogCache.name);
   private readonly entries = new Map<string, Entry>();
+  /** Public entries by the URL of a GET they answered (see `answerForUrl`). */
+  private readonly byUrl = new Map<string, Entry>();
   /** A write's version bump failed: do it before trusting the cache again. */
   private bumpOwed = false;
   private bypassing = false;
@@ -67,12 +69,42 @@ export class CatalogCache {
 
   /**
    * Like `read`, for an answer sent as is to anyone: the value serialised once per entry with
-   * its ETag (see PublicAnswer); null when `load()` found nothing.
+   * its ETag (see PublicAnswer); null when `load()` found nothing. `url`, the request's URL
+   * (path and query as received), lets later GETs of that URL find the entry without being
+   * parsed and validated again (`answerForUrl`).
    */
-  async readPublic<T>(key: string, load: () => Promise<T | null>): Promise<PublicAnswer | null> {
+  async readPublic<T>(
+    key: string,
+    load: () => Promise<T | null>,
+    url?: string,
+  ): Promise<PublicAnswer | null> {
     const entry = await this.entry(key, load, () => true);
     if (entry.value === null) return null;
-    return (entry.answer ??= toPublicAnswer(entry.value));
+    entry.answer ??= toPublicAnswer(entry.value);
+    if (url !== undefined && this.entries.get(key) === entry) this.rememberUrl(url, entry);
+    return entry.answer;
+  }
+
+  /**
+   * The public answer a GET of `url` got last, when it is still current: stored under the
+   * version read after this call (as `read` checks it) and not expired. Undefined otherwise,
+   * and without a Redis round trip when no GET of `url` was answered from the cache before.
+   */
+  async answerForUrl(url: string): Promise<PublicAnswer | undefined> {
+    if (!this.byUrl.has(url)) return undefined;
+    const version = await this.currentVersion();
+    const entry = this.byUrl.get(url);
+    if (!entry || version === undefined) return undefined;
+    if (entry.version !== version || entry.expiresAt <= Date.now()) return undefined;
+    return entry.answer;
+  }
+
+  private rememberUrl(url: string, entry: Entry): void {
+    if (this.byUrl.size >= MAX_ENTRIES) {
+      this.byUrl.delete(this.byUrl.keys().next().value as string);
+    }
+    this.byUrl.delete(url);
+    this.byUrl.set(url, entry);
   }
 
   private async entry<T>(
@@ -108,8 +140,13 @@ export class CatalogCache {
 
   /** Call after a committed write that changes what a listing or product page shows. */
   async invalidate(): Promise<void> {
-    this.entries.clear();
+    this.clear();
     if (!(await this.bump())) this.bumpOwed = true;
+  }
+
+  private clear(): void {
+    this.entries.clear();
+    this.byUrl.clear();
   }
 
   /**
@@ -150,7 +187,7 @@ export class CatalogCache {
   }
 
   private bypass(reason: string): undefined {
-    this.entries.clear();
+    this.clear();
     if (!this.bypassing) {
       this.bypassing = true;
       this.logger.warn(`Catalog cache bypassed (reads go to PostgreSQL): ${reason}`);

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { UploadsModule } from '../../common/uploads/uploads.module';
 import { CatalogCache } from './catalog-cache';
+import { CachedPublicReads } from './cached-public-reads';
 import { CategoriesController } from './categories.controller';
 import { CategoriesService } from './categories.service';
 import { MerchantProductsController, ProductsController } from './products.controller';
@@ -27,6 +28,7 @@ import { VariantsRepository } from './variants.repository';
   ],
   providers: [
     CatalogCache,
+    CachedPublicReads,
     ShopsService,
     CategoriesService,
     ProductsRepository,

@@ -26,6 +26,7 @@ import type { FastifyReply } from 'fastify';
 import { Public } from '../../common/decorators/public.decorator';
 import { AdminRoute } from '../../common/decorators/roles.decorator';
 import { sendPublic } from '../../common/http/public-answer';
+import { CachedPublicRead } from './cached-public-reads';
 import { CategoriesService } from './categories.service';
 import {
   CategoryNode,
@@ -40,6 +41,7 @@ export class CategoriesController {
   constructor(private readonly categories: CategoriesService) {}
 
   @Public()
+  @CachedPublicRead()
   @Get('categories')
   @ApiOperation({
     summary: 'The category tree (one query)',
@@ -52,8 +54,8 @@ export class CategoriesController {
   async tree(
     @Headers('if-none-match') ifNoneMatch: string | undefined,
     @Res({ passthrough: true }) reply: FastifyReply,
-  ): Promise<string> {
-    return sendPublic(reply, ifNoneMatch, await this.categories.tree());
+  ): Promise<Buffer | string> {
+    return sendPublic(reply, ifNoneMatch, await this.categories.tree(reply.request.url));
   }
 
   @Post('admin/categories')

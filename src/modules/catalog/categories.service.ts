@@ -52,13 +52,14 @@ export class CategoriesService {
   ) {}
 
   /** The whole tree, serialised with its ETag (cached: see CatalogCache). */
-  async tree(): Promise<PublicAnswer> {
-    return (await this.cache.readPublic('categories', async (): Promise<CategoryNode[]> => {
+  async tree(url?: string): Promise<PublicAnswer> {
+    const load = async (): Promise<CategoryNode[]> => {
       const rows: CategoryRow[] = await this.db.query(
         `SELECT id, parent_id, name, slug FROM categories ORDER BY name, id`,
       );
       return buildCategoryTree(rows);
-    }))!;
+    };
+    return (await this.cache.readPublic('categories', load, url))!;
   }
 
   async create(input: CreateCategoryDto): Promise<CategoryResponse> {

@@ -26,6 +26,7 @@ import {
 } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { sendPublic } from '../../common/http/public-answer';
+import { CachedPublicRead } from './cached-public-reads';
 import { Actor, CurrentUser } from '../../common/decorators/current-user.decorator';
 import { Public } from '../../common/decorators/public.decorator';
 import { MerchantOrAdminRoute, MerchantRoute } from '../../common/decorators/roles.decorator';
@@ -57,6 +58,7 @@ export class ProductsController {
   constructor(private readonly products: ProductsService) {}
 
   @Public()
+  @CachedPublicRead()
   @Get()
   @ApiOperation({
     summary: 'Published products: search, filters, sorts, keyset pages',
@@ -71,11 +73,12 @@ export class ProductsController {
     @Query() query: ProductQueryDto,
     @Headers('if-none-match') ifNoneMatch: string | undefined,
     @Res({ passthrough: true }) reply: FastifyReply,
-  ): Promise<string> {
-    return sendPublic(reply, ifNoneMatch, await this.products.list(query));
+  ): Promise<Buffer | string> {
+    return sendPublic(reply, ifNoneMatch, await this.products.list(query, reply.request.url));
   }
 
   @Public()
+  @CachedPublicRead()
   @Get(':idOrSlug')
   @ApiOperation({
     summary: 'A product by id or slug, with its variants',
@@ -92,9 +95,13 @@ export class ProductsController {
     @Param('idOrSlug') idOrSlug: string,
     @Headers('if-none-match') ifNoneMatch: string | undefined,
     @Res({ passthrough: true }) reply: FastifyReply,
-  ): Promise<ProductResponse | string> {
+  ): Promise<ProductResponse | Buffer | string> {
     if (actor) return this.products.get(actor, idOrSlug);
-    return sendPublic(reply, ifNoneMatch, await this.products.getPublic(idOrSlug));
+    return sendPublic(
+      reply,
+      ifNoneMatch,
+      await this.products.getPublic(idOrSlug, reply.request.url),
+    );
   }
 
   @Post()

@@ -117,8 +117,11 @@ export class ProductsService {
     private readonly cache: CatalogCache,
   ) {}
 
-  /** A public listing page, serialised with its ETag (cached: see CatalogCache). */
-  async list(query: ProductQueryDto): Promise<PublicAnswer> {
+  /**
+   * A public listing page, serialised with its ETag (cached: see CatalogCache; `url`, the
+   * request's, lets CachedPublicReads answer the same URL again).
+   */
+  async list(query: ProductQueryDto, url?: string): Promise<PublicAnswer> {
     const key = JSON.stringify([
       'list',
       query.q,
@@ -131,7 +134,7 @@ export class ProductsService {
       query.cursor,
       query.limit,
     ]);
-    return (await this.cache.readPublic(key, () => this.listUncached(query)))!;
+    return (await this.cache.readPublic(key, () => this.listUncached(query), url))!;
   }
 
   /** The merchant's own products in any state (not cached: owners see their writes at once). */
@@ -188,10 +191,12 @@ export class ProductsService {
     return product;
   }
 
-  /** A published product as anyone sees it, serialised with its ETag (cached). */
-  async getPublic(idOrSlug: string): Promise<PublicAnswer> {
-    const answer = await this.cache.readPublic(publicProductKey(idOrSlug), () =>
-      this.find(undefined, idOrSlug),
+  /** A published product as anyone sees it, serialised with its ETag (cached, as `list`). */
+  async getPublic(idOrSlug: string, url?: string): Promise<PublicAnswer> {
+    const answer = await this.cache.readPublic(
+      publicProductKey(idOrSlug),
+      () => this.find(undefined, idOrSlug),
+      url,
     );
     if (!answer) throw new NotFoundError('No such product.');
     return answer;
