@@ -35,33 +35,46 @@ export class QueueDashboardGuard implements OnModuleInit {
     const fastify = this.adapterHost.httpAdapter?.getInstance<FastifyInstance>();
     // No HTTP server (an application context): nothing to guard.
     if (!fastify?.addHook) return;
-    fastify.addHook('onRequest', (request, reply) => this.check(request, reply));
+    // A callback hook: every request passes here, and most leave at once without a promise.
+    fastify.addHook('onRequest', (request, reply, done) => {
+      const path = request.url.split('?')[0].replace(/\/+$/, '') || '/';
+      const route = request.routeOptions.url;
+      if (!underDashboard(path) && !underDashboard(route)) return done();
+      if (OPEN_PATHS.has(path) && (route === undefined || OPEN_PATHS.has(route))) return done();
+      this.check(request, reply, path).then(
+        (refused) => refused || done(),
+        (error: Error) => done(error),
+      );
+    });
   }
 
-  private async check(request: FastifyRequest, reply: FastifyReply): Promise<void> {
-    const path = request.url.split('?')[0].replace(/\/+$/, '') || '/';
-    const route = request.routeOptions.url;
-    if (!underDashboard(path) && !underDashboard(route)) return;
-    if (OPEN_PATHS.has(path) && (route === undefined || OPEN_PATHS.has(route))) return;
+  /** Whether the request was refused (its answer is sent). */
+  private async check(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    path: string,
+  ): Promise<boolean> {
     try {
       await this.auth.authorize(request.headers);
+      return false;
     } catch (error) {
       if (!(error instanceof DomainError)) throw error;
       const problem = { ...toProblem(error), instance: path, requestId: request.id };
       if (wantsPage(request)) {
-        await reply
+        void reply
           .code(problem.status)
           .header('content-type', 'text/html; charset=utf-8')
           .header('cache-control', 'no-store')
           .send(dashboardSignInPage());
-        return;
+        return true;
       }
       if (problem.status === 401) void reply.header('www-authenticate', 'Bearer');
-      await reply
+      void reply
         .code(problem.status)
         .header('content-type', PROBLEM_CONTENT_TYPE)
         .header('cache-control', 'no-store')
         .send(problem);
+      return true;
     }
   }
 }
