@@ -191,6 +191,26 @@ describe('catalog answers for HTTP caches', () => {
     }
   });
 
+  it('sends a known URL to the controller again once its entry has outlived its time to live', async () => {
+    const owner = await createMerchant(app);
+    await createProduct(app, owner, { title: 'Aging tent' });
+    const url = `/api/v1/products?shop=${owner.shopId}&sort=price`;
+    expect((await get(url)).statusCode).toBe(200);
+    const list = jest.spyOn(app.get(ProductsService), 'list');
+    const realNow = Date.now.bind(Date);
+    const now = jest.spyOn(Date, 'now');
+    try {
+      expect((await get(url)).statusCode).toBe(200);
+      expect(list).toHaveBeenCalledTimes(0);
+      now.mockImplementation(() => realNow() + 60_000);
+      expect((await get(url)).json().items[0].title).toBe('Aging tent');
+      expect(list).toHaveBeenCalledTimes(1);
+    } finally {
+      now.mockRestore();
+      list.mockRestore();
+    }
+  });
+
   it('keeps an entry reloaded unchanged after its time to live, and replaces a changed one', async () => {
     const cache = new CatalogCache(app.get<Redis>(REDIS), { cacheTtlMs: 1000 });
     const now = jest.spyOn(Date, 'now');

@@ -44,8 +44,8 @@ interface Entry {
 export class CatalogCache {
   private readonly logger = new Logger(CatalogCache.name);
   private readonly entries = new Map<string, Entry>();
-  /** Public entries by the URL of a GET they answered (see `answerForUrl`). */
-  private readonly byUrl = new Map<string, Entry>();
+  /** The key of the public entry that answered a GET of each URL (see `answerForUrl`). */
+  private readonly keyOfUrl = new Map<string, string>();
   /** A write's version bump failed: do it before trusting the cache again. */
   private bumpOwed = false;
   private bypassing = false;
@@ -81,7 +81,7 @@ export class CatalogCache {
     const entry = await this.entry(key, load, () => true);
     if (entry.value === null) return null;
     entry.answer ??= toPublicAnswer(entry.value);
-    if (url !== undefined && this.entries.get(key) === entry) this.rememberUrl(url, entry);
+    if (url !== undefined && this.entries.get(key) === entry) this.rememberUrl(url, key);
     return entry.answer;
   }
 
@@ -91,20 +91,22 @@ export class CatalogCache {
    * and without a Redis round trip when no GET of `url` was answered from the cache before.
    */
   async answerForUrl(url: string): Promise<PublicAnswer | undefined> {
-    if (!this.byUrl.has(url)) return undefined;
+    const key = this.keyOfUrl.get(url);
+    if (key === undefined) return undefined;
     const version = await this.currentVersion();
-    const entry = this.byUrl.get(url);
+    // The entry `read` would use now: the same checks, on the same entry.
+    const entry = this.entries.get(key);
     if (!entry || version === undefined) return undefined;
     if (entry.version !== version || entry.expiresAt <= Date.now()) return undefined;
     return entry.answer;
   }
 
-  private rememberUrl(url: string, entry: Entry): void {
-    if (this.byUrl.size >= MAX_ENTRIES) {
-      this.byUrl.delete(this.byUrl.keys().next().value as string);
+  private rememberUrl(url: string, key: string): void {
+    if (this.keyOfUrl.size >= MAX_ENTRIES) {
+      this.keyOfUrl.delete(this.keyOfUrl.keys().next().value as string);
     }
-    this.byUrl.delete(url);
-    this.byUrl.set(url, entry);
+    this.keyOfUrl.delete(url);
+    this.keyOfUrl.set(url, key);
   }
 
   private async entry<T>(
@@ -146,7 +148,7 @@ export class CatalogCache {
 
   private clear(): void {
     this.entries.clear();
-    this.byUrl.clear();
+    this.keyOfUrl.clear();
   }
 
   /**
