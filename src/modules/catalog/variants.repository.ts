@@ -1,6 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
+import { escapeLiteral } from 'pg';
 import { DataSource, EntityManager } from 'typeorm';
+import { isUuidText } from '../../common/text/uuid';
 import { preparedQuery, StatementPart } from '../../database/sql';
 import type { StockReason } from './catalog-types';
 
@@ -189,16 +191,25 @@ export class VariantsRepository {
     net: Map<string, number>,
     movements: StockMovementInput[],
   ): Promise<StockChangeRow[]> {
-    // Not a named statement: a generic plan of it scans the variants of a small catalog (its
-    // UPDATE joins the lines by hash), and planning it for its few lines each time is cheaper.
+    // Planned for its own values on each call, which are written into the text (validated,
+    // quoted): the app's connections plan every statement with parameters generically, even an
+    // unnamed one, and the generic plan of this one guessed 10 lines and scanned the variants of
+    // a small catalog twice (720 rows of a demo-sized one) with the hot variant locked.
+    const ids = [...net.keys()];
+    const deltas = [...net.values()];
+    if (!ids.every(isUuidText)) throw new Error('A variant id is a UUID.');
+    if (!deltas.every(Number.isInteger)) throw new Error('A stock change is a whole number.');
+    const lines = escapeLiteral(JSON.stringify(movements.map((m, ord) => ({ ord, ...m }))));
+    const idArray = escapeLiteral(`{${ids.join(',')}}`);
+    const deltaArray = escapeLiteral(`{${deltas.join(',')}}`);
     return tx.query(
       `WITH locked AS MATERIALIZED (
          SELECT v.id, v.stock, v.low_stock_threshold FROM product_variants v
-          WHERE v.id = ANY($2::uuid[])
+          WHERE v.id = ANY(${idArray}::uuid[])
           ORDER BY v.id
           FOR NO KEY UPDATE OF v
        ), net AS (
-         SELECT * FROM unnest($2::uuid[], $3::int[]) AS n(id, delta)
+         SELECT * FROM unnest(${idArray}::uuid[], ${deltaArray}::int[]) AS n(id, delta)
        ), fits AS MATERIALIZED (
          SELECT count(l.id) = count(*) AND coalesce(bool_and(l.stock + n.delta >= 0), false) AS ok
            FROM net n LEFT JOIN locked l ON l.id = n.id
@@ -210,7 +221,7 @@ export class VariantsRepository {
           WHERE fits.ok AND v.id = n.id AND v.stock + n.delta >= 0
          RETURNING v.id, v.stock
        ), lines AS (
-         SELECT * FROM jsonb_to_recordset($1::jsonb) AS l(
+         SELECT * FROM jsonb_to_recordset(${lines}::jsonb) AS l(
            ord int, "variantId" uuid, delta int, reason text, "actorId" uuid, "orderId" uuid,
            note text)
        ), moved AS (
@@ -228,11 +239,6 @@ export class VariantsRepository {
               (SELECT max(m.id) FROM moved m WHERE m.variant_id = k.id)::text AS "movementId"
          FROM locked k LEFT JOIN updated u ON u.id = k.id
         ORDER BY k.id`,
-      [
-        JSON.stringify(movements.map((m, ord) => ({ ord, ...m }))),
-        [...net.keys()],
-        [...net.values()],
-      ],
     );
   }
 }
