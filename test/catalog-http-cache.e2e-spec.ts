@@ -13,18 +13,29 @@ const CHANGING = new Set(['date', 'x-request-id']);
 /** ETag, Cache-Control and conditional requests on the public catalog reads. */
 describe('catalog answers for HTTP caches', () => {
   let app: NestFastifyApplication;
+  /** A second API instance on the same PostgreSQL and Redis. */
+  let other: NestFastifyApplication;
   let admin: TestUser;
 
   beforeAll(async () => {
     app = await createTestApp();
+    other = await createTestApp();
     admin = await createUser(app, 'admin');
   });
-  afterAll(() => app.close());
+  afterAll(async () => {
+    await other.close();
+    await app.close();
+  });
 
   const get = (url: string, headers?: Record<string, string>) =>
     app.inject({ method: 'GET', url, headers });
-  const rename = (owner: { auth: Record<string, string> }, id: string, title: string) =>
-    app.inject({
+  const rename = (
+    owner: { auth: Record<string, string> },
+    id: string,
+    title: string,
+    instance = app,
+  ) =>
+    instance.inject({
       method: 'PATCH',
       url: `/api/v1/products/${id}`,
       headers: owner.auth,
@@ -188,6 +199,28 @@ describe('catalog answers for HTTP caches', () => {
       expect((await get(pageUrl)).json().title).toBe('Renamed tent');
     } finally {
       list.mockRestore();
+    }
+  });
+
+  it('answers no known URL older than a write completed on another instance', async () => {
+    const owner = await createMerchant(app);
+    const product = await createProduct(app, owner, { title: 'Shared tent' });
+    const urls = [`/api/v1/products?shop=${owner.shopId}`, `/api/v1/products/${product.slug}`];
+    for (const url of urls) expect((await get(url)).statusCode).toBe(200);
+    const products = app.get(ProductsService);
+    const served = [jest.spyOn(products, 'list'), jest.spyOn(products, 'getPublic')];
+    try {
+      // Known here: answered before the controller.
+      for (const url of urls) expect((await get(url)).statusCode).toBe(200);
+      expect(served.map((spy) => spy.mock.calls.length)).toEqual([0, 0]);
+      // Renamed through the other instance, which bumps the version in Redis only.
+      const renamed = await rename(owner, product.id, 'Renamed elsewhere', other);
+      expect(renamed.statusCode).toBe(200);
+      expect((await get(urls[0])).json().items[0].title).toBe('Renamed elsewhere');
+      expect((await get(urls[1])).json().title).toBe('Renamed elsewhere');
+      expect(served.map((spy) => spy.mock.calls.length)).toEqual([1, 1]);
+    } finally {
+      served.forEach((spy) => spy.mockRestore());
     }
   });
 

@@ -1,7 +1,33 @@
 import { createHash } from 'node:crypto';
-import type { Pool, PoolClient } from 'pg';
+import { escapeLiteral, type Pool, type PoolClient } from 'pg';
 import { DataSource, EntityManager } from 'typeorm';
 import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
+import { isUuidText } from '../common/text/uuid';
+
+/**
+ * Values written into a statement's text instead of passed as parameters, checked first and
+ * quoted by pg's `escapeLiteral`: the app's connections plan every statement with parameters
+ * generically, unnamed ones included (`typeorm-options.ts`), so a statement whose best plan
+ * depends on its values must carry them in its text to be planned for them. For values that
+ * vary little or that come from the app itself (ids, whole numbers, its own JSON).
+ */
+export const literal = {
+  uuid(value: string): string {
+    if (!isUuidText(value)) throw new Error(`Not a UUID: ${JSON.stringify(value)}`);
+    return `${escapeLiteral(value)}::uuid`;
+  },
+  uuids(values: string[]): string {
+    values.forEach(literal.uuid);
+    return `${escapeLiteral(`{${values.join(',')}}`)}::uuid[]`;
+  },
+  ints(values: number[]): string {
+    if (!values.every(Number.isInteger)) throw new Error('Not whole numbers.');
+    return `'{${values.join(',')}}'::int[]`;
+  },
+  jsonb(value: unknown): string {
+    return `${escapeLiteral(JSON.stringify(value))}::jsonb`;
+  },
+};
 
 /**
  * Runs an `UPDATE … RETURNING` (or `DELETE … RETURNING`) and gives back its rows: TypeORM's

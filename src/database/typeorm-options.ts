@@ -26,7 +26,8 @@ export function typeormOptions(config: DatabaseConfig): DataSourceOptions {
       // read 0.86 ms, 0.48 with this). Every named statement is written so that its generic
       // plan finds rows by index (`test/prepared-plans.e2e-spec.ts` checks the hot ones). The
       // setting holds for unnamed statements with parameters too: where the best plan depends
-      // on a value, the value is written into the text (a merchant's order list, its shop).
+      // on a value, the value is written into the text (`literal` in sql.ts: a merchant's
+      // order list's shop, a stock change's variants).
       options: '-c plan_cache_mode=force_generic_plan',
     },
   };

@@ -81,7 +81,7 @@ export class CatalogCache {
     const entry = await this.entry(key, load, () => true);
     if (entry.value === null) return null;
     entry.answer ??= toPublicAnswer(entry.value);
-    if (url !== undefined && this.entries.get(key) === entry) this.rememberUrl(url, key);
+    if (url !== undefined && this.entries.get(key) === entry) setNewest(this.keyOfUrl, url, key);
     return entry.answer;
   }
 
@@ -99,14 +99,6 @@ export class CatalogCache {
     if (!entry || version === undefined) return undefined;
     if (entry.version !== version || entry.expiresAt <= Date.now()) return undefined;
     return entry.answer;
-  }
-
-  private rememberUrl(url: string, key: string): void {
-    if (this.keyOfUrl.size >= MAX_ENTRIES) {
-      this.keyOfUrl.delete(this.keyOfUrl.keys().next().value as string);
-    }
-    this.keyOfUrl.delete(url);
-    this.keyOfUrl.set(url, key);
   }
 
   private async entry<T>(
@@ -131,11 +123,7 @@ export class CatalogCache {
     }
     const entry: Entry = { version, expiresAt, value, answer };
     if (cacheable(value)) {
-      if (this.entries.size >= MAX_ENTRIES) {
-        this.entries.delete(this.entries.keys().next().value as string);
-      }
-      this.entries.delete(key);
-      this.entries.set(key, entry);
+      setNewest(this.entries, key, entry);
     }
     return entry;
   }
@@ -207,4 +195,11 @@ export class CatalogCache {
       return false;
     }
   }
+}
+
+/** Sets `key` as the newest of `map`, dropping the oldest when MAX_ENTRIES are held. */
+function setNewest<V>(map: Map<string, V>, key: string, value: V): void {
+  map.delete(key);
+  if (map.size >= MAX_ENTRIES) map.delete(map.keys().next().value as string);
+  map.set(key, value);
 }

@@ -1,9 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { escapeLiteral } from 'pg';
 import { DataSource, EntityManager } from 'typeorm';
-import { isUuidText } from '../../common/text/uuid';
-import { preparedQuery, StatementPart } from '../../database/sql';
+import { literal, preparedQuery, StatementPart } from '../../database/sql';
 import type { StockReason } from './catalog-types';
 
 /** A cart line as the catalog prices it: the variant and product now (nulls: deleted). */
@@ -195,21 +193,16 @@ export class VariantsRepository {
     // quoted): the app's connections plan every statement with parameters generically, even an
     // unnamed one, and the generic plan of this one guessed 10 lines and scanned the variants of
     // a small catalog twice (720 rows of a demo-sized one) with the hot variant locked.
-    const ids = [...net.keys()];
-    const deltas = [...net.values()];
-    if (!ids.every(isUuidText)) throw new Error('A variant id is a UUID.');
-    if (!deltas.every(Number.isInteger)) throw new Error('A stock change is a whole number.');
-    const lines = escapeLiteral(JSON.stringify(movements.map((m, ord) => ({ ord, ...m }))));
-    const idArray = escapeLiteral(`{${ids.join(',')}}`);
-    const deltaArray = escapeLiteral(`{${deltas.join(',')}}`);
+    const ids = literal.uuids([...net.keys()]);
+    const lines = literal.jsonb(movements.map((m, ord) => ({ ord, ...m })));
     return tx.query(
       `WITH locked AS MATERIALIZED (
          SELECT v.id, v.stock, v.low_stock_threshold FROM product_variants v
-          WHERE v.id = ANY(${idArray}::uuid[])
+          WHERE v.id = ANY(${ids})
           ORDER BY v.id
           FOR NO KEY UPDATE OF v
        ), net AS (
-         SELECT * FROM unnest(${idArray}::uuid[], ${deltaArray}::int[]) AS n(id, delta)
+         SELECT * FROM unnest(${ids}, ${literal.ints([...net.values()])}) AS n(id, delta)
        ), fits AS MATERIALIZED (
          SELECT count(l.id) = count(*) AND coalesce(bool_and(l.stock + n.delta >= 0), false) AS ok
            FROM net n LEFT JOIN locked l ON l.id = n.id
@@ -221,7 +214,7 @@ export class VariantsRepository {
           WHERE fits.ok AND v.id = n.id AND v.stock + n.delta >= 0
          RETURNING v.id, v.stock
        ), lines AS (
-         SELECT * FROM jsonb_to_recordset(${lines}::jsonb) AS l(
+         SELECT * FROM jsonb_to_recordset(${lines}) AS l(
            ord int, "variantId" uuid, delta int, reason text, "actorId" uuid, "orderId" uuid,
            note text)
        ), moved AS (

@@ -1,11 +1,9 @@
 import type { LockedOrder } from './order-payments';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { escapeLiteral } from 'pg';
 import { DataSource, EntityManager } from 'typeorm';
 import { MAX_PAGE_SIZE, timestampKey } from '../../common/pagination/cursor';
-import { isUuidText } from '../../common/text/uuid';
-import { preparedQuery, StatementPart, updateReturning } from '../../database/sql';
+import { literal, preparedQuery, StatementPart, updateReturning } from '../../database/sql';
 import type { PostalAddress } from '../../common/address/postal-address';
 import { ORDER_STATUSES, OrderStatus } from './order-status';
 import type { HistoryActor, OrderDetailView, OrderItemView, OrderView } from './order-view';
@@ -216,10 +214,9 @@ export class OrdersRepository {
       // its plan is made for the shop. A shop with few orders is read from its lines, the
       // largest by date; the one generic plan for all shops read orders by date, and for a
       // shop with none that was every order of the marketplace.
-      if (!isUuidText(filter.shopId)) throw new Error('A shop id is a UUID.');
       conditions.push(
         `o.id IN (SELECT it.order_id FROM order_items it
-                   WHERE it.shop_id = ${escapeLiteral(filter.shopId)}::uuid)`,
+                   WHERE it.shop_id = ${literal.uuid(filter.shopId)})`,
       );
     }
     if (filter.status) {
