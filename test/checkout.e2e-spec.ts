@@ -167,6 +167,29 @@ describe('checkout', () => {
     return (await app.get(OrdersRepository).loadViews([id]))[0];
   };
 
+  it('answers the placed order in the same bytes as the order list reads it back', async () => {
+    const who = await buyer();
+    const product = await createProduct(app, merchant, {
+      title: 'Bytes item',
+      variants: [
+        { price: 700, stock: 5, options: { size: 'M', colour: 'red' } },
+        { price: 300, stock: 5, options: { size: 'L', colour: 'blue' } },
+      ],
+    });
+    await fill(who, [
+      [product.variants[1].id, 2],
+      [product.variants[0].id, 1],
+    ]);
+    const placed = await checkout(who, { note: 'bytes' });
+    expect(placed.statusCode).toBe(201);
+    const list = await app.inject({ method: 'GET', url: '/api/v1/orders', headers: who.auth });
+    expect(list.statusCode).toBe(200);
+    const [listed] = list.json().items;
+    expect(listed.id).toBe(placed.json().id);
+    expect(listed.items).toHaveLength(2);
+    expect(JSON.stringify(listed)).toBe(placed.body);
+  });
+
   it('ships free exactly at the threshold, charges shipping one minor unit below, rounds tax half up', async () => {
     const at = await buyer();
     await fill(at, [[await variant(5000, 5), 1]]);

@@ -81,6 +81,28 @@ export async function runTogether(
   return parts.map((_, i) => row[`p${i}`]);
 }
 
+/**
+ * An owner's parts for another's statement (`runAllTogether`), with how to read what they
+ * returned: `read` gets the rows of its own parts, in order.
+ */
+export interface StatementParts<T> {
+  parts: StatementPart[];
+  read(rows: Record<string, unknown>[][]): T;
+}
+
+/** `runTogether` over several owners' parts, each reading back its own rows. */
+export async function runAllTogether<T extends unknown[]>(
+  runner: DataSource | EntityManager,
+  owners: { [K in keyof T]: StatementParts<T[K]> },
+): Promise<T> {
+  const rows = await runTogether(
+    runner,
+    owners.flatMap((o) => o.parts),
+  );
+  let next = 0;
+  return owners.map((o) => o.read(rows.slice(next, (next += o.parts.length)))) as T;
+}
+
 /** A part's SQL for a statement where it follows `offset` parameters of others: `$1` is `$offset+1`. */
 export function shiftParams(part: StatementPart, offset: number): string {
   return part.sql.replace(/\$(\d+)/g, (_, n: string) => `$${Number(n) + offset}`);

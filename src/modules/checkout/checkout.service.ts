@@ -5,7 +5,7 @@ import { DataSource, EntityManager } from 'typeorm';
 import type { Actor } from '../../common/decorators/current-user.decorator';
 import { ConflictError, UnprocessableError } from '../../common/errors/domain-errors';
 import { storeConfig, StoreConfig } from '../../config';
-import { runTogether } from '../../database/sql';
+import { runAllTogether, runTogether } from '../../database/sql';
 import { CartService } from '../cart/cart.service';
 import { CheckoutLine, VariantsRepository } from '../catalog/variants.repository';
 import { InventoryService } from '../inventory/inventory.service';
@@ -36,13 +36,14 @@ export interface UnavailableLine {
 const PRUNE_EVERY = 100;
 
 /**
- * Turns the signed-in user's cart into an order in one transaction: the Idempotency-Key is
- * claimed first (duplicates wait on it, then replay the first order), the variants are checked
- * and snapshotted (catalog), the order, its lines and its first status are written (orders),
- * its payment (pending; the invoice comes with the payment), and stock is taken last through the inventory (locked in id
- * order: no oversell, no deadlock, and a hot variant stays locked only until the commit). The
- * buyer's name, e-mail and address are the ones the request's sign-in check read. The cart is
- * emptied of what was ordered after the commit.
+ * Turns the signed-in user's cart into an order in one transaction of three statements: the
+ * Idempotency-Key is claimed (duplicates wait on it, then replay the first order) with the
+ * variants' snapshot (catalog) and the order's number; the order, its lines and its first
+ * status (orders) are written with its payment (pending; the invoice comes with the payment);
+ * stock is taken last through the inventory (locked in id order: no oversell, no deadlock, and
+ * a hot variant stays locked only until the commit). The buyer's name, e-mail and address are
+ * the ones the request's sign-in check read. The cart is emptied of what was ordered after the
+ * commit.
  */
 @Injectable()
 export class CheckoutService {
@@ -80,9 +81,9 @@ export class CheckoutService {
 
     const result = await this.db.transaction(async (tx): Promise<Placed> => {
       const orderId = randomUUID();
-      // The key's claim and the cart's snapshot: one statement. The snapshot is as of that
-      // statement's start; on a replay it is not used.
-      const [claimed, snapshot] = await runTogether(tx, [
+      // The key's claim, the cart's snapshot and the order's number: one statement. The
+      // snapshot is as of that statement's start; on a replay neither it nor the number is used.
+      const [claimed, snapshot, number] = await runTogether(tx, [
         this.requests.claimPart({
           userId: actor.id,
           key,
@@ -91,13 +92,15 @@ export class CheckoutService {
           ttlHours: IDEMPOTENCY_KEY_TTL_HOURS,
         }),
         this.variants.checkoutLinesPart(cartLines),
+        this.orders.numberPart(),
       ]);
       if (!claimed.length) return (await this.replay(tx, actor.id, key, hash))!;
-      const lines = this.variants.checkoutLinesOf(snapshot);
-      return {
-        ...(await this.placeOrder(tx, actor, orderId, input, lines, provider)),
-        replayed: false,
+      const placed = {
+        id: orderId,
+        number: this.orders.numberOf(number),
+        lines: this.variants.checkoutLinesOf(snapshot),
       };
+      return { ...(await this.placeOrder(tx, actor, placed, input, provider)), replayed: false };
     });
     if (result.replayed) return this.withPayment(result);
 
@@ -131,11 +134,11 @@ export class CheckoutService {
   private async placeOrder(
     tx: EntityManager,
     actor: Actor,
-    orderId: string,
+    placed: { id: string; number: string; lines: CheckoutLine[] },
     input: CheckoutDto,
-    lines: CheckoutLine[],
     provider: PaymentProvider,
   ): Promise<{ order: OrderView; start: PendingStart }> {
+    const { id: orderId, number, lines } = placed;
     const unavailable = lines.flatMap((l): UnavailableLine[] => {
       if (!l.exists) return [{ variantId: l.variantId, reason: 'deleted' }];
       if (l.archived) return [{ variantId: l.variantId, reason: 'archived' }];
@@ -166,38 +169,42 @@ export class CheckoutService {
       throw error;
     }
 
-    const order = await this.orders.insertPlaced(tx, {
-      id: orderId,
-      userId: actor.id,
-      currency: this.store.currency,
-      subtotal: totals.subtotal,
-      tax: totals.tax,
-      taxRateBps: this.store.taxRateBps,
-      shipping: totals.shipping,
-      total: totals.total,
-      buyerName: actor.name,
-      buyerEmail: actor.email,
-      shippingAddress: address,
-      note: input.note || null,
-      lines: lines.map((l) => ({
-        variantId: l.variantId,
-        productId: l.productId!,
-        shopId: l.shopId!,
-        sku: l.sku!,
-        title: l.title!,
-        options: l.options ?? {},
-        unitPrice: l.price!,
-        quantity: l.quantity,
-      })),
-    });
-    // Its payment, pending, and the "how to pay" e-mail (no invoice: that comes with payment).
-    const start = await this.payments.create(tx, provider, {
-      id: orderId,
-      number: order.number,
-      total: order.total,
-      currency: order.currency,
-      buyerEmail: actor.email,
-    });
+    // The order, its lines and first status, its payment (pending) and the "how to pay"
+    // e-mail (no invoice: that comes with payment): one statement.
+    const [order, start] = await runAllTogether(tx, [
+      this.orders.placing({
+        id: orderId,
+        number,
+        userId: actor.id,
+        currency: this.store.currency,
+        subtotal: totals.subtotal,
+        tax: totals.tax,
+        taxRateBps: this.store.taxRateBps,
+        shipping: totals.shipping,
+        total: totals.total,
+        buyerName: actor.name,
+        buyerEmail: actor.email,
+        shippingAddress: address,
+        note: input.note || null,
+        lines: lines.map((l) => ({
+          variantId: l.variantId,
+          productId: l.productId!,
+          shopId: l.shopId!,
+          sku: l.sku!,
+          title: l.title!,
+          options: l.options ?? {},
+          unitPrice: l.price!,
+          quantity: l.quantity,
+        })),
+      }),
+      this.payments.createParts(tx, provider, {
+        id: orderId,
+        number,
+        total: totals.total,
+        currency: this.store.currency,
+        buyerEmail: actor.email,
+      }),
+    ]);
     // Stock last, so that the variants stay locked for the shortest time. Throws
     // InsufficientStockError (409, shortLines): everything above rolls back with it.
     await this.inventory.apply(

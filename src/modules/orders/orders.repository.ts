@@ -3,7 +3,13 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { MAX_PAGE_SIZE, timestampKey } from '../../common/pagination/cursor';
-import { literal, preparedQuery, StatementPart, updateReturning } from '../../database/sql';
+import {
+  literal,
+  preparedQuery,
+  StatementPart,
+  StatementParts,
+  updateReturning,
+} from '../../database/sql';
 import type { PostalAddress } from '../../common/address/postal-address';
 import { ORDER_STATUSES, OrderStatus } from './order-status';
 import type { HistoryActor, OrderDetailView, OrderItemView, OrderView } from './order-view';
@@ -102,71 +108,106 @@ export class OrdersRepository {
   constructor(@InjectDataSource() private readonly db: DataSource) {}
 
   /**
-   * The order, all its lines and its first status in one statement, inside the caller's
-   * transaction; answers the order in its API shape (read back from what was inserted).
+   * The next order number, as a part of the checkout's first statement (`runTogether`; read it
+   * with `numberOf`). Numbers come from a sequence: one taken by a checkout that then replays
+   * or rolls back is never used again (gaps, never duplicates).
    */
-  async insertPlaced(tx: EntityManager, order: NewOrder): Promise<OrderView> {
-    const [row] = await preparedQuery<OrderRow>(
-      tx,
-      `WITH o AS (
-         INSERT INTO orders (id, number, user_id, status, currency, subtotal, tax, tax_rate_bps,
-                             shipping, total, buyer_name, buyer_email, shipping_address, note)
-         SELECT $1, 'SO-' || extract(year FROM now())::int || '-'
-                       || lpad(s.n::text, greatest(6, length(s.n::text)), '0'),
-                $2, 'awaiting_payment', $3, $4, $5, $6, $7, $8, $9, $10, $11, $12
-           FROM (SELECT nextval('order_number_seq') AS n) s
-         RETURNING *
-       ), items AS (
-         INSERT INTO order_items (order_id, position, variant_id, product_id, shop_id, sku, title,
-                                  options, unit_price, quantity, line_total)
-         SELECT $1, l.position, l.variant_id, l.product_id, l.shop_id, l.sku, l.title, l.options,
-                l.unit_price, l.quantity, l.unit_price * l.quantity
-           FROM jsonb_to_recordset($13::jsonb) AS l(position int, variant_id uuid, product_id uuid,
-                shop_id uuid, sku text, title text, options jsonb, unit_price int, quantity int)
-         RETURNING *
-       ), history AS (
-         INSERT INTO order_status_history (order_id, from_status, to_status, actor_id)
-         VALUES ($1, NULL, 'awaiting_payment', $2)
-       )
-       SELECT o.id, o.number, o.status, o.subtotal, o.tax, o.tax_rate_bps, o.shipping, o.total,
-              o.currency, o.shipping_address, o.note, o.created_at, NULL AS invoice_number,
-              (SELECT coalesce(jsonb_agg(jsonb_build_object(
-                        'variantId', it.variant_id, 'productId', it.product_id,
-                        'shopId', it.shop_id, 'title', it.title, 'sku', it.sku,
-                        'options', it.options, 'unitPrice', it.unit_price,
-                        'quantity', it.quantity, 'lineTotal', it.line_total)
-                      ORDER BY it.position), '[]'::jsonb)
-                 FROM items it) AS items
-         FROM o`,
-      [
-        order.id,
-        order.userId,
-        order.currency,
-        order.subtotal,
-        order.tax,
-        order.taxRateBps,
-        order.shipping,
-        order.total,
-        order.buyerName,
-        order.buyerEmail,
-        JSON.stringify(order.shippingAddress),
-        order.note,
-        JSON.stringify(
-          order.lines.map((l, position) => ({
-            position,
-            variant_id: l.variantId,
-            product_id: l.productId,
-            shop_id: l.shopId,
-            sku: l.sku,
-            title: l.title,
-            options: l.options,
-            unit_price: l.unitPrice,
-            quantity: l.quantity,
-          })),
-        ),
-      ],
-    );
-    return toOrderView(row, '/api/v1');
+  numberPart(): StatementPart {
+    return {
+      sql: `SELECT 'SO-' || extract(year FROM now())::int || '-'
+                   || lpad(s.n::text, greatest(6, length(s.n::text)), '0') AS number
+              FROM (SELECT nextval('order_number_seq') AS n) s`,
+      params: [],
+    };
+  }
+
+  /** The number a `numberPart` took. */
+  numberOf(rows: Record<string, unknown>[]): string {
+    return rows[0].number as string;
+  }
+
+  /**
+   * The order (under the number `numberPart` took), all its lines and its first status, as
+   * parts of the caller's statement in its transaction (`runAllTogether`); reads back the
+   * order in its API shape from what they inserted.
+   */
+  placing(order: NewOrder & { number: string }): StatementParts<OrderView> {
+    const parts: StatementPart[] = [
+      {
+        sql: `INSERT INTO orders (id, number, user_id, status, currency, subtotal, tax,
+                                  tax_rate_bps, shipping, total, buyer_name, buyer_email,
+                                  shipping_address, note)
+              VALUES ($1, $2, $3, 'awaiting_payment', $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+              RETURNING id, number, status, subtotal, tax, tax_rate_bps, shipping, total,
+                        currency, shipping_address, note, created_at`,
+        params: [
+          order.id,
+          order.number,
+          order.userId,
+          order.currency,
+          order.subtotal,
+          order.tax,
+          order.taxRateBps,
+          order.shipping,
+          order.total,
+          order.buyerName,
+          order.buyerEmail,
+          JSON.stringify(order.shippingAddress),
+          order.note,
+        ],
+      },
+      {
+        sql: `INSERT INTO order_items (order_id, position, variant_id, product_id, shop_id, sku,
+                                       title, options, unit_price, quantity, line_total)
+              SELECT $1, l.position, l.variant_id, l.product_id, l.shop_id, l.sku, l.title,
+                     l.options, l.unit_price, l.quantity, l.unit_price * l.quantity
+                FROM jsonb_to_recordset($2::jsonb) AS l(position int, variant_id uuid,
+                     product_id uuid, shop_id uuid, sku text, title text, options jsonb,
+                     unit_price int, quantity int)
+              RETURNING position, variant_id, product_id, shop_id, sku, title, options,
+                        unit_price, quantity, line_total`,
+        params: [
+          order.id,
+          JSON.stringify(
+            order.lines.map((l, position) => ({
+              position,
+              variant_id: l.variantId,
+              product_id: l.productId,
+              shop_id: l.shopId,
+              sku: l.sku,
+              title: l.title,
+              options: l.options,
+              unit_price: l.unitPrice,
+              quantity: l.quantity,
+            })),
+          ),
+        ],
+      },
+      {
+        sql: `INSERT INTO order_status_history (order_id, from_status, to_status, actor_id)
+              VALUES ($1, NULL, 'awaiting_payment', $2)
+              RETURNING order_id`,
+        params: [order.id, order.userId],
+      },
+    ];
+    return {
+      parts,
+      read: ([[inserted], items]) => {
+        const row = inserted as unknown as Omit<OrderRow, 'created_at'> & { created_at: string };
+        return toOrderView(
+          {
+            ...row,
+            created_at: new Date(row.created_at),
+            invoice_number: null,
+            items: (items as unknown as InsertedItem[])
+              .sort((a, b) => a.position - b.position)
+              .map(itemView),
+            history: null,
+          },
+          '/api/v1',
+        );
+      },
+    };
   }
 
   /**
@@ -496,8 +537,8 @@ export class OrdersRepository {
 /**
  * The columns of an order's API shape on `orders o` (its lines as JSON); `shopId`: the parameter
  * (`$n`) of the shop whose lines alone are shown, or null for all lines. The lines are `json`,
- * cheaper to build than `jsonb`, with their keys in the order `jsonb` gives them (shortest
- * first, as `insertPlaced`'s lines come back): the same answer, byte for byte.
+ * cheaper to build than `jsonb`, with their keys in the order `itemView` gives a placed order's
+ * lines (shortest first, as `jsonb` once gave them): the same answer, byte for byte.
  */
 const viewColumns = (shopId: string): string =>
   `o.id, o.number, o.status, o.subtotal, o.tax, o.tax_rate_bps, o.shipping, o.total,
@@ -508,6 +549,35 @@ const viewColumns = (shopId: string): string =>
              'unitPrice', it.unit_price, 'variantId', it.variant_id) ORDER BY it.position), '[]')
       FROM order_items it
      WHERE it.order_id = o.id AND (${shopId}::uuid IS NULL OR it.shop_id = ${shopId})) AS items`;
+
+/** A line as `placing` inserted it (a JSON row). */
+interface InsertedItem {
+  position: number;
+  variant_id: string;
+  product_id: string;
+  shop_id: string;
+  sku: string;
+  title: string;
+  options: Record<string, string>;
+  unit_price: number;
+  quantity: number;
+  line_total: number;
+}
+
+/** An inserted line in its API shape, its keys in the order `viewColumns` gives them. */
+function itemView(l: InsertedItem): OrderItemView {
+  return {
+    sku: l.sku,
+    title: l.title,
+    shopId: l.shop_id,
+    options: l.options,
+    quantity: l.quantity,
+    lineTotal: l.line_total,
+    productId: l.product_id,
+    unitPrice: l.unit_price,
+    variantId: l.variant_id,
+  };
+}
 
 function toOrderView(r: OrderRow, prefix: string): OrderView {
   return {

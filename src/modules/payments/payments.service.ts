@@ -10,7 +10,7 @@ import {
   UnprocessableError,
 } from '../../common/errors/domain-errors';
 import { paymentConfig, PaymentConfig } from '../../config';
-import { runTogether, StatementPart } from '../../database/sql';
+import { runTogether, StatementPart, StatementParts } from '../../database/sql';
 import type { OrderStatusChangedEvent } from '../orders/order.events';
 import {
   LockedOrder,
@@ -123,16 +123,15 @@ export class PaymentsService implements OrderPayments, OnModuleInit {
   }
 
   /**
-   * In the checkout's transaction: the order's payment, pending, due within the provider's
-   * window, plus the "how to pay" e-mail job. The provider is called after the commit
-   * (`begin`).
+   * In the checkout's transaction, as parts of its statement (`runAllTogether`): the order's
+   * payment, pending, due within the provider's window, plus the "how to pay" e-mail job. A
+   * provider that calls no one is started here; the others after the commit (`begin`).
    */
-  async create(
+  createParts(
     tx: EntityManager,
     provider: PaymentProvider,
     order: { id: string; number: string; total: number; currency: string; buyerEmail: string },
-  ): Promise<PendingStart> {
-    // A provider that calls no one has started already; the others start after the commit.
+  ): StatementParts<PendingStart> {
     const started = provider.startAtOnce?.({
       orderId: order.id,
       orderNumber: order.number,
@@ -140,23 +139,24 @@ export class PaymentsService implements OrderPayments, OnModuleInit {
       currency: order.currency.toLowerCase(),
       buyerEmail: order.buyerEmail,
     });
-    // The payment and its instructions e-mail's outbox row: one statement.
-    const [rows] = await runTogether(tx, [
-      this.repo.createPart({
-        orderId: order.id,
-        provider: provider.name,
-        amount: order.total,
-        currency: order.currency,
-        windowSeconds: this.config.timeoutSeconds[provider.window],
-        ...(started ? { started } : { startClaimSeconds: START_CLAIM_SECONDS }),
-      }),
-      this.outbox.part(tx, [jobMessages.paymentInstructions(order.id)])!,
-    ]);
     return {
-      payment: this.repo.paymentOf(rows[0]),
-      orderNumber: order.number,
-      buyerEmail: order.buyerEmail,
-      started: started && this.repo.startedViewOf(rows),
+      parts: [
+        this.repo.createPart({
+          orderId: order.id,
+          provider: provider.name,
+          amount: order.total,
+          currency: order.currency,
+          windowSeconds: this.config.timeoutSeconds[provider.window],
+          ...(started ? { started } : { startClaimSeconds: START_CLAIM_SECONDS }),
+        }),
+        this.outbox.part(tx, [jobMessages.paymentInstructions(order.id)])!,
+      ],
+      read: ([rows]) => ({
+        payment: this.repo.paymentOf(rows[0]),
+        orderNumber: order.number,
+        buyerEmail: order.buyerEmail,
+        started: started && this.repo.startedViewOf(rows),
+      }),
     };
   }
 
