@@ -13,7 +13,12 @@ const CHANGING = new Set(['date', 'x-request-id']);
 /** ETag, Cache-Control and conditional requests on the public catalog reads. */
 describe('catalog answers for HTTP caches', () => {
   let app: NestFastifyApplication;
-  /** A second API instance on the same PostgreSQL and Redis. */
+  /**
+   * A second API instance on the same PostgreSQL and Redis. It lives for the suite: passport's
+   * registry of named strategies is process-wide (@nestjs/passport registers each app's by name),
+   * so both apps sign in through the one built last, and after it closed the first answered 500.
+   * Production runs one app per process.
+   */
   let other: NestFastifyApplication;
   let admin: TestUser;
 

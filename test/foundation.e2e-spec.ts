@@ -2,7 +2,7 @@ import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { ProbeModule } from './support/probe.module';
 import { scrapeMetrics } from './support/metrics';
 import { createTestApp } from './support/test-app';
-import { securityHeaders } from '../src/common/http/security-headers';
+import { API_SECURITY_HEADERS, securityHeaders } from '../src/common/http/security-headers';
 
 const PROBLEM = 'application/problem+json; charset=utf-8';
 
@@ -105,7 +105,7 @@ describe('the HTTP foundation', () => {
       headers: { origin: 'http://localhost:5173' },
     });
     expect(allowed.headers['x-content-type-options']).toBe('nosniff');
-    expect(allowed.headers['content-security-policy']).toContain("default-src 'self'");
+    expect(allowed.headers['content-security-policy']).toContain("default-src 'none'");
     expect(allowed.headers['access-control-allow-origin']).toBe('http://localhost:5173');
 
     const other = await app.inject({
@@ -116,8 +116,36 @@ describe('the HTTP foundation', () => {
     expect(other.headers['access-control-allow-origin']).toBeUndefined();
   });
 
+  it('answers a CORS preflight from an allowed origin for every method the API uses, and not another', async () => {
+    const preflight = (origin: string, method = 'PATCH') =>
+      app.inject({
+        method: 'OPTIONS',
+        url: '/api/v1/cart/items/0b6c4a8e-0000-4000-8000-000000000000',
+        headers: {
+          origin,
+          'access-control-request-method': method,
+          'access-control-request-headers': 'authorization, content-type, x-cart-id',
+        },
+      });
+    const allowed = await preflight('http://localhost:5173');
+    expect(allowed.statusCode).toBe(204);
+    expect(allowed.headers).toMatchObject({
+      'access-control-allow-origin': 'http://localhost:5173',
+      'access-control-allow-credentials': 'true',
+      'access-control-allow-headers': 'authorization, content-type, x-cart-id',
+    });
+    // A storefront on another origin changes and empties its cart, and uploads an avatar.
+    expect(allowed.headers['access-control-allow-methods']!.toString().split(/,\s*/)).toEqual(
+      expect.arrayContaining(['GET', 'POST', 'PUT', 'PATCH', 'DELETE']),
+    );
+    // Browsers keep the answer a while instead of asking before every request.
+    expect(Number(allowed.headers['access-control-max-age'])).toBeGreaterThanOrEqual(600);
+    const other = await preflight('https://evil.example');
+    expect(other.headers['access-control-allow-origin']).toBeUndefined();
+  });
+
   it('sends the same security headers on every answer: success, 404, 401 and 400', async () => {
-    const expected = securityHeaders();
+    const expected = API_SECURITY_HEADERS;
     const answers = await Promise.all([
       app.inject({ method: 'GET', url: '/health' }),
       app.inject({ method: 'GET', url: '/api/v1/no-such-route' }),
@@ -130,7 +158,31 @@ describe('the HTTP foundation', () => {
         expect([name, answer.headers[name]]).toEqual([name, value]);
       }
       expect(answer.headers['x-powered-by']).toBeUndefined();
+      // None of helmet's headers for documents on a JSON answer.
+      expect(answer.headers['x-dns-prefetch-control']).toBeUndefined();
     }
+  });
+
+  it("sends helmet's headers for documents on HTML answers and Swagger UI's files, the API's on the OpenAPI document", async () => {
+    const answers = await Promise.all([
+      app.inject({ method: 'GET', url: '/docs' }),
+      app.inject({ method: 'GET', url: '/docs/swagger-ui-bundle.js' }),
+    ]);
+    expect(answers.map((a) => a.statusCode)).toEqual([200, 200]);
+    const [page] = answers;
+    expect(page.headers['content-type']).toContain('text/html');
+    for (const answer of answers) {
+      for (const [name, value] of Object.entries(securityHeaders())) {
+        expect([name, answer.headers[name]]).toEqual([name, value]);
+      }
+    }
+    expect(page.headers['content-security-policy']).toContain("script-src 'self' 'unsafe-inline'");
+    const document = await app.inject({ method: 'GET', url: '/docs-json' });
+    expect(document.statusCode).toBe(200);
+    expect(document.headers['content-security-policy']).toBe(
+      API_SECURITY_HEADERS['content-security-policy'],
+    );
+    expect(document.headers['x-frame-options']).toBe('DENY');
   });
 
   it('serves liveness and readiness outside the API prefix', async () => {

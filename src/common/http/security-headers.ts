@@ -1,6 +1,9 @@
 import helmet, { HelmetOptions } from 'helmet';
 
-/** Helmet's policy for every answer. Swagger UI at /docs runs inline scripts and styles. */
+/**
+ * Helmet's policy for HTML documents (Swagger UI at /docs, which runs inline scripts and styles,
+ * the queue dashboard, the e-mail link pages).
+ */
 export const SECURITY_HEADER_POLICY: Readonly<HelmetOptions> = {
   contentSecurityPolicy: {
     directives: {
@@ -36,3 +39,18 @@ export function securityHeaders(
   if (!done) throw new Error('helmet did not finish synchronously; its headers are incomplete');
   return Object.freeze(headers);
 }
+
+/**
+ * The headers of every other answer (JSON, problems, PDFs): OWASP's set for a REST API. The
+ * CSP allows nothing and no framing, should an answer ever be opened as a document; the rest of
+ * helmet's set (DNS prefetch, download options, cross-domain policies, origin agent cluster,
+ * opener policy, referrer policy, the XSS auditor) concerns documents. Fewer and shorter
+ * headers on every answer than helmet's 13 (about 1 kB each).
+ */
+export const API_SECURITY_HEADERS: Readonly<Record<string, string>> = Object.freeze({
+  'content-security-policy': "default-src 'none'; frame-ancestors 'none'",
+  'cross-origin-resource-policy': 'same-origin',
+  'strict-transport-security': 'max-age=31536000; includeSubDomains',
+  'x-content-type-options': 'nosniff',
+  'x-frame-options': 'DENY',
+});
