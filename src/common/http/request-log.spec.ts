@@ -3,7 +3,12 @@ import { PinoLogger } from 'nestjs-pino';
 import { storage } from 'nestjs-pino/storage';
 import pino from 'pino';
 import { Writable } from 'node:stream';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { registerRequestLog } from './request-log';
+
+setFlagsFromString('--expose-gc');
+const collectGarbage = runInNewContext('gc') as () => void;
 
 describe('the request log', () => {
   const lines: Record<string, unknown>[] = [];
@@ -20,6 +25,8 @@ describe('the request log', () => {
     },
   });
   const app = Fastify({ genReqId: () => `req-${lines.length}-${Math.random()}` });
+  let served: WeakRef<object> | undefined;
+  let lingering: NodeJS.Timeout | undefined;
 
   beforeAll(async () => {
     (PinoLogger as unknown as { root: pino.Logger }).root = pino({ level: 'info' }, sink);
@@ -35,9 +42,19 @@ describe('the request log', () => {
     app.get('/broken', () => {
       throw new Error('boom');
     });
+    app.get('/lingers', (request) => {
+      served = new WeakRef(request);
+      // Started by the request and outliving it, as a socket's keep-alive timer or a pool's
+      // idle timer does: it carries the request's logging context with it.
+      lingering = setTimeout(() => undefined, 60_000);
+      return { ok: true };
+    });
     await app.ready();
   });
-  afterAll(() => app.close());
+  afterAll(async () => {
+    clearTimeout(lingering);
+    await app.close();
+  });
   beforeEach(() => (lines.length = 0));
 
   it("binds the app's lines to the request, before and after an await, and ends with one line", async () => {
@@ -78,5 +95,14 @@ describe('the request log', () => {
     } finally {
       root.level = 'info';
     }
+  });
+
+  it('keeps no request alive through what it started (its context holds id, method and path)', async () => {
+    expect((await app.inject({ method: 'GET', url: '/lingers' })).statusCode).toBe(200);
+    await new Promise((resolve) => setImmediate(resolve));
+    collectGarbage();
+    // Held, the whole request (and its socket, headers, reply) outlived its answer: garbage
+    // that survived into the old generation on every request.
+    expect(served!.deref()).toBeUndefined();
   });
 });
