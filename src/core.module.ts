@@ -3,6 +3,7 @@ import { ConfigModule } from '@nestjs/config';
 import { EventEmitterModule } from '@nestjs/event-emitter';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { LoggerModule } from 'nestjs-pino';
+import pino from 'pino';
 import { allConfigs, appConfig, AppConfig, databaseConfig, DatabaseConfig } from './config';
 import { typeormOptions } from './database/typeorm-options';
 import { OutboxModule } from './modules/queues/outbox.module';
@@ -24,6 +25,18 @@ export const REDACTED_PATHS = [
   '*.refreshToken',
 ];
 
+let stdout: pino.DestinationStream | undefined;
+
+/**
+ * The process's stdout for log lines, shared by its apps. Lines are written off the event loop,
+ * and those that come while a write is in flight go in one write after it: at load, a line per
+ * request cost a blocking write each (17 % of a cached listing's CPU). Pino flushes what is left
+ * when the process exits, a crash included; only a SIGKILL can lose the last lines.
+ */
+function stdoutLines(): pino.DestinationStream {
+  return (stdout ??= pino.destination({ dest: 1, sync: false }));
+}
+
 /** What every process (API, worker, CLI) shares: config, logs, database, Redis, queues. */
 @Module({
   imports: [
@@ -36,6 +49,7 @@ export const REDACTED_PATHS = [
         forRoutes: [],
         pinoHttp: {
           level: app.logLevel,
+          stream: stdoutLines(),
           redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
           // pino-http's root logger serialises `req`/`res` as raw Node objects by default; the
           // request log writes them as plain objects already (common/http/request-log.ts).

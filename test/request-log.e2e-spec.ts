@@ -41,11 +41,13 @@ describe('the request log line', () => {
       { what: `the API to answer (output: ${output.slice(-2000)})`, timeoutMs: 120_000 },
     );
   }, 150_000);
-  afterAll(async () => {
+  const stop = async () => {
+    if (api.exitCode !== null || api.signalCode !== null) return;
     const exited = new Promise((resolve) => api.once('exit', resolve));
     api.kill('SIGTERM');
     await exited;
-  });
+  };
+  afterAll(stop);
 
   const lineFor = (requestId: string) =>
     output
@@ -80,5 +82,15 @@ describe('the request log line', () => {
     expect(Object.keys(line.res as object)).toEqual(['statusCode']);
     expect(JSON.stringify(line)).not.toContain('not-a-token');
     expect(output.split('\n').filter((l) => l.includes(`"id":"${requestId}"`))).toHaveLength(1);
+  });
+
+  it('has written every line of a burst when it stops, the last ones included', async () => {
+    const ids = Array.from({ length: 300 }, (_, i) => `burst-${Date.now()}-${i}`);
+    const answers = await Promise.all(
+      ids.map((id) => fetch(`${baseUrl}/api/v1/categories`, { headers: { 'x-request-id': id } })),
+    );
+    expect(answers.every((a) => a.status === 200)).toBe(true);
+    await stop();
+    expect(ids.filter((id) => lineFor(id) === undefined)).toEqual([]);
   });
 });
