@@ -1,8 +1,8 @@
 import { ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { AuthGuard } from '@nestjs/passport';
-import { IS_PUBLIC, OWN_BEARER } from '../../../common/decorators/public.decorator';
 import { UnauthorizedError } from '../../../common/errors/domain-errors';
+import { routeAccess } from './route-access';
 
 /**
  * Global guard: every route needs a valid bearer token unless marked `@Public()`. A public
@@ -16,15 +16,8 @@ export class JwtAuthGuard extends AuthGuard('jwt') {
   }
 
   override canActivate(context: ExecutionContext) {
-    const ownBearer = this.reflector.getAllAndOverride<boolean>(OWN_BEARER, [
-      context.getHandler(),
-      context.getClass(),
-    ]);
+    const { ownBearer, isPublic } = routeAccess(this.reflector, context);
     if (ownBearer) return true;
-    const isPublic = this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, [
-      context.getHandler(),
-      context.getClass(),
-    ]);
     if (isPublic) {
       const request = context.switchToHttp().getRequest<{ headers: Record<string, unknown> }>();
       if (!request.headers.authorization) return true;

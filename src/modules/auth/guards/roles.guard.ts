@@ -1,9 +1,8 @@
 import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { Actor } from '../../../common/decorators/current-user.decorator';
-import { ROLES_KEY } from '../../../common/decorators/roles.decorator';
 import { ForbiddenError, UnauthorizedError } from '../../../common/errors/domain-errors';
-import type { Role } from '../../../common/auth/role';
+import { routeAccess } from './route-access';
 
 /** Global guard after JwtAuthGuard: enforces `@Roles(...)` (any one of them suffices). */
 @Injectable()
@@ -11,11 +10,8 @@ export class RolesGuard implements CanActivate {
   constructor(private readonly reflector: Reflector) {}
 
   canActivate(context: ExecutionContext): boolean {
-    const required = this.reflector.getAllAndOverride<Role[] | undefined>(ROLES_KEY, [
-      context.getHandler(),
-      context.getClass(),
-    ]);
-    if (!required?.length) return true;
+    const required = routeAccess(this.reflector, context).roles;
+    if (!required.length) return true;
     const actor = context.switchToHttp().getRequest<{ user?: Actor }>().user;
     if (!actor) throw new UnauthorizedError('A valid bearer access token is required.');
     if (!required.some((role) => actor.roles.includes(role))) {
