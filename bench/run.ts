@@ -221,10 +221,19 @@ async function withBaseline(
 
 const JWT_SECRET = randomBytes(32).toString('hex');
 
+/** The Node options the production image runs with (the Dockerfile's `ENV NODE_OPTIONS`). */
+function productionNodeOptions(): string {
+  const dockerfile = readFileSync(join(__dirname, '..', 'Dockerfile'), 'utf8');
+  const options = /^ENV NODE_OPTIONS="([^"]*)"$/m.exec(dockerfile)?.[1];
+  if (options === undefined) throw new Error('The Dockerfile sets no NODE_OPTIONS');
+  return options;
+}
+
 /** The environment of every process the bench starts (API, worker). */
 function benchEnv(): Record<string, string> {
   return {
     NODE_ENV: 'production',
+    NODE_OPTIONS: productionNodeOptions(),
     DATABASE_URL: benchDatabaseUrl(),
     REDIS_PREFIX: process.env.BENCH_REDIS_PREFIX ?? 'shopbench',
     JWT_ACCESS_SECRET: JWT_SECRET,
