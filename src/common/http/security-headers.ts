@@ -45,7 +45,7 @@ export function securityHeaders(
  * CSP allows nothing and no framing, should an answer ever be opened as a document; the rest of
  * helmet's set (DNS prefetch, download options, cross-domain policies, origin agent cluster,
  * opener policy, referrer policy, the XSS auditor) concerns documents. Fewer and shorter
- * headers on every answer than helmet's 13 (about 1 kB each).
+ * headers on every answer than helmet's 12 (232 bytes against 672).
  */
 export const API_SECURITY_HEADERS: Readonly<Record<string, string>> = Object.freeze({
   'content-security-policy': "default-src 'none'; frame-ancestors 'none'",
