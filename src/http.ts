@@ -94,8 +94,7 @@ export async function configureApi(app: NestFastifyApplication, config: AppConfi
   const metrics = app.get(MetricsService);
   const documentHeaders = securityHeaders();
   fastify.addHook('onRequest', (request, reply, done) => {
-    const headers = BROWSER_APPS.test(request.url) ? documentHeaders : API_SECURITY_HEADERS;
-    void reply.headers(headers).header(REQUEST_ID_HEADER, request.id);
+    void reply.header(REQUEST_ID_HEADER, request.id);
     done();
   });
   // Refused before Nest's validation pipe, which recurses into the body. The per-request hooks
@@ -113,8 +112,10 @@ export async function configureApi(app: NestFastifyApplication, config: AppConfi
       .header('content-type', PROBLEM_CONTENT_TYPE)
       .send({ ...problem, instance: request.url.split('?')[0], requestId: request.id });
   });
+  // Security headers when the answer is known (every answer passes here, errors and answers
+  // sent from hooks included): helmet's for documents, the API's for the rest.
   fastify.addHook('onSend', (request, reply, payload, done) => {
-    if (isDocument(reply)) void reply.headers(documentHeaders);
+    void reply.headers(isDocument(request, reply) ? documentHeaders : API_SECURITY_HEADERS);
     if (request.url.startsWith(UPLOADS_URL_PREFIX)) {
       // Every stored image was re-encoded by us; still, a browser opening one directly must
       // never run it as a document, and a storefront on another origin may show it.
@@ -150,14 +151,16 @@ const UPLOAD_CSP = "default-src 'none'; sandbox";
 
 /**
  * The apps a browser runs from their own pages (Swagger UI, the queue dashboard): every answer
- * under them (pages, scripts, their JSON) gets helmet's headers for documents, as pages do.
+ * under them (pages, scripts, their JSON) is treated as a document.
  */
 const BROWSER_APPS = /^\/(docs|admin\/queues)(\/|$|\?)/;
 
-/** An HTML answer: it gets helmet's headers for documents instead of the API's. */
-function isDocument(reply: FastifyReply): boolean {
+/** An HTML answer, or any under a browser app: helmet's headers instead of the API's. */
+function isDocument(request: FastifyRequest, reply: FastifyReply): boolean {
   const type = reply.getHeader('content-type');
-  return typeof type === 'string' && type.startsWith('text/html');
+  return (
+    (typeof type === 'string' && type.startsWith('text/html')) || BROWSER_APPS.test(request.url)
+  );
 }
 
 const PERSONAL_PATHS =

@@ -5,6 +5,7 @@ import type { Browser } from 'playwright-core';
 import { mailConfig, redisConfig } from '../src/config';
 import { loadMailConfig } from '../src/config/mail.config';
 import { loadRedisConfig } from '../src/config/redis.config';
+import { securityHeaders } from '../src/common/http/security-headers';
 import { ProcessorsModule } from '../src/worker.module';
 import { browserAvailable, launchBrowser } from './support/browser';
 import { createMerchant, createProduct } from './support/catalog';
@@ -111,6 +112,10 @@ describe('e-mail links when PUBLIC_WEB_URL is the API itself (the default)', () 
     expect(verify.status).toBe(200);
     expect(verify.headers.get('content-type')).toMatch(/^text\/html/);
     expect(verify.headers.get('cache-control')).toBe('no-store');
+    // A page outside Swagger UI and the dashboard: helmet's headers for documents, as HTML.
+    for (const [name, value] of Object.entries(securityHeaders())) {
+      expect([name, verify.headers.get(name)]).toEqual([name, value]);
+    }
     expect(await verify.text()).toContain('/api/v1/auth/verify-email');
 
     const reset = await resetLink(user.email);
