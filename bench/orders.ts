@@ -162,6 +162,17 @@ export async function cartAddGuest(ctx: OrdersBenchContext): Promise<BenchResult
   });
 }
 
+/** The floor of any signed-in route (token check, user and session re-read, a small JSON answer), each connection its own user. */
+export async function signedInFloor(ctx: OrdersBenchContext): Promise<BenchResult> {
+  const buyers = await withDb(ctx, (db) => createBuyers(ctx, db, CONNECTIONS));
+  return load('GET /users/me (signed-in floor)', {
+    url: `${ctx.baseUrl}/api/v1/users/me`,
+    connections: CONNECTIONS,
+    durationSeconds: seconds(),
+    setupClient: perConnection(buyers),
+  });
+}
+
 export async function cartRead(ctx: OrdersBenchContext): Promise<BenchResult> {
   const { buyers, variants } = await withDb(ctx, async (db) => ({
     buyers: await createBuyers(ctx, db, CONNECTIONS),

@@ -26,6 +26,7 @@ import { orderToMail } from './order-to-mail';
 import {
   cartAdd,
   cartAddGuest,
+  signedInFloor,
   cartRead,
   checkout,
   checkoutHotSku,
@@ -119,12 +120,7 @@ const SCENARIOS: Record<
     const { items } = (await res.json()) as { items: { slug: string }[] };
     return load('GET /products/:slug', { url: `${baseUrl}/api/v1/products/${items[0].slug}` });
   },
-  /** The floor of any signed-in route: token check, user re-read, a small JSON answer. */
-  me: async (baseUrl) =>
-    load('GET /users/me (signed-in floor)', {
-      url: `${baseUrl}/api/v1/users/me`,
-      headers: { authorization: `Bearer ${await signIn(baseUrl, DEMO_CUSTOMER)}` },
-    }),
+  me: (_baseUrl, ctx) => signedInFloor(ctx),
   orders: async (baseUrl) => {
     await ensureBenchOrders(benchDatabaseUrl(), DEMO_CUSTOMER.email, 300);
     return load('GET /orders?limit=20 (2 lines each)', {

@@ -1,5 +1,9 @@
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DataSource } from 'typeorm';
+import { JwtService } from '@nestjs/jwt';
+import { authConfig, AuthConfig } from '../src/config';
+import { createBuyers } from './support/buyers';
+import { countRoundTrips } from './support/round-trips';
 import { createTestApp } from './support/test-app';
 import { createUser, TestUser } from './support/users';
 
@@ -107,6 +111,50 @@ describe('sessions that end', () => {
       },
       { act: 401, thisSession: 401, otherSession: 401 },
     );
+  });
+
+  describe('the session checks of concurrent requests', () => {
+    it('go to PostgreSQL together, each answered for its own user and session', async () => {
+      const buyers = await createBuyers(app, 24);
+      const ended = buyers.filter((_, i) => i % 3 === 0);
+      await app
+        .get(DataSource)
+        .query(`UPDATE refresh_tokens SET revoked_at = now() WHERE user_id = ANY($1::uuid[])`, [
+          ended.map((b) => b.id),
+        ]);
+      const trips = countRoundTrips(app);
+      const before = trips.count();
+      const answers = await Promise.all(buyers.map((buyer) => me(buyer)));
+      const used = trips.count() - before;
+      answers.forEach((res, i) => {
+        if (i % 3 === 0) {
+          expect(res.statusCode).toBe(401);
+        } else {
+          expect(res.statusCode).toBe(200);
+          expect(res.json()).toMatchObject({ id: buyers[i].id, email: buyers[i].email });
+        }
+      });
+      // One statement per request would be 24; the first goes alone, the others after it.
+      expect(used).toBeGreaterThan(0);
+      expect(used).toBeLessThanOrEqual(4);
+    });
+
+    it('refuse a signed token whose session is no uuid with 401, and the others still pass', async () => {
+      const [buyer] = await createBuyers(app, 1);
+      const config = app.get<AuthConfig>(authConfig.KEY);
+      const forged = new JwtService({ secret: config.accessSecret });
+      const token = await forged.signAsync(
+        { sub: buyer.id, roles: ['customer'], sid: "x' OR true --" },
+        { algorithm: 'HS256', expiresIn: 60 },
+      );
+      const [bad, good] = await Promise.all([
+        me({ auth: { authorization: `Bearer ${token}` } }),
+        me(buyer),
+      ]);
+      expect(bad.statusCode).toBe(401);
+      expect(bad.headers['content-type']).toContain('application/problem+json');
+      expect(good.statusCode).toBe(200);
+    });
   });
 
   describe('DELETE /users/me', () => {

@@ -18,12 +18,13 @@ export interface AccessTokenPayload {
 }
 
 /**
- * The session (refresh-token family) `$2` of the user row `u` still has a live token. ANDed
- * into the users module's per-request read (UsersService.findActive), so that the session
- * check stays one prepared statement while each module names only its own table.
+ * The session (refresh-token family) `q.param` of the user row `u` still has a live token.
+ * ANDed into the users module's per-request read (UsersService.activeLookup), so that the
+ * session check stays one prepared statement while each module names only its own table.
  */
 export const LIVE_SESSION_OF_USER = `EXISTS (SELECT 1 FROM refresh_tokens t
-  WHERE t.family_id = $2 AND t.user_id = u.id AND t.revoked_at IS NULL AND t.expires_at > now())`;
+  WHERE t.family_id = q.param AND t.user_id = u.id AND t.revoked_at IS NULL
+    AND t.expires_at > now())`;
 
 /** Issues access tokens (JWT) and rotating refresh tokens (opaque, stored hashed). */
 @Injectable()

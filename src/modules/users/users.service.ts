@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
 import { DataSource, EntityManager, IsNull, Repository } from 'typeorm';
 import { BadRequestError } from '../../common/errors/domain-errors';
+import { CoalescedBatch } from '../../common/async/coalesced-batch';
 import { preparedQuery } from '../../database/sql';
 import { PostalAddress, User } from './entities/user.entity';
 import { PasswordHasher } from './password-hasher';
@@ -31,13 +32,13 @@ export interface SessionUser {
 
 /**
  * A condition on the user row `u` whose SQL another module owns (the auth module's live-session
- * check on its own table), with its one parameter `$2`: ANDed into the users module's read so
- * that the check stays one statement.
+ * check on its own table), on one value per lookup, `q.param` (a uuid): ANDed into the users
+ * module's read so that the check stays one statement.
  */
-export interface UserRowCondition {
-  sql: string;
-  param: unknown;
-}
+export type UserRowCondition = string;
+
+/** Reads the active user `id` for whom the condition holds with `param`; see `activeLookup`. */
+export type ActiveUserLookup = (id: string, param: string) => Promise<SessionUser | undefined>;
 
 export function normalizeEmail(email: string): string {
   return email.trim().toLowerCase();
@@ -52,22 +53,32 @@ export class UsersService {
   ) {}
 
   /**
-   * An active, not deleted user for whom `also` holds (the auth module passes its live-session
-   * check); undefined otherwise. Every signed-in request runs this: one prepared statement,
-   * planned once per connection, so that logout, "sign out everywhere", a password change or
-   * reset and deactivation end access at once. It carries what checkout snapshots of the buyer
-   * (name, e-mail, address), so that placing an order reads no user row of its own.
+   * Reads an active, not deleted user for whom `condition` holds (the auth module passes its
+   * live-session check); undefined otherwise. Every signed-in request runs it, so that logout,
+   * "sign out everywhere", a password change or reset and deactivation end access at once. The
+   * lookups of concurrent requests go as one prepared statement (CoalescedBatch): each is still
+   * read by a statement sent after it was asked. It carries what checkout snapshots of the
+   * buyer (name, e-mail, address), so that placing an order reads no user row of its own.
    */
-  async findActive(id: string, also: UserRowCondition): Promise<SessionUser | undefined> {
-    const [user] = await preparedQuery<SessionUser>(
-      this.db,
-      `SELECT u.id, u.email, u.name, u.roles, u.address, u.email_verified_at AS "emailVerifiedAt",
-              u.avatar_file AS "avatarFile", u.phone, u.created_at AS "createdAt"
-         FROM users u
-        WHERE u.id = $1 AND u.active AND u.deleted_at IS NULL AND ${also.sql}`,
-      [id, also.param],
+  activeLookup(condition: UserRowCondition): ActiveUserLookup {
+    const sql = `SELECT q.n, u.id, u.email, u.name, u.roles, u.address,
+              u.email_verified_at AS "emailVerifiedAt", u.avatar_file AS "avatarFile", u.phone,
+              u.created_at AS "createdAt"
+         FROM unnest($1::uuid[], $2::uuid[]) WITH ORDINALITY AS q(id, param, n)
+         JOIN users u ON u.id = q.id
+        WHERE u.active AND u.deleted_at IS NULL AND ${condition}`;
+    const batch = new CoalescedBatch<{ id: string; param: string }, SessionUser | undefined>(
+      async (keys) => {
+        const rows = await preparedQuery<SessionUser & { n: string }>(this.db, sql, [
+          keys.map((key) => key.id),
+          keys.map((key) => key.param),
+        ]);
+        const found = new Array<SessionUser | undefined>(keys.length);
+        for (const { n, ...user } of rows) found[Number(n) - 1] = user;
+        return found;
+      },
     );
-    return user;
+    return (id, param) => batch.load({ id, param });
   }
 
   /** The id of the active, not deleted account with this (normalised) e-mail. */

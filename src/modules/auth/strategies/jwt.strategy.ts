@@ -1,11 +1,12 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { PassportStrategy } from '@nestjs/passport';
+import { isUUID } from 'class-validator';
 import { createSecretKey } from 'node:crypto';
 import { ExtractJwt, Strategy } from 'passport-jwt';
 import type { Actor } from '../../../common/decorators/current-user.decorator';
 import { UnauthorizedError } from '../../../common/errors/domain-errors';
 import { authConfig, AuthConfig } from '../../../config';
-import { UsersService } from '../../users/users.service';
+import { ActiveUserLookup, UsersService } from '../../users/users.service';
 import { AccessTokenPayload, LIVE_SESSION_OF_USER } from '../token.service';
 
 /**
@@ -16,10 +17,9 @@ import { AccessTokenPayload, LIVE_SESSION_OF_USER } from '../token.service';
  */
 @Injectable()
 export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
-  constructor(
-    @Inject(authConfig.KEY) config: AuthConfig,
-    private readonly users: UsersService,
-  ) {
+  private readonly activeUser: ActiveUserLookup;
+
+  constructor(@Inject(authConfig.KEY) config: AuthConfig, users: UsersService) {
     super({
       jwtFromRequest: ExtractJwt.fromAuthHeaderAsBearerToken(),
       // A key object, built once: given a string, jsonwebtoken rebuilds one on every request.
@@ -28,14 +28,17 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
       algorithms: ['HS256'],
       ignoreExpiration: false,
     });
+    this.activeUser = users.activeLookup(LIVE_SESSION_OF_USER);
   }
 
   async validate(payload: AccessTokenPayload): Promise<Actor> {
-    if (typeof payload.sid !== 'string') throw new UnauthorizedError('Sign in again.');
-    const user = await this.users.findActive(payload.sub, {
-      sql: LIVE_SESSION_OF_USER,
-      param: payload.sid,
-    });
+    // Signed by us, so both are uuids; checked all the same, since one malformed value would
+    // fail the lookup it shares with other requests.
+    const { sub, sid } = payload;
+    if (typeof sid !== 'string' || !isUUID(sub) || !isUUID(sid)) {
+      throw new UnauthorizedError('Sign in again.');
+    }
+    const user = await this.activeUser(sub, sid);
     if (!user) {
       throw new UnauthorizedError('This session has ended or the account is not active.');
     }
