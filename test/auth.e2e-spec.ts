@@ -133,6 +133,21 @@ describe('auth: register, login, tokens', () => {
       expect(res.json().detail).toMatch(/expired/);
     });
 
+    it('refuses one that expires after it was accepted (no verified token outlives its exp)', async () => {
+      const secret = 'dev-only-access-secret-change-me-in-production';
+      const { sid } = JSON.parse(
+        Buffer.from(user.accessToken.split('.')[1], 'base64url').toString(),
+      ) as { sid: string };
+      const exp = now() + 1;
+      const token = signHs256({ sub: user.id, roles: ['customer'], sid, exp }, secret);
+      expect((await logoutWith(token)).statusCode).toBe(204);
+      expect((await logoutWith(token)).statusCode).toBe(204);
+      while (now() < exp) await new Promise((resolve) => setTimeout(resolve, 50));
+      const res = await logoutWith(token);
+      expect(res.statusCode).toBe(401);
+      expect(res.json().detail).toMatch(/expired/);
+    });
+
     it('refuses a tampered one', async () => {
       const [head, , sig] = user.accessToken.split('.');
       const forged = `${head}.${base64url({ sub: user.id, roles: ['admin'], exp: now() + 600 })}.${sig}`;
