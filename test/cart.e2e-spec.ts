@@ -91,6 +91,39 @@ describe('cart', () => {
     expect(counts).toEqual([1, 1]);
   });
 
+  it('prices the carts of concurrent requests in shared statements, each cart its own lines in title order', async () => {
+    // Twelve carts, each of three of the four variants, added in a different order.
+    const carts: string[] = [];
+    for (let k = 0; k < 12; k++) {
+      const picked = [0, 1, 2, 3].filter((i) => i !== k % 4).map((i) => variants[i]);
+      if (k % 2) picked.reverse();
+      carts.push(await newGuestCart(picked.map((v, i) => [v, 1 + ((k + i) % 3)])));
+    }
+    const alone = [];
+    for (const cartId of carts) alone.push((await getCart({ cartId })).json());
+    const spy = jest.spyOn(Client.prototype, 'query');
+    let answers;
+    let statements: number;
+    try {
+      answers = await Promise.all(carts.map((cartId) => getCart({ cartId })));
+      statements = spy.mock.calls.length;
+    } finally {
+      spy.mockRestore();
+    }
+    answers.forEach((res, k) => {
+      expect(res.statusCode).toBe(200);
+      expect(res.json()).toEqual(alone[k]);
+      // Titled "Cart item 0" to "Cart item 3": lines in title order, whatever the adding order.
+      const listed = res
+        .json()
+        .items.map((i: { variantId: string }) => variants.indexOf(i.variantId));
+      expect(listed).toEqual([0, 1, 2, 3].filter((i) => i !== k % 4));
+    });
+    // One statement per cart would be 12: the first goes alone, the others after it.
+    expect(statements).toBeGreaterThan(0);
+    expect(statements).toBeLessThanOrEqual(4);
+  });
+
   it('starts a guest cart with one database statement and one Redis round trip, answering as a read would', async () => {
     const short = await createProduct(app, merchant, {
       title: 'Cart item short',

@@ -73,4 +73,21 @@ describe('CoalescedBatch', () => {
     await expect(Promise.all(all)).resolves.toEqual(['a', 'b', 'c', 'd', 'e']);
     expect(batches.map((b) => b.keys)).toEqual([[1], [2, 3], [4, 5]]);
   });
+
+  it("keeps one caller's keys in one batch, even past maxBatch", async () => {
+    const { batches, run } = controlledRun();
+    const batch = new CoalescedBatch(run, 3);
+    void batch.load(0);
+    const small = batch.loadAll([1, 2]);
+    const large = batch.loadAll([3, 4, 5, 6]);
+    batches[0].answer(['zero']);
+    await tick();
+    expect(batches[1].keys).toEqual([1, 2]); // [3, 4, 5, 6] would make it 6 keys
+    batches[1].answer(['a', 'b']);
+    await tick();
+    expect(batches[2].keys).toEqual([3, 4, 5, 6]); // alone, whole
+    batches[2].answer(['c', 'd', 'e', 'f']);
+    await expect(small).resolves.toEqual(['a', 'b']);
+    await expect(large).resolves.toEqual(['c', 'd', 'e', 'f']);
+  });
 });

@@ -1,6 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
+import { isUUID } from 'class-validator';
+import { CoalescedBatch } from '../../common/async/coalesced-batch';
 import { literal, preparedQuery, StatementPart } from '../../database/sql';
 import type { StockReason } from './catalog-types';
 
@@ -86,6 +88,49 @@ const LINES_WITH_VARIANTS = `unnest($1::uuid[], $2::int[]) AS c(variant_id, quan
      WHERE v.id = c.variant_id
      LIMIT 1) v ON true`;
 
+/**
+ * Variants ($1 ids) as carts show them, each with its `place` among them in the order cart
+ * lines are listed and placed (title, SKU, variant id; a variant that is gone last): the
+ * order of any of them follows from their places, in PostgreSQL's collation.
+ */
+const CURRENT_VARIANTS = `SELECT c.variant_id, v.id, v.archived, v.status, v.product_id, v.title, v.sku,
+         v.options, v.price, v.stock,
+         row_number() OVER (ORDER BY v.title NULLS LAST, v.sku, c.variant_id)::int AS place
+    FROM unnest($1::uuid[]) AS c(variant_id)
+    LEFT JOIN LATERAL (
+      SELECT v.id, v.archived, p.status, v.product_id, p.title, v.sku, v.options, v.price, v.stock
+        FROM product_variants v JOIN products p ON p.id = v.product_id
+       WHERE v.id = c.variant_id
+       LIMIT 1) v ON true`;
+
+/** A variant as `CURRENT_VARIANTS` reads it (every column but the first two null: gone). */
+interface CurrentVariant {
+  variant_id: string;
+  id: string | null;
+  archived: boolean | null;
+  status: string | null;
+  product_id: string | null;
+  title: string | null;
+  sku: string | null;
+  options: Record<string, string> | null;
+  price: number | null;
+  stock: number | null;
+  place: number;
+}
+
+const MISSING: Omit<CurrentVariant, 'variant_id'> = {
+  id: null,
+  archived: null,
+  status: null,
+  product_id: null,
+  title: null,
+  sku: null,
+  options: null,
+  price: null,
+  stock: null,
+  place: Number.MAX_SAFE_INTEGER,
+};
+
 const linesParams = (lines: { variantId: string; quantity: number }[]) => [
   lines.map((l) => l.variantId),
   lines.map((l) => l.quantity),
@@ -100,34 +145,64 @@ const linesParams = (lines: { variantId: string; quantity: number }[]) => [
  */
 @Injectable()
 export class VariantsRepository {
+  /**
+   * Variants as carts show them now, read for the cart requests of the moment together
+   * (CoalescedBatch): every request's read is still sent after it arrived. A key that is no
+   * uuid is answered as a variant that does not exist, without failing the others' read.
+   */
+  private readonly current = new CoalescedBatch<string, CurrentVariant>(async (ids) => {
+    const asked = [...new Set(ids)].filter((id) => isUUID(id));
+    const rows = asked.length
+      ? await preparedQuery<CurrentVariant>(this.db, CURRENT_VARIANTS, [asked])
+      : [];
+    const byId = new Map(rows.map((row) => [row.variant_id, row]));
+    return ids.map((id) => byId.get(id) ?? { ...MISSING, variant_id: id });
+  });
+
   constructor(@InjectDataSource() private readonly db: DataSource) {}
 
   /**
    * Whether the variant exists (undefined: it does not) and may be sold, with what a cart line
-   * of it shows (so that a cart holding only this line needs no second read).
+   * of it shows (so that a cart holding only this line needs no second read). Read with the
+   * concurrent requests' variants (`current`).
    */
   async sellability(variantId: string): Promise<SellableVariant | undefined> {
-    const [row] = await preparedQuery<SellableVariant>(
-      this.db,
-      `SELECT v.id, v.archived, p.status, v.product_id, p.title, v.sku, v.options, v.price, v.stock
-         FROM product_variants v JOIN products p ON p.id = v.product_id
-        WHERE v.id = $1`,
-      [variantId],
-    );
-    return row;
+    const v = await this.current.load(variantId);
+    if (v.id === null) return undefined;
+    // Every column of an existing variant is set (NOT NULL in the schema).
+    return {
+      id: v.id,
+      archived: v.archived!,
+      status: v.status!,
+      product_id: v.product_id!,
+      title: v.title!,
+      sku: v.sku!,
+      options: v.options!,
+      price: v.price!,
+      stock: v.stock!,
+    };
   }
 
-  /** Prices cart lines in one query (a prepared statement: every cart answer runs it). */
-  priceLines(lines: { variantId: string; quantity: number }[]): Promise<PricedLine[]> {
-    return preparedQuery<PricedLine>(
-      this.db,
-      `SELECT c.variant_id, c.quantity, v.product_id, v.title, v.sku, v.options, v.price,
-              coalesce(NOT v.archived AND v.status = 'published' AND v.stock >= c.quantity,
-                       false) AS available
-         FROM ${LINES_WITH_VARIANTS}
-        ORDER BY v.title NULLS LAST, v.sku, c.variant_id`,
-      linesParams(lines),
-    );
+  /**
+   * Prices cart lines, in the order checkout places them (by title, SKU, variant id), from one
+   * read shared with the concurrent requests' lines (`current`).
+   */
+  async priceLines(lines: { variantId: string; quantity: number }[]): Promise<PricedLine[]> {
+    const variants = await this.current.loadAll(lines.map((line) => line.variantId));
+    return lines
+      .map((line, i) => ({ line, variant: variants[i] }))
+      .sort((a, b) => a.variant.place - b.variant.place)
+      .map(({ line, variant: v }) => ({
+        variant_id: line.variantId,
+        quantity: line.quantity,
+        product_id: v.product_id,
+        title: v.title,
+        sku: v.sku,
+        options: v.options,
+        price: v.price,
+        available:
+          v.id !== null && !v.archived && v.status === 'published' && v.stock! >= line.quantity,
+      }));
   }
 
   /**
