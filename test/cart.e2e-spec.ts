@@ -99,7 +99,7 @@ describe('cart', () => {
       if (k % 2) picked.reverse();
       carts.push(await newGuestCart(picked.map((v, i) => [v, 1 + ((k + i) % 3)])));
     }
-    const alone = [];
+    const alone: unknown[] = [];
     for (const cartId of carts) alone.push((await getCart({ cartId })).json());
     const spy = jest.spyOn(Client.prototype, 'query');
     let answers;
