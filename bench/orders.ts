@@ -162,7 +162,10 @@ export async function cartAddGuest(ctx: OrdersBenchContext): Promise<BenchResult
   });
 }
 
-/** The floor of any signed-in route (token check, user and session re-read, a small JSON answer), each connection its own user. */
+/**
+ * The floor of any signed-in route (token check, user and session re-read, a small JSON
+ * answer), each connection its own user.
+ */
 export async function signedInFloor(ctx: OrdersBenchContext): Promise<BenchResult> {
   const buyers = await withDb(ctx, (db) => createBuyers(ctx, db, CONNECTIONS));
   return load('GET /users/me (signed-in floor)', {

@@ -26,12 +26,12 @@ import { orderToMail } from './order-to-mail';
 import {
   cartAdd,
   cartAddGuest,
-  signedInFloor,
   cartRead,
   checkout,
   checkoutHotSku,
   checkoutStripe,
   OrdersBenchContext,
+  signedInFloor,
 } from './orders';
 import { invoiceScenarios } from './invoices';
 import { soak } from './soak';

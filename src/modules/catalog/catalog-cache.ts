@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { withTimeout } from '../../common/async/with-timeout';
+import { setNewest } from '../../common/collections/set-newest';
 import { PublicAnswer, toPublicAnswer } from '../../common/http/public-answer';
 import { catalogConfig, CatalogConfig } from '../../config';
 import { Redis, REDIS } from '../../redis/redis.module';
@@ -81,7 +82,8 @@ export class CatalogCache {
     const entry = await this.entry(key, load, () => true);
     if (entry.value === null) return null;
     entry.answer ??= toPublicAnswer(entry.value);
-    if (url !== undefined && this.entries.get(key) === entry) setNewest(this.keyOfUrl, url, key);
+    if (url !== undefined && this.entries.get(key) === entry)
+      setNewest(this.keyOfUrl, url, key, MAX_ENTRIES);
     return entry.answer;
   }
 
@@ -123,7 +125,7 @@ export class CatalogCache {
     }
     const entry: Entry = { version, expiresAt, value, answer };
     if (cacheable(value)) {
-      setNewest(this.entries, key, entry);
+      setNewest(this.entries, key, entry, MAX_ENTRIES);
     }
     return entry;
   }
@@ -195,11 +197,4 @@ export class CatalogCache {
       return false;
     }
   }
-}
-
-/** Sets `key` as the newest of `map`, dropping the oldest when MAX_ENTRIES are held. */
-function setNewest<V>(map: Map<string, V>, key: string, value: V): void {
-  map.delete(key);
-  if (map.size >= MAX_ENTRIES) map.delete(map.keys().next().value as string);
-  map.set(key, value);
 }

@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
-import { isUUID } from 'class-validator';
 import { CoalescedBatch } from '../../common/async/coalesced-batch';
+import { isUuidText } from '../../common/text/uuid';
 import { literal, preparedQuery, StatementPart } from '../../database/sql';
 import type { StockReason } from './catalog-types';
 
@@ -75,18 +75,21 @@ export interface StockMovementInput {
 }
 
 /**
- * Cart lines ($1 variant ids, $2 quantities) as `c`, each with its variant and product as `v`
- * (all null when the variant is gone), looked up by key: `LATERAL … LIMIT 1`, which the planner
- * cannot flatten. Joined plainly, the generic plan of a named statement joined the lines by
- * hash over a scan of every variant of a small catalog.
+ * The variant `c.variant_id` with its product as `v` (all null when the variant is gone), looked
+ * up by key: `LATERAL … LIMIT 1`, which the planner cannot flatten. Joined plainly, the generic
+ * plan of a named statement joined the lines by hash over a scan of every variant of a small
+ * catalog.
  */
-const LINES_WITH_VARIANTS = `unnest($1::uuid[], $2::int[]) AS c(variant_id, quantity)
-  LEFT JOIN LATERAL (
+const VARIANT_OF_C = `LEFT JOIN LATERAL (
     SELECT v.id, v.archived, p.status, v.product_id, p.shop_id, p.title, v.sku, v.options,
            v.price, v.stock
       FROM product_variants v JOIN products p ON p.id = v.product_id
      WHERE v.id = c.variant_id
      LIMIT 1) v ON true`;
+
+/** Cart lines ($1 variant ids, $2 quantities) as `c`, each with its variant as `v`. */
+const LINES_WITH_VARIANTS = `unnest($1::uuid[], $2::int[]) AS c(variant_id, quantity)
+  ${VARIANT_OF_C}`;
 
 /**
  * Variants ($1 ids) as carts show them, each with its `place` among them in the order cart
@@ -97,28 +100,13 @@ const CURRENT_VARIANTS = `SELECT c.variant_id, v.id, v.archived, v.status, v.pro
          v.options, v.price, v.stock,
          row_number() OVER (ORDER BY v.title NULLS LAST, v.sku, c.variant_id)::int AS place
     FROM unnest($1::uuid[]) AS c(variant_id)
-    LEFT JOIN LATERAL (
-      SELECT v.id, v.archived, p.status, v.product_id, p.title, v.sku, v.options, v.price, v.stock
-        FROM product_variants v JOIN products p ON p.id = v.product_id
-       WHERE v.id = c.variant_id
-       LIMIT 1) v ON true`;
+    ${VARIANT_OF_C}`;
 
-/** A variant as `CURRENT_VARIANTS` reads it (every column but the first two null: gone). */
-interface CurrentVariant {
-  variant_id: string;
-  id: string | null;
-  archived: boolean | null;
-  status: string | null;
-  product_id: string | null;
-  title: string | null;
-  sku: string | null;
-  options: Record<string, string> | null;
-  price: number | null;
-  stock: number | null;
-  place: number;
-}
+/** A variant as `CURRENT_VARIANTS` reads it: as a cart line shows it, or all null (gone). */
+type CurrentVariant = { variant_id: string; place: number } & (SellableVariant | Gone);
+type Gone = { [K in keyof SellableVariant]: null };
 
-const MISSING: Omit<CurrentVariant, 'variant_id'> = {
+const MISSING: Gone & { place: number } = {
   id: null,
   archived: null,
   status: null,
@@ -151,7 +139,7 @@ export class VariantsRepository {
    * uuid is answered as a variant that does not exist, without failing the others' read.
    */
   private readonly current = new CoalescedBatch<string, CurrentVariant>(async (ids) => {
-    const asked = [...new Set(ids)].filter((id) => isUUID(id));
+    const asked = [...new Set(ids)].filter(isUuidText);
     const rows = asked.length
       ? await preparedQuery<CurrentVariant>(this.db, CURRENT_VARIANTS, [asked])
       : [];
@@ -167,20 +155,8 @@ export class VariantsRepository {
    * concurrent requests' variants (`current`).
    */
   async sellability(variantId: string): Promise<SellableVariant | undefined> {
-    const v = await this.current.load(variantId);
-    if (v.id === null) return undefined;
-    // Every column of an existing variant is set (NOT NULL in the schema).
-    return {
-      id: v.id,
-      archived: v.archived!,
-      status: v.status!,
-      product_id: v.product_id!,
-      title: v.title!,
-      sku: v.sku!,
-      options: v.options!,
-      price: v.price!,
-      stock: v.stock!,
-    };
+    const variant = await this.current.load(variantId);
+    return variant.id === null ? undefined : variant;
   }
 
   /**
@@ -201,7 +177,7 @@ export class VariantsRepository {
         options: v.options,
         price: v.price,
         available:
-          v.id !== null && !v.archived && v.status === 'published' && v.stock! >= line.quantity,
+          v.id !== null && !v.archived && v.status === 'published' && v.stock >= line.quantity,
       }));
   }
 

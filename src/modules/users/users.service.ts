@@ -3,6 +3,7 @@ import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
 import { DataSource, EntityManager, IsNull, Repository } from 'typeorm';
 import { BadRequestError } from '../../common/errors/domain-errors';
 import { CoalescedBatch } from '../../common/async/coalesced-batch';
+import { isUuidText } from '../../common/text/uuid';
 import { preparedQuery } from '../../database/sql';
 import { PostalAddress, User } from './entities/user.entity';
 import { PasswordHasher } from './password-hasher';
@@ -69,12 +70,18 @@ export class UsersService {
         WHERE u.active AND u.deleted_at IS NULL AND ${condition}`;
     const batch = new CoalescedBatch<{ id: string; param: string }, SessionUser | undefined>(
       async (keys) => {
-        const rows = await preparedQuery<SessionUser & { n: string }>(this.db, sql, [
-          keys.map((key) => key.id),
-          keys.map((key) => key.param),
-        ]);
         const found = new Array<SessionUser | undefined>(keys.length);
-        for (const { n, ...user } of rows) found[Number(n) - 1] = user;
+        // A value PostgreSQL cannot read as a uuid would fail the statement the others share:
+        // such a key finds no one, without a round trip.
+        const asked = keys.flatMap((key, i) =>
+          isUuidText(key.id) && isUuidText(key.param) ? [i] : [],
+        );
+        if (!asked.length) return found;
+        const rows = await preparedQuery<SessionUser & { n: string }>(this.db, sql, [
+          asked.map((i) => keys[i].id),
+          asked.map((i) => keys[i].param),
+        ]);
+        for (const { n, ...user } of rows) found[asked[Number(n) - 1]] = user;
         return found;
       },
     );

@@ -14,24 +14,28 @@ export interface RouteAccess {
   roles: Role[];
 }
 
-const known = new WeakMap<object, RouteAccess>();
+/** By controller, then handler: an inherited handler is the same function in every subclass. */
+const known = new WeakMap<object, WeakMap<object, RouteAccess>>();
 
 /**
- * The route's access, read from its metadata once per handler: decorators are fixed once the
+ * The route's access, read from its metadata once per route: decorators are fixed once the
  * app is built, and reading them on every request (six reflect-metadata lookups between the two
  * guards) cost more than the rest of the guards' work.
  */
 export function routeAccess(reflector: Reflector, context: ExecutionContext): RouteAccess {
+  const controller = context.getClass();
   const handler = context.getHandler();
-  let access = known.get(handler);
+  let ofController = known.get(controller);
+  if (!ofController) known.set(controller, (ofController = new WeakMap()));
+  let access = ofController.get(handler);
   if (!access) {
-    const targets = [handler, context.getClass()];
+    const targets = [handler, controller];
     access = {
       ownBearer: reflector.getAllAndOverride<boolean>(OWN_BEARER, targets) ?? false,
       isPublic: reflector.getAllAndOverride<boolean>(IS_PUBLIC, targets) ?? false,
       roles: reflector.getAllAndOverride<Role[] | undefined>(ROLES_KEY, targets) ?? [],
     };
-    known.set(handler, access);
+    ofController.set(handler, access);
   }
   return access;
 }

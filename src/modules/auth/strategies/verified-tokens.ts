@@ -1,3 +1,5 @@
+import { setNewest } from '../../../common/collections/set-newest';
+
 /** What a verified access token holds that the memo needs: its expiry, in seconds. */
 interface Expiring {
   exp?: unknown;
@@ -26,10 +28,6 @@ export class VerifiedTokens<P extends Expiring> {
 
   /** Call with a token that has just passed verification, and its payload. */
   add(token: string, payload: P): void {
-    if (typeof payload.exp !== 'number') return;
-    if (this.payloads.size >= this.max) {
-      this.payloads.delete(this.payloads.keys().next().value as string);
-    }
-    this.payloads.set(token, payload);
+    if (typeof payload.exp === 'number') setNewest(this.payloads, token, payload, this.max);
   }
 }
