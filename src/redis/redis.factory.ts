@@ -25,11 +25,40 @@ export class RedisFactory implements OnApplicationShutdown {
   }
 
   /**
-   * A connection for SUBSCRIBE/PSUBSCRIBE: no `keyPrefix` (channels are named in full by the
-   * caller), and closed with the others at shutdown.
+   * A connection subscribed to `channels` (named in full: no `keyPrefix`) whenever it is
+   * connected, each message handed to `onMessage`; closed with the others at shutdown.
+   * `subscribed` settles with the first SUBSCRIBE; a later one that fails is logged, and the
+   * next reconnection tries again.
+   *
+   * It subscribes on every 'ready' itself, not through ioredis' `autoResubscribe`: that one
+   * sends the SUBSCRIBE of a reconnection in a promise nobody holds, which rejected "Connection
+   * is closed." unhandled when the connection was closed before Redis answered (an app shut
+   * down just as its Redis came back).
    */
-  createSubscriber(name: string): Redis {
-    return this.open(name, { maxRetriesPerRequest: null });
+  subscribe(
+    name: string,
+    channels: string[],
+    onMessage: (channel: string, message: string) => void,
+  ): { connection: Redis; subscribed: Promise<void> } {
+    const connection = this.open(name, { maxRetriesPerRequest: null, autoResubscribe: false });
+    connection.on('message', onMessage);
+    let settled = false;
+    const subscribed = new Promise<void>((resolve, reject) => {
+      const settle = (error?: Error) => {
+        if (settled) {
+          if (error) this.logger.warn(`Redis connection "${name}": SUBSCRIBE: ${error.message}`);
+          return;
+        }
+        settled = true;
+        if (error) reject(error);
+        else resolve();
+      };
+      connection.on('ready', () => {
+        connection.subscribe(...channels).then(() => settle(), settle);
+      });
+      connection.once('end', () => settle(new Error('Connection closed before subscribing')));
+    });
+    return { connection, subscribed };
   }
 
   /** Bull refuses `keyPrefix`; it takes its own `prefix` instead (see the Bull root config). */

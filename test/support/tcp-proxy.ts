@@ -7,6 +7,7 @@ import { AddressInfo, createServer, Server, Socket, connect } from 'node:net';
 export class TcpProxy {
   private server?: Server;
   private readonly sockets = new Set<Socket>();
+  private hold?: { marker: string; seen: () => void };
   port = 0;
 
   constructor(
@@ -23,6 +24,13 @@ export class TcpProxy {
         s.on('error', () => s.destroy());
       }
       client.pipe(upstream).pipe(client);
+      client.on('data', (chunk: Buffer) => {
+        const hold = this.hold;
+        if (!hold || !chunk.includes(hold.marker)) return;
+        this.hold = undefined;
+        upstream.unpipe(client);
+        hold.seen();
+      });
       client.on('close', () => upstream.destroy());
       upstream.on('close', () => client.destroy());
     });
@@ -37,6 +45,15 @@ export class TcpProxy {
     this.server = undefined;
     for (const s of this.sockets) s.destroy();
     if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+
+  /**
+   * The next connection whose client sends `marker` stops getting the server's answers from
+   * then on (the server seems to stall, the connection stays open). Resolves once the marker
+   * has gone through to the server.
+   */
+  holdAnswersAfter(marker: string): Promise<void> {
+    return new Promise((resolve) => (this.hold = { marker, seen: resolve }));
   }
 
   /** Listens again on the same port. */

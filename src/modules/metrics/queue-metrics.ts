@@ -87,28 +87,32 @@ export class QueueMetrics implements OnModuleInit, OnApplicationShutdown {
       channels.set(queue.toKey('completed'), { queue, counter: this.completed });
       channels.set(queue.toKey('failed'), { queue, counter: this.failed });
     }
-    this.subscriber = this.redis.createSubscriber('queue-metrics');
-    this.subscriber.on('message', (channel: string, message: string) => {
-      const target = channels.get(channel);
-      if (!target) return;
-      let jobId: string | undefined;
-      try {
-        jobId = (JSON.parse(message) as { jobId?: string }).jobId;
-      } catch {
-        return;
-      }
-      const { queue, counter } = target;
-      // The event carries the id only; the name is on the job (kept after it finished).
-      const name = jobId
-        ? queue.getJob(jobId).then((job) => job?.name)
-        : Promise.resolve(undefined);
-      name
-        .catch(() => undefined)
-        .then((n) => counter.inc({ queue: queue.name, name: n ?? 'unknown' }))
-        .catch(() => undefined);
-    });
+    const { connection, subscribed } = this.redis.subscribe(
+      'queue-metrics',
+      [...channels.keys()],
+      (channel, message) => {
+        const target = channels.get(channel);
+        if (!target) return;
+        let jobId: string | undefined;
+        try {
+          jobId = (JSON.parse(message) as { jobId?: string }).jobId;
+        } catch {
+          return;
+        }
+        const { queue, counter } = target;
+        // The event carries the id only; the name is on the job (kept after it finished).
+        const name = jobId
+          ? queue.getJob(jobId).then((job) => job?.name)
+          : Promise.resolve(undefined);
+        name
+          .catch(() => undefined)
+          .then((n) => counter.inc({ queue: queue.name, name: n ?? 'unknown' }))
+          .catch(() => undefined);
+      },
+    );
+    this.subscriber = connection;
     try {
-      await this.subscriber.subscribe(...channels.keys());
+      await subscribed;
     } catch (error) {
       this.logger.warn(`job counters unavailable: ${(error as Error).message}`);
     }
