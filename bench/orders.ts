@@ -287,6 +287,8 @@ async function runCheckouts(
   let placed = 0;
   let non2xx = 0;
   let errors = 0;
+  /** The first answer of each status other than 201, for the report. */
+  const refused = new Map<number, string>();
   const started = performance.now();
   const deadline = started + seconds() * 1000;
   const worker = async () => {
@@ -303,10 +305,13 @@ async function runCheckouts(
           },
           body,
         });
-        await res.arrayBuffer();
+        const answer = await res.text();
         latencies.push(performance.now() - t0);
         if (res.status === 201) placed++;
-        else non2xx++;
+        else {
+          non2xx++;
+          if (!refused.has(res.status)) refused.set(res.status, answer.slice(0, 300));
+        }
       } catch {
         errors++;
       }
@@ -314,6 +319,9 @@ async function runCheckouts(
   };
   await Promise.all(Array.from({ length: CONNECTIONS }, worker));
   const elapsed = (performance.now() - started) / 1000;
+  for (const [status, answer] of refused) {
+    process.stdout.write(`${scenario}: answered ${status}, e.g. ${answer}\n`);
+  }
   if (next >= buyers.length) {
     process.stdout.write(`${scenario}: all ${buyers.length} prepared buyers used before the end\n`);
   }

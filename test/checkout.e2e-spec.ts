@@ -359,6 +359,58 @@ describe('checkout', () => {
     expect(await outboxFor(placed)).toHaveLength(10);
   });
 
+  // PostgreSQL ends a deadlock by failing one of its transactions (40P01); when that is a
+  // checkout's, the checkout runs again instead of answering 500. The test's own transaction
+  // makes the cycle: it holds the variant the checkout must take stock of, then inserts the
+  // Idempotency-Key the checkout has just claimed. The checkout waited first, so its deadlock
+  // check (after deadlock_timeout, 1 s) finds the cycle and fails it.
+  it('runs a checkout again when PostgreSQL fails it as a deadlock victim: one order, 201', async () => {
+    const who = await buyer();
+    const item = await variant(500, 5, 'Deadlock item');
+    await fill(who, [[item, 1]]);
+    const key = randomUUID();
+    const blocker = db.createQueryRunner();
+    await blocker.connect();
+    try {
+      await blocker.startTransaction();
+      const [{ pid }] = await blocker.query(`SELECT pg_backend_pid() AS pid`);
+      await blocker.query(`SELECT 1 FROM product_variants WHERE id = $1 FOR NO KEY UPDATE`, [item]);
+      const answer = checkout(who, {}, key);
+      // The checkout has claimed the key and waits for the variant.
+      for (let tries = 0; ; tries++) {
+        const [{ n }] = await db.query(
+          `SELECT count(*)::int AS n FROM pg_stat_activity
+            WHERE datname = current_database() AND wait_event_type = 'Lock' AND pid <> $1`,
+          [pid],
+        );
+        if (n === 1) break;
+        if (tries > 200) throw new Error('the checkout never waited for the variant');
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      const inserted = await blocker
+        .query(
+          `INSERT INTO checkout_requests (user_id, key, request_hash, expires_at)
+           VALUES ($1, $2, 'test', now() + interval '1 hour')`,
+          [who.id, key],
+        )
+        .then(
+          () => null,
+          (error: Error) => error,
+        );
+      // Had the test's transaction been the victim, this would be its error.
+      expect(inserted).toBeNull();
+      await blocker.rollbackTransaction();
+
+      const res = await answer;
+      expect(res.statusCode).toBe(201);
+      expect(await ordersOf(who.id)).toBe(1);
+      expect(await stockOf(item)).toBe(4);
+    } finally {
+      if (blocker.isTransactionActive) await blocker.rollbackTransaction();
+      await blocker.release();
+    }
+  });
+
   it('places one order for 20 concurrent checkouts with one key, every answer the same order', async () => {
     const who = await buyer();
     const v = await variant(300, 100);

@@ -251,4 +251,73 @@ describe('inventory', () => {
       expect.objectContaining({ payload: { variantId, stock: 3, threshold: 5 } }),
     ]);
   });
+
+  // Three transactions queued on one variant, as checkouts of one popular item are. Each must
+  // get its turn once the one before commits; none may be failed as a deadlock's victim.
+  // PostgreSQL's deadlock detector steps in after deadlock_timeout (1 s by default).
+  it('serves changes queued on one variant in turn, without a deadlock', async () => {
+    const product = await createProduct(app, merchant, { variants: [{ price: 100, stock: 10 }] });
+    const variantId = product.variants[0].id;
+    const inventory = app.get(InventoryService);
+    const runners = [0, 1, 2].map(() => db.createQueryRunner());
+    // As a checkout does: its order lines' foreign key to the variant takes a KEY SHARE lock on
+    // it (which waits for no one) before its stock change.
+    const take = (i: number) =>
+      runners[i]
+        .query(`SELECT 1 FROM product_variants WHERE id = $1 FOR KEY SHARE`, [variantId])
+        .then(() =>
+          inventory.apply(runners[i].manager, [
+            { variantId, delta: -1, reason: 'adjustment', actorId: merchant.id },
+          ]),
+        )
+        .then(
+          () => null,
+          (error: Error) => error,
+        );
+    /** Until the backend of runners[i] waits for a lock. */
+    const waitingForLock = async (pid: number) => {
+      for (let tries = 0; tries < 100; tries++) {
+        const [row] = await db.query<{ wait_event_type: string | null }[]>(
+          `SELECT wait_event_type FROM pg_stat_activity WHERE pid = $1`,
+          [pid],
+        );
+        if (row?.wait_event_type === 'Lock') return;
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      throw new Error(`backend ${pid} never waited for a lock`);
+    };
+    try {
+      const pids: number[] = [];
+      for (const runner of runners) {
+        await runner.connect();
+        await runner.startTransaction();
+        pids.push((await runner.query(`SELECT pg_backend_pid() AS pid`))[0].pid as number);
+      }
+      expect(await take(0)).toBeNull();
+      const second = take(1);
+      await waitingForLock(pids[1]);
+      const third = take(2);
+      await waitingForLock(pids[2]);
+      await runners[0].commitTransaction();
+      // PostgreSQL does not promise the waiters their arrival order: whichever gets the variant
+      // first finishes, and the other gets it once that one commits.
+      const queued = [
+        second.then((error) => ({ error, runner: runners[1] })),
+        third.then((error) => ({ error, runner: runners[2] })),
+      ];
+      const first = await Promise.race(queued);
+      expect(first.error).toBeNull();
+      await first.runner.commitTransaction();
+      for (const { error, runner } of await Promise.all(queued)) {
+        expect(error).toBeNull();
+        if (runner.isTransactionActive) await runner.commitTransaction();
+      }
+      expect(await stockOf(variantId)).toBe(7);
+    } finally {
+      for (const runner of runners) {
+        if (runner.isTransactionActive) await runner.rollbackTransaction();
+        await runner.release();
+      }
+    }
+  });
 });

@@ -81,4 +81,18 @@ describe('toProblem', () => {
       500,
     );
   });
+
+  it.each([
+    ['a deadlock victim', Object.assign(new Error('deadlock detected'), { code: '40P01' })],
+    [
+      'a serialization failure (wrapped by TypeORM)',
+      Object.assign(new Error('could not serialize access'), { driverError: { code: '40001' } }),
+    ],
+  ])('answers 503, send again at once, for a transaction failed by concurrent ones: %s', (_, e) => {
+    expect(toProblem(e)).toMatchObject({
+      status: 503,
+      type: '/problems/service-unavailable',
+      retryAfter: 1,
+    });
+  });
 });

@@ -1,7 +1,7 @@
 import { HttpException, HttpStatus } from '@nestjs/common';
 import { STATUS_CODES } from 'node:http';
 import { DomainError } from '../errors/domain-errors';
-import { isUnreachableError } from './unreachable';
+import { isConcurrencyFailure, isUnreachableError } from './unreachable';
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json; charset=utf-8';
 const TYPE_BASE = '/problems/';
@@ -98,10 +98,22 @@ function slugForStatus(status: number): string {
   return (STATUS_CODES[status] ?? 'error').toLowerCase().replace(/[^a-z0-9]+/g, '-');
 }
 
+/** A 503: nothing wrong with the request, send it again after `retryAfter` seconds. */
+function unavailable(detail: string, retryAfter: number): Problem {
+  return {
+    type: TYPE_BASE + 'service-unavailable',
+    title: 'Service unavailable',
+    status: HttpStatus.SERVICE_UNAVAILABLE,
+    detail,
+    retryAfter,
+  };
+}
+
 /**
  * Turns anything thrown while handling a request into a problem document. A dependency that
- * could not be reached is a 503 (`retryAfter` seconds); other unknown errors become a 500 that
- * reveals nothing about the server; the caller logs the original.
+ * could not be reached, or a transaction PostgreSQL failed for concurrent ones, is a 503
+ * (`retryAfter` seconds); other unknown errors become a 500 that reveals nothing about the
+ * server; the caller logs the original.
  */
 export function toProblem(error: unknown): Problem {
   if (error instanceof DomainError) {
@@ -149,15 +161,19 @@ export function toProblem(error: unknown): Problem {
       };
     }
   }
+  // A transaction failed for concurrent ones (a deadlock's victim) and was rolled back.
+  if (isConcurrencyFailure(error)) {
+    return unavailable(
+      'This request met concurrent ones and nothing was changed; send it again.',
+      1,
+    );
+  }
   // PostgreSQL or Redis unreachable (or gone mid-request): nothing wrong with the request.
   if (isUnreachableError(error)) {
-    return {
-      type: TYPE_BASE + 'service-unavailable',
-      title: 'Service unavailable',
-      status: HttpStatus.SERVICE_UNAVAILABLE,
-      detail: 'A service this request needs is briefly unreachable; try again shortly.',
-      retryAfter: DEFAULT_RETRY_AFTER_SECONDS,
-    };
+    return unavailable(
+      'A service this request needs is briefly unreachable; try again shortly.',
+      DEFAULT_RETRY_AFTER_SECONDS,
+    );
   }
   return {
     type: TYPE_BASE + 'internal-error',

@@ -51,3 +51,18 @@ export function isUnreachableError(error: unknown, depth = 0): boolean {
   // TypeORM wraps the driver's error (`driverError`); others chain it as `cause`.
   return isUnreachableError(e.driverError, depth + 1) || isUnreachableError(e.cause, depth + 1);
 }
+
+/**
+ * SQLSTATEs of a transaction PostgreSQL failed only because of concurrent ones: a deadlock's
+ * victim (40P01) or a serialization failure (40001). Nothing it wrote was kept, and the same
+ * request may succeed when sent again.
+ */
+const PG_CONCURRENCY_FAILURES = new Set(['40P01', '40001']);
+
+export function isConcurrencyFailure(error: unknown): boolean {
+  if (!error || typeof error !== 'object') return false;
+  const e = error as ErrorLike;
+  // TypeORM's QueryFailedError carries the driver's fields, and the driver's error itself.
+  const code = typeof e.code === 'string' ? e.code : (e.driverError as ErrorLike | undefined)?.code;
+  return typeof code === 'string' && PG_CONCURRENCY_FAILURES.has(code);
+}

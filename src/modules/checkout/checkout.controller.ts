@@ -59,7 +59,8 @@ export class CheckoutController {
   @ApiServiceUnavailableResponse({
     description:
       'The cart store (Redis) or the payment provider is unreachable, or (a replay) the ' +
-      'first request is still starting the payment; retry after `Retry-After` seconds',
+      'first request is still starting the payment, or PostgreSQL failed the checkout three ' +
+      'times as a deadlock’s victim (nothing was changed); retry after `Retry-After` seconds',
   })
   async checkout(
     @CurrentUser() actor: Actor,

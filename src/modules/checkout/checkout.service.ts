@@ -5,6 +5,7 @@ import { DataSource, EntityManager } from 'typeorm';
 import type { Actor } from '../../common/decorators/current-user.decorator';
 import { ConflictError, UnprocessableError } from '../../common/errors/domain-errors';
 import { storeConfig, StoreConfig } from '../../config';
+import { retryConcurrencyFailures } from '../../database/concurrency-retry';
 import { runAllTogether, runTogether } from '../../database/sql';
 import { CartService } from '../cart/cart.service';
 import { CheckoutLine, VariantsRepository } from '../catalog/variants.repository';
@@ -79,29 +80,33 @@ export class CheckoutService {
       throw new UnprocessableError('Your cart is empty.');
     }
 
-    const result = await this.db.transaction(async (tx): Promise<Placed> => {
-      const orderId = randomUUID();
-      // The key's claim, the cart's snapshot and the order's number: one statement. The
-      // snapshot is as of that statement's start; on a replay neither it nor the number is used.
-      const [claimed, snapshot, number] = await runTogether(tx, [
-        this.requests.claimPart({
-          userId: actor.id,
-          key,
-          hash,
-          orderId,
-          ttlHours: IDEMPOTENCY_KEY_TTL_HOURS,
-        }),
-        this.variants.checkoutLinesPart(cartLines),
-        this.orders.numberPart(),
-      ]);
-      if (!claimed.length) return (await this.replay(tx, actor.id, key, hash))!;
-      const placed = {
-        id: orderId,
-        number: this.orders.numberOf(number),
-        lines: this.variants.checkoutLinesOf(snapshot),
-      };
-      return { ...(await this.placeOrder(tx, actor, placed, input, provider)), replayed: false };
-    });
+    // Run again if PostgreSQL fails it as a deadlock's victim (a new order id, the key claimed
+    // again: nothing of the failed run was kept).
+    const result = await retryConcurrencyFailures(() =>
+      this.db.transaction(async (tx): Promise<Placed> => {
+        const orderId = randomUUID();
+        // The key's claim, the cart's snapshot and the order's number: one statement. The
+        // snapshot is as of that statement's start; on a replay neither it nor the number is used.
+        const [claimed, snapshot, number] = await runTogether(tx, [
+          this.requests.claimPart({
+            userId: actor.id,
+            key,
+            hash,
+            orderId,
+            ttlHours: IDEMPOTENCY_KEY_TTL_HOURS,
+          }),
+          this.variants.checkoutLinesPart(cartLines),
+          this.orders.numberPart(),
+        ]);
+        if (!claimed.length) return (await this.replay(tx, actor.id, key, hash))!;
+        const placed = {
+          id: orderId,
+          number: this.orders.numberOf(number),
+          lines: this.variants.checkoutLinesOf(snapshot),
+        };
+        return { ...(await this.placeOrder(tx, actor, placed, input, provider)), replayed: false };
+      }),
+    );
     if (result.replayed) return this.withPayment(result);
 
     this.pruneExpiredKeysNow();
