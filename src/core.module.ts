@@ -29,12 +29,19 @@ let stdout: pino.DestinationStream | undefined;
 
 /**
  * The process's stdout for log lines, shared by its apps. Lines are written off the event loop,
- * and those that come while a write is in flight go in one write after it: at load, a line per
- * request cost a blocking write each (17 % of a cached listing's CPU). Pino flushes what is left
- * when the process exits, a crash included; only a SIGKILL can lose the last lines.
+ * gathered up to 4 kB a write or for at most 100 ms: at load, a write per line cost a system
+ * call each (17 % of a cached listing's CPU when blocking; still ~10 % of a 304's off the event
+ * loop). Pino writes out what it holds when the process exits, a crash or a signal included
+ * (the API and the worker exit through `process.exit`); only a SIGKILL can lose the lines of
+ * the last 100 ms.
  */
 function stdoutLines(): pino.DestinationStream {
-  return (stdout ??= pino.destination({ dest: 1, sync: false }));
+  return (stdout ??= pino.destination({
+    dest: 1,
+    sync: false,
+    minLength: 4096,
+    periodicFlush: 100,
+  }));
 }
 
 /** What every process (API, worker, CLI) shares: config, logs, database, Redis, queues. */

@@ -144,7 +144,10 @@ export async function configureApi(app: NestFastifyApplication, config: AppConfi
 
   setupSwagger(app, config);
   await app.get(MetricsServer).listen();
-  app.enableShutdownHooks();
+  // On a signal: close, then exit 0 through process.exit, whose 'exit' event has pino write out
+  // the log lines it still holds (a process killed by the signal again, Nest's default, lost
+  // the last ones).
+  app.enableShutdownHooks([], { useProcessExit: true });
 }
 
 const UPLOAD_CSP = "default-src 'none'; sandbox";
