@@ -56,7 +56,9 @@ export class RedisFactory implements OnApplicationShutdown {
       connection.on('ready', () => {
         connection.subscribe(...channels).then(() => settle(), settle);
       });
-      connection.once('end', () => settle(new Error('Connection closed before subscribing')));
+      connection.once('end', () => {
+        if (!settled) settle(new Error('Connection closed before subscribing'));
+      });
     });
     return { connection, subscribed };
   }
