@@ -1,8 +1,15 @@
 import { ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { AuthGuard } from '@nestjs/passport';
+import type { Actor } from '../../../common/decorators/current-user.decorator';
 import { UnauthorizedError } from '../../../common/errors/domain-errors';
+import { JwtStrategy } from '../strategies/jwt.strategy';
 import { routeAccess } from './route-access';
+
+type GuardedRequest = Parameters<JwtStrategy['actorOfVerified']>[0] & {
+  headers: Record<string, unknown>;
+  user?: Actor;
+};
 
 /**
  * Global guard: every route needs a valid bearer token unless marked `@Public()`. A public
@@ -11,16 +18,25 @@ import { routeAccess } from './route-access';
  */
 @Injectable()
 export class JwtAuthGuard extends AuthGuard('jwt') {
-  constructor(private readonly reflector: Reflector) {
+  constructor(
+    private readonly reflector: Reflector,
+    private readonly jwt: JwtStrategy,
+  ) {
     super();
   }
 
   override canActivate(context: ExecutionContext) {
     const { ownBearer, isPublic } = routeAccess(this.reflector, context);
     if (ownBearer) return true;
-    if (isPublic) {
-      const request = context.switchToHttp().getRequest<{ headers: Record<string, unknown> }>();
-      if (!request.headers.authorization) return true;
+    const request = context.switchToHttp().getRequest<GuardedRequest>();
+    if (isPublic && !request.headers.authorization) return true;
+    // A token verified before: its actor (or the session check's 401) without passport.
+    const known = this.jwt.actorOfVerified(request);
+    if (known) {
+      return known.then((actor) => {
+        request.user = actor;
+        return true;
+      });
     }
     return super.canActivate(context);
   }

@@ -21,7 +21,7 @@ const VERIFIED_TOKENS_KEPT = 20_000;
  * reads the user's current state and, in the same statement, whether the token's session (its
  * refresh-token family) still has a live token: a deactivated user, a changed role, a logout,
  * "sign out everywhere" and a password change or reset all take effect at the next request.
- * A token is verified once per process while it lasts (see `authenticate`); the user and
+ * A token is verified once per process while it lasts (see `actorOfVerified`); the user and
  * session are read on every request.
  */
 @Injectable()
@@ -45,18 +45,15 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
   }
 
   /**
-   * A token this process verified before and that has not expired skips passport-jwt's
-   * verification (VerifiedTokens); any other goes through it, and `validate` keeps it. Runs on
-   * passport's per-request copy of the strategy, which has `success` and `error`.
+   * The actor of a bearer token this process verified before and that has not expired
+   * (VerifiedTokens), read now (the session check runs on every call); undefined for any other
+   * token, which passport-jwt verifies. The guard asks this first: a known token skips
+   * passport's per-request machinery, which was most of a signed-in request's own cost.
    */
-  override authenticate(request: PassportRequest, options?: unknown): void {
+  actorOfVerified(request: PassportRequest): Promise<Actor> | undefined {
     const token = bearerToken(request);
     const payload = token ? this.verified.get(token) : undefined;
-    if (!payload) return super.authenticate(request, options);
-    this.actorOf(payload).then(
-      (actor) => this.success(actor),
-      (error: unknown) => this.error(error as Error),
-    );
+    return payload && this.actorOf(payload);
   }
 
   /** Called by passport-jwt with a token it has just verified. */
