@@ -5,6 +5,7 @@ import { storeConfig, StoreConfig } from '../src/config';
 import { REDIS, Redis } from '../src/redis/redis.module';
 import { Buyer, createBuyers } from './support/buyers';
 import { createMerchant, createProduct } from './support/catalog';
+import { untilWaitingForLock } from './support/lock-waits';
 import { createTestApp } from './support/test-app';
 
 const STORE: StoreConfig = {
@@ -377,16 +378,7 @@ describe('checkout', () => {
       await blocker.query(`SELECT 1 FROM product_variants WHERE id = $1 FOR NO KEY UPDATE`, [item]);
       const answer = checkout(who, {}, key);
       // The checkout has claimed the key and waits for the variant.
-      for (let tries = 0; ; tries++) {
-        const [{ n }] = await db.query(
-          `SELECT count(*)::int AS n FROM pg_stat_activity
-            WHERE datname = current_database() AND wait_event_type = 'Lock' AND pid <> $1`,
-          [pid],
-        );
-        if (n === 1) break;
-        if (tries > 200) throw new Error('the checkout never waited for the variant');
-        await new Promise((r) => setTimeout(r, 20));
-      }
+      await untilWaitingForLock(db, { otherThan: pid });
       const inserted = await blocker
         .query(
           `INSERT INTO checkout_requests (user_id, key, request_hash, expires_at)

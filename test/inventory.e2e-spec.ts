@@ -3,6 +3,7 @@ import { DataSource } from 'typeorm';
 import { InventoryService } from '../src/modules/inventory/inventory.service';
 import { InsufficientStockError } from '../src/modules/inventory/insufficient-stock.error';
 import { createMerchant, createProduct } from './support/catalog';
+import { untilWaitingForLock } from './support/lock-waits';
 import { createTestApp } from './support/test-app';
 import { createUser, TestUser } from './support/users';
 
@@ -274,18 +275,6 @@ describe('inventory', () => {
           () => null,
           (error: Error) => error,
         );
-    /** Until the backend of runners[i] waits for a lock. */
-    const waitingForLock = async (pid: number) => {
-      for (let tries = 0; tries < 100; tries++) {
-        const [row] = await db.query<{ wait_event_type: string | null }[]>(
-          `SELECT wait_event_type FROM pg_stat_activity WHERE pid = $1`,
-          [pid],
-        );
-        if (row?.wait_event_type === 'Lock') return;
-        await new Promise((r) => setTimeout(r, 20));
-      }
-      throw new Error(`backend ${pid} never waited for a lock`);
-    };
     try {
       const pids: number[] = [];
       for (const runner of runners) {
@@ -295,9 +284,9 @@ describe('inventory', () => {
       }
       expect(await take(0)).toBeNull();
       const second = take(1);
-      await waitingForLock(pids[1]);
+      await untilWaitingForLock(db, { pid: pids[1] });
       const third = take(2);
-      await waitingForLock(pids[2]);
+      await untilWaitingForLock(db, { pid: pids[2] });
       await runners[0].commitTransaction();
       // PostgreSQL does not promise the waiters their arrival order: whichever gets the variant
       // first finishes, and the other gets it once that one commits.

@@ -14,7 +14,6 @@ import { loadRedisConfig } from '../src/config/redis.config';
 import { InvoicesService } from '../src/modules/invoices/invoices.service';
 import { jobMessages, QUEUES } from '../src/modules/queues/queue-names';
 import { ProcessorsModule } from '../src/worker.module';
-import { through } from './support/dependency-proxies';
 import { enqueue, eventually, settledJob } from './support/jobs';
 import { insertOrdersOfNewBuyer } from './support/orders-fixture';
 import { SmtpSink } from './support/smtp-sink';
@@ -162,13 +161,12 @@ describe('PostgreSQL gone right after the SMTP server accepted a message', () =>
   beforeAll(async () => {
     sink = await SmtpSink.start();
     const database = loadDatabaseConfig();
-    const target = new URL(database.url);
-    dbProxy = await new TcpProxy(target.hostname, Number(target.port || 5432)).start();
+    dbProxy = await TcpProxy.inFrontOf(database.url, 5432);
     const redis = loadRedisConfig();
     app = await createTestApp({
       imports: [ProcessorsModule],
       overrides: [
-        [databaseConfig.KEY, { ...database, url: through(dbProxy, database.url) }],
+        [databaseConfig.KEY, { ...database, url: dbProxy.through(database.url) }],
         [mailConfig.KEY, { ...loadMailConfig(), url: sink.url }],
         [queueConfig.KEY, { ...loadQueueConfig(), attempts: 6, backoffMs: 300 }],
         [

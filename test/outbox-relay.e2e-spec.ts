@@ -181,15 +181,11 @@ describe('the outbox relay', () => {
     let inspector: TestingModule;
 
     beforeAll(async () => {
-      const target = new URL(redis.url);
-      proxy = await new TcpProxy(target.hostname, Number(target.port || 6379)).start();
-      const through = new URL(redis.url);
-      through.hostname = '127.0.0.1';
-      through.port = String(proxy.port);
+      proxy = await TcpProxy.inFrontOf(redis.url, 6379);
       relay = await startContext({
         relay: true,
         overrides: [
-          [redisConfig.KEY, { ...redis, url: through.toString() }],
+          [redisConfig.KEY, { ...redis, url: proxy.through(redis.url) }],
           queueConfigWith({ pollMs: 100, maxBackoffMs: 400 }),
         ],
       });

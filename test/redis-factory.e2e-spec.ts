@@ -2,7 +2,6 @@ import { randomUUID } from 'node:crypto';
 import Redis from 'ioredis';
 import { loadRedisConfig } from '../src/config/redis.config';
 import { RedisFactory } from '../src/redis/redis.factory';
-import { through } from './support/dependency-proxies';
 import { eventually } from './support/jobs';
 import { TcpProxy } from './support/tcp-proxy';
 
@@ -44,9 +43,8 @@ describe('a subscriber connection when Redis goes away and comes back', () => {
   let publisher: Redis;
 
   beforeAll(async () => {
-    const target = new URL(config.url);
-    proxy = await new TcpProxy(target.hostname, Number(target.port || 6379)).start();
-    factory = new RedisFactory({ ...config, url: through(proxy, config.url) });
+    proxy = await TcpProxy.inFrontOf(config.url, 6379);
+    factory = new RedisFactory({ ...config, url: proxy.through(config.url) });
     publisher = new Redis(config.url);
   });
 

@@ -5,14 +5,6 @@ import { loadRedisConfig } from '../../src/config/redis.config';
 import { TcpProxy } from './tcp-proxy';
 import { createTestApp } from './test-app';
 
-/** `url` with its host and port replaced by the proxy's. */
-export function through(proxy: TcpProxy, url: string): string {
-  const parsed = new URL(url);
-  parsed.hostname = '127.0.0.1';
-  parsed.port = String(proxy.port);
-  return parsed.toString();
-}
-
 /**
  * The app with PostgreSQL and Redis each behind a TCP proxy the test can cut and restore
  * (never the shared servers themselves).
@@ -24,14 +16,12 @@ export async function createAppBehindProxies(): Promise<{
 }> {
   const db = loadDatabaseConfig();
   const redis = loadRedisConfig();
-  const dbUrl = new URL(db.url);
-  const redisUrl = new URL(redis.url);
-  const dbProxy = await new TcpProxy(dbUrl.hostname, Number(dbUrl.port || 5432)).start();
-  const redisProxy = await new TcpProxy(redisUrl.hostname, Number(redisUrl.port || 6379)).start();
+  const dbProxy = await TcpProxy.inFrontOf(db.url, 5432);
+  const redisProxy = await TcpProxy.inFrontOf(redis.url, 6379);
   const app = await createTestApp({
     overrides: [
-      [databaseConfig.KEY, { ...db, url: through(dbProxy, db.url) }],
-      [redisConfig.KEY, { ...redis, url: through(redisProxy, redis.url) }],
+      [databaseConfig.KEY, { ...db, url: dbProxy.through(db.url) }],
+      [redisConfig.KEY, { ...redis, url: redisProxy.through(redis.url) }],
     ],
   });
   return { app, dbProxy, redisProxy };

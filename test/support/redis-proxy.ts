@@ -10,13 +10,9 @@ export async function createAppBehindRedisProxy(): Promise<{
   proxy: TcpProxy;
 }> {
   const redis = loadRedisConfig();
-  const target = new URL(redis.url);
-  const proxy = await new TcpProxy(target.hostname, Number(target.port || 6379)).start();
-  const url = new URL(redis.url);
-  url.hostname = '127.0.0.1';
-  url.port = String(proxy.port);
+  const proxy = await TcpProxy.inFrontOf(redis.url, 6379);
   const app = await createTestApp({
-    overrides: [[redisConfig.KEY, { ...redis, url: url.toString() }]],
+    overrides: [[redisConfig.KEY, { ...redis, url: proxy.through(redis.url) }]],
   });
   return { app, proxy };
 }

@@ -15,6 +15,20 @@ export class TcpProxy {
     private readonly targetPort: number,
   ) {}
 
+  /** A started proxy in front of the server `url` names (its port, or `defaultPort`). */
+  static inFrontOf(url: string, defaultPort: number): Promise<TcpProxy> {
+    const target = new URL(url);
+    return new TcpProxy(target.hostname, Number(target.port || defaultPort)).start();
+  }
+
+  /** `url` with its host and port replaced by this proxy's. */
+  through(url: string): string {
+    const parsed = new URL(url);
+    parsed.hostname = '127.0.0.1';
+    parsed.port = String(this.port);
+    return parsed.toString();
+  }
+
   async start(): Promise<this> {
     this.server = createServer((client) => {
       const upstream = connect(this.targetPort, this.targetHost);
