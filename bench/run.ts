@@ -100,10 +100,19 @@ const SCENARIOS: Record<
   },
   products: (baseUrl) =>
     load('GET /products?limit=20', { url: `${baseUrl}/api/v1/products?limit=20` }),
+  /** The listing as a browser or CDN asks for it: brotli, sent compressed once per entry. */
+  'products-br': (baseUrl) =>
+    load('GET /products?limit=20, Accept-Encoding of a browser (brotli)', {
+      url: `${baseUrl}/api/v1/products?limit=20`,
+      headers: { 'accept-encoding': 'gzip, deflate, br, zstd' },
+    }),
   /** A client (or CDN) revalidating the listing it holds: 304, no body. */
   'products-304': async (baseUrl) => {
     const url = `${baseUrl}/api/v1/products?limit=20`;
-    const etag = (await fetch(url)).headers.get('etag');
+    // The uncompressed form's tag (fetch would ask for a compressed one), as autocannon asks.
+    const etag = (await fetch(url, { headers: { 'accept-encoding': 'identity' } })).headers.get(
+      'etag',
+    );
     if (!etag) throw new Error('GET /products answered without an ETag');
     return load('GET /products?limit=20, If-None-Match (304)', {
       url,

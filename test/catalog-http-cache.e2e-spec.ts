@@ -1,4 +1,5 @@
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import { CatalogCache } from '../src/modules/catalog/catalog-cache';
 import { CategoriesService } from '../src/modules/catalog/categories.service';
 import { ProductsService } from '../src/modules/catalog/products.service';
@@ -170,6 +171,68 @@ describe('catalog answers for HTTP caches', () => {
     }
   });
 
+  it('sends a cached answer compressed to a client that accepts it, with its own ETag, and 304 for that ETag', async () => {
+    const owner = await createMerchant(app);
+    for (const title of ['Packed tent', 'Packed stove', 'Packed mat']) {
+      await createProduct(app, owner, { title, description: `${title}: light and sturdy.` });
+    }
+    const url = `/api/v1/products?shop=${owner.shopId}`;
+    const plain = await get(url);
+    expect(plain.statusCode).toBe(200);
+    expect(plain.rawPayload.length).toBeGreaterThan(1024);
+    expect(plain.headers['content-encoding']).toBeUndefined();
+    expect(plain.headers.vary).toMatch(/(^|, )Accept-Encoding$/);
+
+    const decoders = { br: brotliDecompressSync, gzip: gunzipSync };
+    const cases = [
+      { accept: 'gzip, deflate, br, zstd', coding: 'br' as const },
+      { accept: 'gzip', coding: 'gzip' as const },
+      { accept: 'br;q=0, gzip;q=0.8', coding: 'gzip' as const },
+      { accept: 'br;q=0.5, gzip', coding: 'gzip' as const },
+    ];
+    for (const { accept, coding } of cases) {
+      // The first through the controller, the second from the cache before it: alike.
+      const [first, again] = [
+        await get(url, { 'accept-encoding': accept }),
+        await get(url, { 'accept-encoding': accept }),
+      ];
+      for (const res of [first, again]) {
+        expect({ accept, status: res.statusCode, coding: res.headers['content-encoding'] }).toEqual(
+          { accept, status: 200, coding },
+        );
+        expect(res.rawPayload.length).toBeLessThan(plain.rawPayload.length / 2);
+        expect(decoders[coding](res.rawPayload).equals(plain.rawPayload)).toBe(true);
+        expect(res.headers.etag).toBe(`${(plain.headers.etag as string).slice(0, -1)}-${coding}"`);
+        expect(res.headers.vary).toBe(plain.headers.vary);
+        expect(res.headers['content-type']).toBe('application/json; charset=utf-8');
+      }
+      const notModified = await get(url, {
+        'accept-encoding': accept,
+        'if-none-match': first.headers.etag as string,
+      });
+      expect(notModified.statusCode).toBe(304);
+      expect(notModified.headers.etag).toBe(first.headers.etag);
+      expect(notModified.headers.vary).toBe(plain.headers.vary);
+      // Another form's tag does not match: the client gets the form it asked for.
+      const other = await get(url, {
+        'accept-encoding': accept,
+        'if-none-match': plain.headers.etag as string,
+      });
+      expect(other.statusCode).toBe(200);
+      expect(other.headers['content-encoding']).toBe(coding);
+    }
+    // Nothing this server can send but the bytes themselves.
+    for (const accept of ['identity', 'deflate', 'br;q=0, gzip;q=0', '']) {
+      const res = await get(url, { 'accept-encoding': accept });
+      expect({ accept, coding: res.headers['content-encoding'] }).toEqual({
+        accept,
+        coding: undefined,
+      });
+      expect(res.rawPayload.equals(plain.rawPayload)).toBe(true);
+      expect(res.headers.etag).toBe(plain.headers.etag);
+    }
+  });
+
   it('sends to the controller what the cache must not answer: a token, a new URL, bad input, a write', async () => {
     const owner = await createMerchant(app);
     const product = await createProduct(app, owner, { title: 'Guarded tent' });
@@ -273,6 +336,31 @@ describe('catalog answers for HTTP caches', () => {
       expect(JSON.parse(changed!.body.toString())).toEqual({ title: 'Changed', n: 'x' });
     } finally {
       now.mockRestore();
+    }
+  });
+
+  it('reads the version once for the reads of one event-loop turn, and again for a read arriving after it was sent', async () => {
+    const redis = app.get<Redis>(REDIS);
+    const cache = new CatalogCache(redis, { cacheTtlMs: 1000 });
+    await cache.read('warm', () => Promise.resolve(0));
+    const gets = jest.spyOn(redis, 'get');
+    try {
+      const load = () => Promise.resolve({ title: 'Shared' });
+      const together = Array.from({ length: 20 }, () => cache.read('turn', load));
+      await Promise.all(together);
+      expect(gets).toHaveBeenCalledTimes(1);
+
+      // A read that arrives while a version read is on the wire waits for the next one.
+      const first = cache.read('turn', load);
+      for (let turn = 0; turn < 5 && gets.mock.calls.length < 2; turn++) {
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+      expect(gets).toHaveBeenCalledTimes(2);
+      const later = cache.read('turn', load);
+      await Promise.all([first, later]);
+      expect(gets).toHaveBeenCalledTimes(3);
+    } finally {
+      gets.mockRestore();
     }
   });
 

@@ -1,4 +1,4 @@
-import { etagMatches, toPublicAnswer } from './public-answer';
+import { etagMatches, representationFor, toPublicAnswer } from './public-answer';
 
 describe('public answers', () => {
   it('tags equal bodies alike and different bodies differently, with a strong quoted tag', () => {
@@ -19,5 +19,20 @@ describe('public answers', () => {
     expect(etagMatches(' * ', tag)).toBe(true);
     expect(etagMatches('"abcd"', tag)).toBe(false);
     expect(etagMatches('abc', tag)).toBe(false);
+  });
+
+  it('compresses only an answer that is kept and large enough, once per coding', () => {
+    const large = { items: Array.from({ length: 40 }, (_, i) => ({ id: i, title: `Tent ${i}` })) };
+    const kept = toPublicAnswer(large);
+    const br = representationFor(kept, 'gzip, br');
+    expect(br.coding).toBe('br');
+    expect(br.body.length).toBeLessThan(kept.body.length);
+    expect(representationFor(kept, 'br').body).toBe(br.body);
+    expect(representationFor(kept, 'gzip').coding).toBe('gzip');
+    // Built for one request: sent as is, whatever the client accepts.
+    const once = toPublicAnswer(large, { compressible: false });
+    expect(representationFor(once, 'gzip, br')).toBe(once);
+    const small = toPublicAnswer({ items: [1, 2] });
+    expect(representationFor(small, 'gzip, br')).toBe(small);
   });
 });

@@ -1,15 +1,32 @@
+import { Negotiator } from '@fastify/accept-negotiator';
 import type { FastifyReply } from 'fastify';
 import { createHash } from 'node:crypto';
+import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
+import { setNewest } from '../collections/set-newest';
+
+/** A content coding a public answer may be sent in, besides none. */
+type Coding = 'br' | 'gzip';
+
+/** One form of a public answer's bytes, with the strong ETag of that form (RFC 9110 §8.8.3.3). */
+interface Representation {
+  body: Buffer;
+  etag: string;
+}
 
 /**
  * A public answer (the same bytes for every client) serialised once, with its strong ETag: the
  * catalog cache keeps these, so a cached read sends stored bytes and a conditional request is
  * answered 304 without building or serialising anything.
  */
-export interface PublicAnswer {
+export interface PublicAnswer extends Representation {
   /** UTF-8 JSON, encoded once rather than on every send. */
   body: Buffer;
-  etag: string;
+  /**
+   * Compressed forms, each made on the first request that accepts its coding. Only an answer
+   * that is kept and sent again (a cached entry's) is compressed: compressing an answer built
+   * for one request would cost more CPU than it saves.
+   */
+  coded?: Partial<Record<Coding, Representation>>;
 }
 
 /**
@@ -18,10 +35,42 @@ export interface PublicAnswer {
  */
 export const PUBLIC_CACHE_CONTROL = 'public, max-age=5, stale-while-revalidate=30';
 
-export function toPublicAnswer(value: unknown): PublicAnswer {
+/** Below this, a compressed body saves less than its headers cost. */
+const MIN_COMPRESSED_BYTES = 1024;
+
+/** Brotli first (a 20 kB listing: 4.0 kB at quality 6 in 0.17 ms, once), then gzip. */
+const COMPRESS: Record<Coding, (body: Buffer) => Buffer> = {
+  br: (body) =>
+    brotliCompressSync(body, {
+      params: {
+        [constants.BROTLI_PARAM_QUALITY]: 6,
+        [constants.BROTLI_PARAM_SIZE_HINT]: body.length,
+      },
+    }),
+  gzip: (body) => gzipSync(body, { level: 6 }),
+};
+
+/** The distinct `Accept-Encoding` values seen lately (clients send few) and their choice. */
+const choices = new Map<string, string>();
+const codings = new Negotiator<Coding | 'identity'>({
+  supportedValues: ['br', 'gzip', 'identity'],
+  cache: {
+    get: (header) => choices.get(header),
+    has: (header) => choices.has(header),
+    set(header, choice) {
+      setNewest(choices, header, choice, 100);
+      return this;
+    },
+  },
+});
+
+export function toPublicAnswer(value: unknown, { compressible = true } = {}): PublicAnswer {
   const body = Buffer.from(JSON.stringify(value));
   const digest = createHash('sha1').update(body).digest('base64url').slice(0, 27);
-  return { body, etag: `"${digest}"` };
+  const etag = `"${digest}"`;
+  return compressible && body.length >= MIN_COMPRESSED_BYTES
+    ? { body, etag, coded: {} }
+    : { body, etag };
 }
 
 /** RFC 9110 §13.1.2: `*` or any listed tag, compared weakly (a `W/` prefix is ignored). */
@@ -35,19 +84,43 @@ export function etagMatches(ifNoneMatch: string | undefined, etag: string): bool
 }
 
 /**
- * Sets the answer's ETag and Cache-Control and returns its bytes to send, or, when the
- * client's `If-None-Match` holds its ETag, sets 304 and returns an empty body.
+ * The form of `answer` to send for a request's `Accept-Encoding` (RFC 9110 §12.5.3: the
+ * client's preference by `q`, brotli before gzip when it is equal), and its coding.
  */
-export function sendPublic(
-  reply: FastifyReply,
-  ifNoneMatch: string | undefined,
+export function representationFor(
   answer: PublicAnswer,
-): Buffer | string {
-  void reply.headers({ etag: answer.etag, 'cache-control': PUBLIC_CACHE_CONTROL });
-  if (etagMatches(ifNoneMatch, answer.etag)) {
+  acceptEncoding: string | undefined,
+): Representation & { coding?: Coding } {
+  const coded = answer.coded;
+  if (!coded || !acceptEncoding) return answer;
+  const coding = codings.negotiate(acceptEncoding);
+  if (coding !== 'br' && coding !== 'gzip') return answer;
+  coded[coding] ??= {
+    body: COMPRESS[coding](answer.body),
+    etag: `${answer.etag.slice(0, -1)}-${coding}"`,
+  };
+  return { ...coded[coding], coding };
+}
+
+/**
+ * Sets the answer's ETag, Cache-Control and `Vary` and returns its bytes to send, compressed
+ * when the request accepts it; or, when the request's `If-None-Match` holds the ETag of the
+ * form it would get, sets 304 and returns an empty body.
+ */
+export function sendPublic(reply: FastifyReply, answer: PublicAnswer): Buffer | string {
+  const { headers } = reply.request;
+  const sent = representationFor(answer, headers['accept-encoding']);
+  const vary = reply.getHeader('vary');
+  void reply.headers({
+    etag: sent.etag,
+    'cache-control': PUBLIC_CACHE_CONTROL,
+    vary: vary ? `${String(vary)}, Accept-Encoding` : 'Accept-Encoding',
+  });
+  if (etagMatches(headers['if-none-match'], sent.etag)) {
     void reply.code(304);
     return '';
   }
   void reply.header('content-type', 'application/json; charset=utf-8');
-  return answer.body;
+  if (sent.coding) void reply.header('content-encoding', sent.coding);
+  return sent.body;
 }

@@ -48,8 +48,7 @@ export class CachedPublicReads implements OnModuleInit {
   private async answer(request: FastifyRequest, reply: FastifyReply): Promise<boolean> {
     const answer = await this.cache.answerForUrl(request.url);
     if (!answer) return false;
-    const ifNoneMatch = request.headers['if-none-match'];
-    void reply.send(sendPublic(reply, ifNoneMatch, answer));
+    void reply.send(sendPublic(reply, answer));
     return true;
   }
 }

@@ -11,6 +11,12 @@ const MAX_ENTRIES = 2000;
 const VERSION_TIMEOUT_MS = 250;
 const NO_ANSWER = `Redis did not answer within ${VERSION_TIMEOUT_MS} ms`;
 
+/**
+ * Resolves once the event loop has run the I/O callbacks of its current turn (`setImmediate`
+ * runs after them): every request that arrived in this turn has asked by then.
+ */
+const afterThisTurnsInput = () => new Promise<void>((resolve) => setImmediate(resolve));
+
 interface Entry {
   version: string;
   expiresAt: number;
@@ -28,11 +34,13 @@ interface Entry {
  * - entries also expire after CATALOG_CACHE_TTL_MS, which bounds how long stock (changed by
  *   orders and adjustments, which do not invalidate) may lag. Checkout reads stock itself.
  *
- * The version reads of concurrent requests are coalesced: while one GET is on the wire, the
- * requests arriving meanwhile wait for the next GET, sent as soon as the first one answers,
- * and share it. A request so never uses a version read before it arrived, which keeps the
- * guarantee above, and an instance under load sends about one GET per Redis round trip
- * instead of one per request.
+ * The version reads of concurrent requests are coalesced: a GET is sent at the end of the
+ * event loop's turn (after its I/O callbacks), for every request that asked in that turn, and
+ * while one GET is on the wire the requests arriving meanwhile wait for the next one, sent at
+ * the end of the turn in which the first one answers. A request so never uses a version read
+ * sent before it arrived, which keeps the guarantee above, and an instance under load sends
+ * about one GET per Redis round trip instead of one per request (13 requests per GET in the
+ * cached-listing bench, against 9 when the next GET left as soon as the first answered).
  *
  * Redis down: a read whose version cannot be read (Redis not connected, an error, no answer
  * within VERSION_TIMEOUT_MS) goes to PostgreSQL and neither uses nor fills the cache, and the
@@ -81,9 +89,9 @@ export class CatalogCache {
   ): Promise<PublicAnswer | null> {
     const entry = await this.entry(key, load, () => true);
     if (entry.value === null) return null;
-    entry.answer ??= toPublicAnswer(entry.value);
-    if (url !== undefined && this.entries.get(key) === entry)
-      setNewest(this.keyOfUrl, url, key, MAX_ENTRIES);
+    const kept = this.entries.get(key) === entry;
+    entry.answer ??= toPublicAnswer(entry.value, { compressible: kept });
+    if (url !== undefined && kept) setNewest(this.keyOfUrl, url, key, MAX_ENTRIES);
     return entry.answer;
   }
 
@@ -146,11 +154,12 @@ export class CatalogCache {
    * GET sent after this call (coalesced with the calls around it, see the class comment).
    */
   private currentVersion(): Promise<string | undefined> {
-    if (!this.versionInFlight) return this.sendVersionRead();
-    this.versionNext ??= this.versionInFlight.then(() => {
-      this.versionNext = null;
-      return this.versionInFlight ?? this.sendVersionRead();
-    });
+    this.versionNext ??= (this.versionInFlight ?? Promise.resolve())
+      .then(afterThisTurnsInput)
+      .then(() => {
+        this.versionNext = null;
+        return this.sendVersionRead();
+      });
     return this.versionNext;
   }
 

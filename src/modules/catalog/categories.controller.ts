@@ -3,7 +3,6 @@ import {
   Controller,
   Delete,
   Get,
-  Headers,
   HttpCode,
   Param,
   ParseUUIDPipe,
@@ -47,15 +46,13 @@ export class CategoriesController {
     summary: 'The category tree (one query)',
     description:
       'Carries a strong `ETag` and a public `Cache-Control`; a request whose `If-None-Match` ' +
-      'holds the current ETag gets 304.',
+      'holds the current ETag gets 304. Sent compressed (brotli or gzip) when `Accept-Encoding` ' +
+      'allows and the answer is large enough; each form has its own ETag.',
   })
   @ApiOkResponse({ type: [CategoryNode] })
   @ApiResponse({ status: 304, description: 'Not modified (`If-None-Match` matched)' })
-  async tree(
-    @Headers('if-none-match') ifNoneMatch: string | undefined,
-    @Res({ passthrough: true }) reply: FastifyReply,
-  ): Promise<Buffer | string> {
-    return sendPublic(reply, ifNoneMatch, await this.categories.tree(reply.request.url));
+  async tree(@Res({ passthrough: true }) reply: FastifyReply): Promise<Buffer | string> {
+    return sendPublic(reply, await this.categories.tree(reply.request.url));
   }
 
   @Post('admin/categories')

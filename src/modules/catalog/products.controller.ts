@@ -4,7 +4,6 @@ import {
   Controller,
   Delete,
   Get,
-  Headers,
   Param,
   ParseUUIDPipe,
   Patch,
@@ -64,17 +63,17 @@ export class ProductsController {
     summary: 'Published products: search, filters, sorts, keyset pages',
     description:
       'One SQL statement per page whatever the limit. Carries a strong `ETag` and a public ' +
-      '`Cache-Control`; a request whose `If-None-Match` holds the current ETag gets 304.',
+      '`Cache-Control`; a request whose `If-None-Match` holds the current ETag gets 304. Sent ' +
+      'compressed (brotli or gzip) when `Accept-Encoding` allows; each form has its own ETag.',
   })
   @ApiOkResponse({ type: ProductPage })
   @ApiResponse({ status: 304, description: 'Not modified (`If-None-Match` matched)' })
   @ApiBadRequestResponse({ description: 'Invalid filter, sort or cursor' })
   async list(
     @Query() query: ProductQueryDto,
-    @Headers('if-none-match') ifNoneMatch: string | undefined,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<Buffer | string> {
-    return sendPublic(reply, ifNoneMatch, await this.products.list(query, reply.request.url));
+    return sendPublic(reply, await this.products.list(query, reply.request.url));
   }
 
   @Public()
@@ -85,7 +84,8 @@ export class ProductsController {
     description:
       'Drafts and archived products are visible to their owner and admins only. Asked without ' +
       'a token, the answer carries a strong `ETag` and a public `Cache-Control`, and a request ' +
-      'whose `If-None-Match` holds the current ETag gets 304.',
+      'whose `If-None-Match` holds the current ETag gets 304, and it is sent compressed (brotli ' +
+      'or gzip) when `Accept-Encoding` allows and it is large enough.',
   })
   @ApiOkResponse({ type: ProductResponse })
   @ApiResponse({ status: 304, description: 'Not modified (`If-None-Match` matched)' })
@@ -93,15 +93,10 @@ export class ProductsController {
   async get(
     @CurrentUser() actor: Actor | undefined,
     @Param('idOrSlug') idOrSlug: string,
-    @Headers('if-none-match') ifNoneMatch: string | undefined,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<ProductResponse | Buffer | string> {
     if (actor) return this.products.get(actor, idOrSlug);
-    return sendPublic(
-      reply,
-      ifNoneMatch,
-      await this.products.getPublic(idOrSlug, reply.request.url),
-    );
+    return sendPublic(reply, await this.products.getPublic(idOrSlug, reply.request.url));
   }
 
   @Post()
