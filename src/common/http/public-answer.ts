@@ -11,6 +11,8 @@ type Coding = 'br' | 'gzip';
 interface Representation {
   body: Buffer;
   etag: string;
+  /** The content coding of `body`; none for the JSON itself. */
+  coding?: Coding;
 }
 
 /**
@@ -90,16 +92,16 @@ export function etagMatches(ifNoneMatch: string | undefined, etag: string): bool
 export function representationFor(
   answer: PublicAnswer,
   acceptEncoding: string | undefined,
-): Representation & { coding?: Coding } {
+): Representation {
   const coded = answer.coded;
   if (!coded || !acceptEncoding) return answer;
   const coding = codings.negotiate(acceptEncoding);
   if (coding !== 'br' && coding !== 'gzip') return answer;
-  coded[coding] ??= {
+  return (coded[coding] ??= {
     body: COMPRESS[coding](answer.body),
     etag: `${answer.etag.slice(0, -1)}-${coding}"`,
-  };
-  return { ...coded[coding], coding };
+    coding,
+  });
 }
 
 /**
