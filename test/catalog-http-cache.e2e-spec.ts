@@ -1,5 +1,6 @@
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { brotliDecompressSync, gunzipSync } from 'node:zlib';
+import { representationFor } from '../src/common/http/public-answer';
 import { CatalogCache } from '../src/modules/catalog/catalog-cache';
 import { CategoriesService } from '../src/modules/catalog/categories.service';
 import { ProductsService } from '../src/modules/catalog/products.service';
@@ -310,6 +311,17 @@ describe('catalog answers for HTTP caches', () => {
       now.mockRestore();
       list.mockRestore();
     }
+  });
+
+  it('compresses a kept entry, and never an answer built for one request (cache off)', async () => {
+    const large = { items: Array.from({ length: 60 }, (_, i) => ({ id: i, title: `Tent ${i}` })) };
+    const load = () => Promise.resolve(large);
+    const redis = app.get<Redis>(REDIS);
+    const kept = await new CatalogCache(redis, { cacheTtlMs: 1000 }).readPublic('big', load);
+    expect(representationFor(kept!, 'br').coding).toBe('br');
+    const once = await new CatalogCache(redis, { cacheTtlMs: 0 }).readPublic('big', load);
+    expect(once!.body.equals(kept!.body)).toBe(true);
+    expect(representationFor(once!, 'br')).toBe(once);
   });
 
   it('keeps an entry reloaded unchanged after its time to live, and replaces a changed one', async () => {
