@@ -2,6 +2,7 @@ import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { storeConfig, StoreConfig } from '../src/config';
+import { jobMessages } from '../src/modules/queues/queue-names';
 import { REDIS, Redis } from '../src/redis/redis.module';
 import { Buyer, createBuyers } from './support/buyers';
 import { createMerchant, createProduct } from './support/catalog';
@@ -330,6 +331,35 @@ describe('checkout', () => {
       )[0].n,
     ).toBe(0);
     expect(await cartOf(who)).toEqual({ [plenty]: '2', [scarce]: '4' });
+  });
+
+  it('writes the low-stock notice of a variant it takes to its threshold, committed with the order, and leaves no transaction open', async () => {
+    const who = await buyer();
+    const v = await variant(100, 7); // the default threshold is 5
+    await fill(who, [[v, 3]]);
+    const res = await checkout(who);
+    expect(res.statusCode).toBe(201);
+    expect(await stockOf(v)).toBe(4);
+    const [movement] = await db.query(
+      `SELECT id FROM stock_movements WHERE variant_id = $1 AND reason = 'order'`,
+      [v],
+    );
+    const notice = jobMessages.lowStock(v, `movement-${movement.id}`, 4, 5);
+    expect(
+      await db.query(
+        `SELECT queue, name, job_id, payload FROM outbox
+          WHERE name = 'low-stock' AND payload->>'variantId' = $1`,
+        [v],
+      ),
+    ).toEqual([
+      { queue: notice.queue, name: notice.name, job_id: notice.jobId, payload: notice.payload },
+    ]);
+    // The COMMIT went with the stock statement: the connection is back in the pool, idle.
+    const [{ open }] = await db.query(
+      `SELECT count(*)::int AS open FROM pg_stat_activity
+        WHERE datname = current_database() AND state LIKE 'idle in transaction%'`,
+    );
+    expect(open).toBe(0);
   });
 
   it('never oversells: 100 buyers race for 10 units, exactly 10 orders', async () => {

@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { Client, Notification } from 'pg';
 import { DataSource } from 'typeorm';
 import { loadQueueConfig } from '../src/config/queue.config';
+import { queryAndCommit, transactionEndingInWork } from '../src/database/commit-with-last';
 import { redisConfig } from '../src/config';
 import { loadRedisConfig } from '../src/config/redis.config';
 import { OutboxRelay } from '../src/modules/queues/outbox-relay';
@@ -100,6 +101,20 @@ describe('the outbox relay', () => {
       } finally {
         await listener.end();
       }
+    });
+
+    it('wakes the relays after a transaction that committed with its last statement', async () => {
+      // A batch relayed first: the relay is past its start and asleep until woken.
+      const first = messages(1);
+      await commit(relay, first);
+      await allRelayed(db, first);
+      const batch = messages(1);
+      await transactionEndingInWork(db, async (tx) => {
+        await relay.get(OutboxService).add(tx, batch);
+        await queryAndCommit(tx, 'SELECT 1');
+      });
+      // The poll is a minute away: only the commit's wake-up relays the row in time.
+      await allRelayed(db, batch);
     });
 
     it('keeps one row and one job for a message written twice or a row relayed twice', async () => {

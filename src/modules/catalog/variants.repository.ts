@@ -55,14 +55,41 @@ export interface LowStockSubject {
   merchant_id: string;
 }
 
-/** A variant as `changeStock` found it, and (when the change was made) after it. */
+/** A variant as `changeStock` locked it, and its stock after the change (null: not written). */
 export interface StockChangeRow {
   id: string;
   before: number;
-  threshold: number;
   after: number | null;
-  movementId: string | null;
 }
+
+/** A line of a refused stock change: its net change, and the stock locked (null: no variant). */
+export interface RefusedStockLine {
+  id: string;
+  stock: number | null;
+  delta: number;
+}
+
+/** The SQLSTATE of `refuse_stock_change` (migration StockChangeRefusal). */
+const STOCK_CHANGE_REFUSED = 'SC409';
+
+/**
+ * The lines of a stock change that `changeStock` refused (a variant missing, or a net change
+ * that would take one below 0; nothing was written, and the transaction is aborted), read from
+ * the error the statement failed with; undefined for any other error. The driver's error and
+ * TypeORM's wrapping of it both carry the SQLSTATE and the detail.
+ */
+export function refusedStockLines(error: unknown): RefusedStockLine[] | undefined {
+  const { code, detail } = (error ?? {}) as { code?: unknown; detail?: unknown };
+  if (code !== STOCK_CHANGE_REFUSED || typeof detail !== 'string') return undefined;
+  return JSON.parse(detail) as RefusedStockLine[];
+}
+
+/**
+ * Writes the low-stock notices of a stock change inside its statement: given the name of the
+ * statement's relation of threshold crossings (`variant_id`, `movement_id`, `stock`, `threshold`),
+ * a data-modifying statement that writes one notice per row (the outbox's, `OutboxService`).
+ */
+export type CrossingNotices = (crossings: string) => string;
 
 /** One `stock_movements` row to write (its resulting stock is worked out by `changeStock`). */
 export interface StockMovementInput {
@@ -229,25 +256,36 @@ export class VariantsRepository {
    * locks the variants in id order, NO KEY UPDATE (what the UPDATE takes anyway: serializes
    * stock changes, yet does not wait for, nor deadlock with, the KEY SHARE locks that foreign
    * keys to the variant take, e.g. a checkout inserting its order lines before it takes
-   * stock), and only when every variant exists and no net change takes one below 0, applies
-   * the guarded UPDATE of each variant by its net change and writes a movement row per line, in
-   * the order given, each with the stock it leaves (the locked stock plus the running sum of
-   * that variant's deltas). Answers every variant found: its stock before, its threshold, and
-   * its stock after and last movement's id (both null when nothing was written).
+   * stock). Unless every variant exists and no net change takes one below 0, the statement
+   * fails (`refuse_stock_change`, read by `refusedStockLines`) having written nothing;
+   * otherwise it applies the guarded UPDATE of each variant by its net change and writes a
+   * movement row per line, in the order given, each with the stock it leaves (the locked stock
+   * plus the running sum of that variant's deltas), and, with `notices`, a low-stock notice
+   * per variant taken from above its threshold to at or below it, named after its last
+   * movement. Answers every variant: its stock before and after.
+   *
+   * The text holds every value (validated, quoted) and no parameter: PostgreSQL plans it for
+   * its own values (the app's connections plan every statement with parameters generically,
+   * and the generic plan of this one guessed 10 lines and scanned the variants of a small
+   * catalog twice with the hot variant locked), and the text can be sent in one message with
+   * the transaction's COMMIT (`queryAndCommit`).
    */
-  changeStock(
-    tx: EntityManager,
+  changeStockStatement(
     net: Map<string, number>,
     movements: StockMovementInput[],
-  ): Promise<StockChangeRow[]> {
-    // Planned for its own values on each call, which are written into the text (validated,
-    // quoted): the app's connections plan every statement with parameters generically, even an
-    // unnamed one, and the generic plan of this one guessed 10 lines and scanned the variants of
-    // a small catalog twice (720 rows of a demo-sized one) with the hot variant locked.
+    notices?: CrossingNotices,
+  ): string {
     const ids = literal.uuids([...net.keys()]);
     const lines = literal.jsonb(movements.map((m, ord) => ({ ord, ...m })));
-    return tx.query(
-      `WITH locked AS MATERIALIZED (
+    const noticed = notices
+      ? `, crossed AS (
+         SELECT k.id AS variant_id, u.stock, k.low_stock_threshold AS threshold,
+                (SELECT max(m.id) FROM moved m WHERE m.variant_id = k.id) AS movement_id
+           FROM locked k JOIN updated u ON u.id = k.id
+          WHERE k.stock > k.low_stock_threshold AND u.stock <= k.low_stock_threshold
+       ), noticed AS (${notices('crossed')})`
+      : '';
+    return `WITH locked AS MATERIALIZED (
          SELECT v.id, v.stock, v.low_stock_threshold FROM product_variants v
           WHERE v.id = ANY(${ids})
           ORDER BY v.id
@@ -255,7 +293,14 @@ export class VariantsRepository {
        ), net AS (
          SELECT * FROM unnest(${ids}, ${literal.ints([...net.values()])}) AS n(id, delta)
        ), fits AS MATERIALIZED (
-         SELECT count(l.id) = count(*) AND coalesce(bool_and(l.stock + n.delta >= 0), false) AS ok
+         -- CASE, not OR: the refusal is evaluated only when the change does not fit.
+         SELECT CASE
+                  WHEN count(l.id) = count(*) AND coalesce(bool_and(l.stock + n.delta >= 0), false)
+                  THEN true
+                  ELSE refuse_stock_change(
+                    jsonb_agg(jsonb_build_object('id', n.id, 'stock', l.stock, 'delta', n.delta)
+                              ORDER BY n.id))
+                END AS ok
            FROM net n LEFT JOIN locked l ON l.id = n.id
        ), updated AS (
          -- unnest (not JSON) so that the planner knows the row count and probes the primary
@@ -277,12 +322,19 @@ export class VariantsRepository {
           WHERE fits.ok
           ORDER BY l.ord
          RETURNING id, variant_id
-       )
-       -- The last movement of each variant names a low-stock crossing.
-       SELECT k.id, k.stock AS before, k.low_stock_threshold AS threshold, u.stock AS after,
-              (SELECT max(m.id) FROM moved m WHERE m.variant_id = k.id)::text AS "movementId"
+       )${noticed}
+       SELECT k.id, k.stock AS before, u.stock AS after
          FROM locked k LEFT JOIN updated u ON u.id = k.id
-        ORDER BY k.id`,
-    );
+        ORDER BY k.id`;
+  }
+
+  /** Runs `changeStockStatement` in the caller's transaction; the rows it answered. */
+  changeStock(
+    tx: EntityManager,
+    net: Map<string, number>,
+    movements: StockMovementInput[],
+    notices?: CrossingNotices,
+  ): Promise<StockChangeRow[]> {
+    return tx.query(this.changeStockStatement(net, movements, notices));
   }
 }

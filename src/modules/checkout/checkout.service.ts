@@ -5,6 +5,7 @@ import { DataSource, EntityManager } from 'typeorm';
 import type { Actor } from '../../common/decorators/current-user.decorator';
 import { ConflictError, UnprocessableError } from '../../common/errors/domain-errors';
 import { storeConfig, StoreConfig } from '../../config';
+import { transactionEndingInWork } from '../../database/commit-with-last';
 import { retryConcurrencyFailures } from '../../database/concurrency-retry';
 import { runAllTogether, runTogether } from '../../database/sql';
 import { CartService } from '../cart/cart.service';
@@ -41,10 +42,10 @@ const PRUNE_EVERY = 100;
  * Idempotency-Key is claimed (duplicates wait on it, then replay the first order) with the
  * variants' snapshot (catalog) and the order's number; the order, its lines and its first
  * status (orders) are written with its payment (pending; the invoice comes with the payment);
- * stock is taken last through the inventory (locked in id order: no oversell, no deadlock, and
- * a hot variant stays locked only until the commit). The buyer's name, e-mail and address are
- * the ones the request's sign-in check read. The cart is emptied of what was ordered after the
- * commit.
+ * stock is taken last through the inventory, in one message with the COMMIT (locked in id
+ * order: no oversell, no deadlock, and a hot variant stays locked only for that statement and
+ * the commit). The buyer's name, e-mail and address are the ones the request's sign-in check
+ * read. The cart is emptied of what was ordered after the commit.
  */
 @Injectable()
 export class CheckoutService {
@@ -83,7 +84,7 @@ export class CheckoutService {
     // Run again if PostgreSQL fails it as a deadlock's victim (a new order id, the key claimed
     // again: nothing of the failed run was kept).
     const result = await retryConcurrencyFailures(() =>
-      this.db.transaction(async (tx): Promise<Placed> => {
+      transactionEndingInWork(this.db, async (tx): Promise<Placed> => {
         const orderId = randomUUID();
         // The key's claim, the cart's snapshot and the order's number: one statement. The
         // snapshot is as of that statement's start; on a replay neither it nor the number is used.
@@ -210,9 +211,10 @@ export class CheckoutService {
         buyerEmail: actor.email,
       }),
     ]);
-    // Stock last, so that the variants stay locked for the shortest time. Throws
-    // InsufficientStockError (409, shortLines): everything above rolls back with it.
-    await this.inventory.apply(
+    // Stock last, with the COMMIT in the same message, so that the variants stay locked for the
+    // shortest time. Throws InsufficientStockError (409, shortLines): everything above rolls
+    // back with it.
+    await this.inventory.applyAndCommit(
       tx,
       lines.map((l) => ({
         variantId: l.variantId,

@@ -66,10 +66,8 @@ export class OutboxService implements EntitySubscriberInterface, OnModuleDestroy
    * the relays are woken); none for none.
    */
   part(tx: EntityManager, messages: JobMessage[]): StatementPart | undefined {
-    const runner = tx.queryRunner;
-    if (!runner?.isTransactionActive) throw new Error('Outbox parts are written in a transaction');
     const part = this.rows(messages);
-    if (part) runner.data[WROTE_OUTBOX] = true;
+    this.wroteIn(tx, part !== undefined);
     return part;
   }
 
@@ -91,15 +89,29 @@ export class OutboxService implements EntitySubscriberInterface, OnModuleDestroy
     await notifier?.end().catch(() => undefined);
   }
 
+  /**
+   * A data-modifying statement, for a CTE of another owner's statement in the transaction `tx`,
+   * that writes as outbox rows the messages `messages` selects (`queue`, `name`, `job_id`,
+   * `payload`: e.g. `jobMessageRows`): for messages that only that statement can work out.
+   * The relays are woken after the transaction's commit.
+   */
+  inserting(tx: EntityManager, messages: string): string {
+    this.wroteIn(tx);
+    return insertMessages(messages);
+  }
+
+  /** Marks `tx` (which must be a transaction) as one that wakes the relays after its commit. */
+  private wroteIn(tx: EntityManager, wrote = true): void {
+    const runner = tx.queryRunner;
+    if (!runner?.isTransactionActive) throw new Error('Outbox parts are written in a transaction');
+    if (wrote) runner.data[WROTE_OUTBOX] = true;
+  }
+
   private rows(messages: JobMessage[]): StatementPart | undefined {
     if (messages.length === 0) return undefined;
     return {
-      sql: `INSERT INTO outbox (queue, name, job_id, payload)
-            SELECT m.queue, m.name, m.job_id, m.payload
-              FROM jsonb_to_recordset($1::jsonb)
-                   AS m(queue text, name text, job_id text, payload jsonb)
-            ON CONFLICT (job_id) DO NOTHING
-            RETURNING job_id`,
+      sql: insertMessages(`SELECT * FROM jsonb_to_recordset($1::jsonb)
+                             AS m(queue text, name text, job_id text, payload jsonb)`),
       params: [
         JSON.stringify(
           messages.map((m) => ({
@@ -216,4 +228,12 @@ export class OutboxService implements EntitySubscriberInterface, OnModuleDestroy
     );
     return { count: row.count, oldestAgeSeconds: Math.max(0, row.oldest ?? 0) };
   }
+}
+
+/** Writes the messages `messages` selects; a message already written (its job id) is skipped. */
+function insertMessages(messages: string): string {
+  return `INSERT INTO outbox (queue, name, job_id, payload)
+          SELECT m.queue, m.name, m.job_id, m.payload FROM (${messages}) m
+          ON CONFLICT (job_id) DO NOTHING
+          RETURNING job_id`;
 }

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { escapeLiteral } from 'pg';
 import { field, PayloadOf, PayloadSchema } from './job-payload';
 
 /**
@@ -168,4 +169,24 @@ export const jobMessages = {
     jobId: id('mail', 'low-stock', eventId),
     payload: { variantId, stock, threshold },
   }),
+};
+
+/**
+ * Job messages built in SQL, for a statement that works out their fields itself (the stock
+ * change finds its low-stock crossings under its row locks): each a SELECT of `queue`, `name`,
+ * `job_id` and `payload`, rows as `jobMessages` builds them (for `OutboxService.inserting`).
+ */
+export const jobMessageRows = {
+  /**
+   * One message per row of `crossings` (`variant_id`, `movement_id`, `stock`, `threshold`):
+   * `jobMessages.lowStock(variant_id, 'movement-' + movement_id, stock, threshold)`.
+   */
+  lowStock: (crossings: string): string => {
+    const m = jobMessages.lowStock('', 'movement-', 0, 0);
+    return `SELECT ${escapeLiteral(m.queue)} AS queue, ${escapeLiteral(m.name)} AS name,
+                   ${escapeLiteral(m.jobId)} || c.movement_id AS job_id,
+                   jsonb_build_object('variantId', c.variant_id, 'stock', c.stock,
+                                      'threshold', c.threshold) AS payload
+              FROM ${crossings} c`;
+  },
 };
