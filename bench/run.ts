@@ -218,7 +218,17 @@ async function withBaseline(
     '/health',
   );
   try {
-    return await fn(baseline.baseUrl);
+    // Its own CPU per request and its PostgreSQL backends', as the API's are reported (its
+    // backends end with it, before the API's figures are read).
+    const before = await cpuSnapshot(benchDatabaseUrl(), baseline.process.pid!);
+    const result = await fn(baseline.baseUrl);
+    const cpu = cpuUsed(before, await cpuSnapshot(benchDatabaseUrl(), baseline.process.pid!));
+    const served = result.requestsPerSecond * result.durationSeconds;
+    process.stdout.write(
+      `${result.scenario}: its own CPU ${(cpu.apiMs / served).toFixed(3)} ms/request, ` +
+        `PostgreSQL CPU ${(cpu.postgresMs / served).toFixed(3)} ms/request\n`,
+    );
+    return result;
   } finally {
     await baseline.stop();
   }
