@@ -249,3 +249,21 @@ export function cpuUsed(
   for (const [pid, ms] of after.postgresMs) postgresMs += ms - (before.postgresMs.get(pid) ?? 0);
   return { apiMs: after.apiMs - before.apiMs, postgresMs };
 }
+
+/** Requests the results served in their timed runs (the divisor of `cpuPerRequest`). */
+export function requestsServed(results: BenchResult[]): number {
+  return results.reduce((sum, r) => sum + r.requestsPerSecond * (r.durationSeconds || 0), 0);
+}
+
+/** `<who> CPU x ms/request, PostgreSQL CPU y ms/request (n requests)`: one report line's end. */
+export function cpuPerRequest(
+  who: string,
+  cpu: { apiMs: number; postgresMs: number },
+  served: number,
+): string {
+  const perRequest = (ms: number) => (ms / served).toFixed(3);
+  return (
+    `${who} CPU ${perRequest(cpu.apiMs)} ms/request, ` +
+    `PostgreSQL CPU ${perRequest(cpu.postgresMs)} ms/request (${Math.round(served)} requests)`
+  );
+}

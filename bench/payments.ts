@@ -69,9 +69,7 @@ export async function payByWebhook(baseUrl: string, order: PlacedOrder): Promise
  * manual `payment.succeeded` events, each paying its own order (verify, store the event, lock
  * the order, pay it, write the invoice job), sent by CONNECTIONS virtual users.
  */
-export async function webhookEvents(
-  ctx: OrdersBenchContext & { measureFromHere(): Promise<void> },
-): Promise<BenchResult> {
+export async function webhookEvents(ctx: OrdersBenchContext): Promise<BenchResult> {
   const orders = await placeOrders(ctx, EVENTS);
   // The CPU per event is the webhooks' alone, not that of the checkouts placing their orders.
   await ctx.measureFromHere();

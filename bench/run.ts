@@ -11,10 +11,12 @@ import { ensureDatabase, runMigrations } from '../src/database/ensure-database';
 import { DEMO_ACCOUNTS } from '../src/modules/users/demo-accounts';
 import {
   BenchResult,
+  cpuPerRequest,
   cpuSnapshot,
   cpuUsed,
   load,
   printResults,
+  requestsServed,
   ROOT,
   startBuiltApi,
   startProcess,
@@ -45,8 +47,6 @@ import { BENCH_MANUAL_WEBHOOK_SECRET, webhookEvents } from './payments';
 type BenchContext = OrdersBenchContext & {
   env: Record<string, string>;
   apiRssMb(): number;
-  /** Counts the CPU per request from now on: the scenario's own preparation is left out. */
-  measureFromHere(): Promise<void>;
 };
 
 const SCENARIOS: Record<
@@ -223,10 +223,8 @@ async function withBaseline(
     const before = await cpuSnapshot(benchDatabaseUrl(), baseline.process.pid!);
     const result = await fn(baseline.baseUrl);
     const cpu = cpuUsed(before, await cpuSnapshot(benchDatabaseUrl(), baseline.process.pid!));
-    const served = result.requestsPerSecond * result.durationSeconds;
     process.stdout.write(
-      `${result.scenario}: its own CPU ${(cpu.apiMs / served).toFixed(3)} ms/request, ` +
-        `PostgreSQL CPU ${(cpu.postgresMs / served).toFixed(3)} ms/request\n`,
+      `${result.scenario}: ${cpuPerRequest('its own', cpu, requestsServed([result]))}\n`,
     );
     return result;
   } finally {
@@ -348,16 +346,9 @@ async function main(): Promise<void> {
       // Per request: the API's CPU and the CPU of the PostgreSQL backends of the bench database
       // (the API's pool, plus what the scenario's own connections did while preparing data).
       const cpu = cpuUsed(cpuBefore, await cpuSnapshot(env.DATABASE_URL, api.process.pid!));
-      const served = [result]
-        .flat()
-        .reduce((sum, r) => sum + r.requestsPerSecond * (r.durationSeconds || 0), 0);
+      const served = requestsServed([result].flat());
       if (served > 0) {
-        const perRequest = (ms: number) => (ms / served).toFixed(3);
-        process.stdout.write(
-          `${name}: API CPU ${perRequest(cpu.apiMs)} ms/request, ` +
-            `PostgreSQL CPU ${perRequest(cpu.postgresMs)} ms/request ` +
-            `(${Math.round(served)} requests)\n`,
-        );
+        process.stdout.write(`${name}: ${cpuPerRequest('API', cpu, served)}\n`);
       }
     }
     process.stdout.write(`API RSS after the run: ${api.rssMb()} MB\n`);
