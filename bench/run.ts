@@ -3,6 +3,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
+import type autocannon from 'autocannon';
 import { multipartFile } from '../test/support/multipart';
 import { StripeTestServer } from '../test/support/stripe-server';
 import { randomBytes } from 'node:crypto';
@@ -124,6 +125,12 @@ const SCENARIOS: Record<
     load('GET /products?limit=20&q=jacket&category=clothing', {
       url: `${baseUrl}/api/v1/products?limit=20&q=jacket&category=${await categoryId(baseUrl, 'clothing')}`,
     }),
+  /** Uncached listings that no two requests in flight share (`distinctLimits`). */
+  'products-distinct': (baseUrl) =>
+    load('GET /products?limit=1…100, each request in flight its own', {
+      url: `${baseUrl}/api/v1/products`,
+      requests: distinctLimits('/api/v1/products'),
+    }),
   'product-slug': async (baseUrl) => {
     const res = await fetch(`${baseUrl}/api/v1/products?limit=1`);
     const { items } = (await res.json()) as { items: { slug: string }[] };
@@ -166,6 +173,13 @@ const SCENARIOS: Record<
         url: `${url}/products?limit=20&q=jacket&category=${await categoryId(baseUrl, 'clothing')}`,
       }),
     ),
+  'baseline-distinct': (baseUrl) =>
+    withBaseline(baseUrl, (url) =>
+      load('baseline: bare Fastify + pg, /products?limit=1…100', {
+        url: `${url}/products`,
+        requests: distinctLimits('/products'),
+      }),
+    ),
   // cart and checkout (bench/orders.ts)
   'cart-add': (_baseUrl, ctx) => cartAdd(ctx),
   'cart-add-guest': (_baseUrl, ctx) => cartAddGuest(ctx),
@@ -181,6 +195,19 @@ const SCENARIOS: Record<
 };
 /** Run only when named: `npm run bench` alone leaves them out. */
 const ON_REQUEST = new Set(['soak']);
+
+/**
+ * Requests asking `path?limit=1`, `2`, … `100` in turn across all connections: no two of the
+ * 32 requests in flight ask the same URL, so concurrent reads of one URL cannot share a load
+ * (CatalogCache's SharedLoads); each pays its own query, as under traffic spread over many
+ * pages.
+ */
+function distinctLimits(path: string): autocannon.Request[] {
+  let sent = 0;
+  return [
+    { setupRequest: (request) => ({ ...request, path: `${path}?limit=${(sent++ % 100) + 1}` }) },
+  ];
+}
 
 const demo = (role: string) => DEMO_ACCOUNTS.find((a) => a.role === role)!;
 const DEMO_CUSTOMER = demo('customer');

@@ -6,6 +6,7 @@ class CatalogEnv {
   /**
    * How long a public listing page or product stays in the API's memory (ms); 0 disables it.
    * Every catalog write invalidates it at once; stock alone may lag by at most this long.
+   * Concurrent reads of one page share a query even at 0 (CatalogCache, SharedLoads).
    */
   @IsInt()
   @Min(0)

@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { withTimeout } from '../../common/async/with-timeout';
+import { SharedLoads } from '../../common/async/shared-loads';
 import { setNewest } from '../../common/collections/set-newest';
 import { PublicAnswer, toPublicAnswer } from '../../common/http/public-answer';
 import { catalogConfig, CatalogConfig } from '../../config';
@@ -42,6 +43,14 @@ interface Entry {
  * about one GET per Redis round trip instead of one per request (13 requests per GET in the
  * cached-listing bench, against 9 when the next GET left as soon as the first answered).
  *
+ * The loads of concurrent reads of one key are shared too (SharedLoads): while one load of a
+ * key is on the wire, the reads of that key arriving meanwhile wait for the next load, started
+ * when the first settles, which each of them so still sees started after it asked. That holds
+ * with the cache off (CATALOG_CACHE_TTL_MS=0 or Redis down), where such a load is shared and
+ * stored nowhere, and on a miss, where the next load first looks for what the one before it
+ * stored under the version read (a hit, by the rule above), so that concurrent misses of one
+ * entry cost one load, not one each.
+ *
  * Redis down: a read whose version cannot be read (Redis not connected, an error, no answer
  * within VERSION_TIMEOUT_MS) goes to PostgreSQL and neither uses nor fills the cache, and the
  * instance drops its entries (their freshness can no longer be checked). A write whose
@@ -61,6 +70,8 @@ export class CatalogCache {
   /** The version GET on the wire, and the one that requests arriving meanwhile will share. */
   private versionInFlight: Promise<string | undefined> | null = null;
   private versionNext: Promise<string | undefined> | null = null;
+  /** The loads of concurrent reads of one key, shared (see the class comment). */
+  private readonly loads = new SharedLoads<Entry>();
 
   constructor(
     @Inject(REDIS) private readonly redis: Redis,
@@ -117,7 +128,24 @@ export class CatalogCache {
     cacheable: (value: T) => boolean,
   ): Promise<Entry> {
     const version = this.config.cacheTtlMs === 0 ? undefined : await this.currentVersion();
-    if (version === undefined) return { version: '', expiresAt: 0, value: await load() };
+    if (version === undefined) {
+      return this.loads.load(key, async () => ({ version: '', expiresAt: 0, value: await load() }));
+    }
+    const hit = this.entries.get(key);
+    if (hit && hit.version === version && hit.expiresAt > Date.now()) return hit;
+    return this.loads.load(key, () => this.reload(key, version, load, cacheable));
+  }
+
+  /**
+   * Loads `key` and stores it under `version`, read before this load started; unless the load
+   * this one waited for (SharedLoads) stored it under that version meanwhile.
+   */
+  private async reload<T>(
+    key: string,
+    version: string,
+    load: () => Promise<T>,
+    cacheable: (value: T) => boolean,
+  ): Promise<Entry> {
     const hit = this.entries.get(key);
     if (hit && hit.version === version && hit.expiresAt > Date.now()) return hit;
     const value = await load();
