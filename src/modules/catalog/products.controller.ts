@@ -64,7 +64,9 @@ export class ProductsController {
     description:
       'One SQL statement per page whatever the limit. Carries a strong `ETag` and a public ' +
       '`Cache-Control`; a request whose `If-None-Match` holds the current ETag gets 304. Sent ' +
-      'compressed (brotli or gzip) when `Accept-Encoding` allows; each form has its own ETag.',
+      'compressed (brotli or gzip) when `Accept-Encoding` allows; each form has its own ETag. ' +
+      'Concurrent requests for the same page share one query, each sent after they arrived: ' +
+      'a completed catalog write always shows.',
   })
   @ApiOkResponse({ type: ProductPage })
   @ApiResponse({ status: 304, description: 'Not modified (`If-None-Match` matched)' })
