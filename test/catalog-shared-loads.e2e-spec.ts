@@ -99,6 +99,31 @@ describe('catalog reads shared by concurrent requests', () => {
     },
   );
 
+  it('never gives a miss asked after a write on another instance an entry stored before it (cache on)', async () => {
+    const redis = app.get<Redis>(REDIS);
+    const cache = new CatalogCache(redis, { cacheTtlMs: 1000 });
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let firstLoad = true;
+    const load = async () => {
+      if (!firstLoad) return { title: 'After' };
+      firstLoad = false;
+      await held; // read before the write, answered after it
+      return { title: 'Before' };
+    };
+    const first = cache.read('across', load);
+    const waiting = cache.read('across', load); // the same version: it waits for the next load
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    // Another instance's write completes: it bumps the version in Redis.
+    await new CatalogCache(redis, { cacheTtlMs: 1000 }).invalidate();
+    const after = cache.read('across', load);
+    await new Promise((resolve) => setTimeout(resolve, 20)); // let it read the new version
+    release();
+    expect(await first).toEqual({ title: 'Before' });
+    expect(await waiting).toEqual({ title: 'Before' }); // stored under the version it read
+    expect(await after).toEqual({ title: 'After' });
+  });
+
   it('loads a new entry once for the concurrent reads that miss it (cache on)', async () => {
     const cache = new CatalogCache(app.get<Redis>(REDIS), { cacheTtlMs: 1000 });
     let loads = 0;

@@ -47,9 +47,11 @@ interface Entry {
  * key is on the wire, the reads of that key arriving meanwhile wait for the next load, started
  * when the first settles, which each of them so still sees started after it asked. That holds
  * with the cache off (CATALOG_CACHE_TTL_MS=0 or Redis down), where such a load is shared and
- * stored nowhere, and on a miss, where the next load first looks for what the one before it
- * stored under the version read (a hit, by the rule above), so that concurrent misses of one
- * entry cost one load, not one each.
+ * stored nowhere, and on a miss, where only the misses that read the same version share a
+ * load, and the next load first looks for what the one before it stored under that version (a
+ * hit, by the rule above), so that concurrent misses of one entry cost one load, not one each.
+ * (A miss that read a newer version must not take an entry stored under an older one: the
+ * write that bumped it may have completed on another instance before the miss was asked.)
  *
  * Redis down: a read whose version cannot be read (Redis not connected, an error, no answer
  * within VERSION_TIMEOUT_MS) goes to PostgreSQL and neither uses nor fills the cache, and the
@@ -133,7 +135,8 @@ export class CatalogCache {
     }
     const hit = this.entries.get(key);
     if (hit && hit.version === version && hit.expiresAt > Date.now()) return hit;
-    return this.loads.load(key, () => this.reload(key, version, load, cacheable));
+    // Shared only by the misses that read the same version (a version is digits, a key JSON).
+    return this.loads.load(`${version} ${key}`, () => this.reload(key, version, load, cacheable));
   }
 
   /**
