@@ -117,11 +117,14 @@ export class CatalogCache {
     const key = this.keyOfUrl.get(url);
     if (key === undefined) return undefined;
     const version = await this.currentVersion();
-    // The entry `read` would use now: the same checks, on the same entry.
+    // The entry `read` would use now: the same check, on the same entry.
+    return version === undefined ? undefined : this.hit(key, version)?.answer;
+  }
+
+  /** The entry of `key` when it was stored under `version` and has not expired. */
+  private hit(key: string, version: string): Entry | undefined {
     const entry = this.entries.get(key);
-    if (!entry || version === undefined) return undefined;
-    if (entry.version !== version || entry.expiresAt <= Date.now()) return undefined;
-    return entry.answer;
+    return entry && entry.version === version && entry.expiresAt > Date.now() ? entry : undefined;
   }
 
   private async entry<T>(
@@ -133,8 +136,8 @@ export class CatalogCache {
     if (version === undefined) {
       return this.loads.load(key, async () => ({ version: '', expiresAt: 0, value: await load() }));
     }
-    const hit = this.entries.get(key);
-    if (hit && hit.version === version && hit.expiresAt > Date.now()) return hit;
+    const hit = this.hit(key, version);
+    if (hit) return hit;
     // Shared only by the misses that read the same version (a version is digits, a key JSON).
     return this.loads.load(`${version} ${key}`, () => this.reload(key, version, load, cacheable));
   }
@@ -149,18 +152,24 @@ export class CatalogCache {
     load: () => Promise<T>,
     cacheable: (value: T) => boolean,
   ): Promise<Entry> {
-    const hit = this.entries.get(key);
-    if (hit && hit.version === version && hit.expiresAt > Date.now()) return hit;
+    const stored = this.hit(key, version);
+    if (stored) return stored;
+    const previous = this.entries.get(key);
     const value = await load();
     const expiresAt = Date.now() + this.config.cacheTtlMs;
-    const answer = hit?.answer && value !== null ? toPublicAnswer(value) : undefined;
-    if (hit && answer && answer.etag === hit.answer!.etag && this.entries.get(key) === hit) {
+    const answer = previous?.answer && value !== null ? toPublicAnswer(value) : undefined;
+    if (
+      previous &&
+      answer &&
+      answer.etag === previous.answer!.etag &&
+      this.entries.get(key) === previous
+    ) {
       // Reloaded unchanged: the entry stays and lives longer. Replacing it with an equal one
       // made garbage of a long-lived object (in V8's old space, freed only by a full
       // collection), one per entry every CATALOG_CACHE_TTL_MS: the API's heap swung with it.
-      hit.version = version;
-      hit.expiresAt = expiresAt;
-      return hit;
+      previous.version = version;
+      previous.expiresAt = expiresAt;
+      return previous;
     }
     const entry: Entry = { version, expiresAt, value, answer };
     if (cacheable(value)) {
