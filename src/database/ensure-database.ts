@@ -1,13 +1,18 @@
-import { Client } from 'pg';
+import { Client, type ClientConfig } from 'pg';
+import { parseIntoClientConfig } from 'pg-connection-string';
 import { DataSource } from 'typeorm';
 import type { DatabaseConfig } from '../config';
 import { typeormOptions } from './typeorm-options';
 
-function splitUrl(url: string): { server: string; name: string } {
-  const parsed = new URL(url);
-  const name = decodeURIComponent(parsed.pathname.replace(/^\//, ''));
-  parsed.pathname = '/postgres';
-  return { server: parsed.toString(), name };
+/**
+ * The database a URL names, and its server's maintenance database `postgres` to create or drop
+ * it from. Parsed as pg parses it, so any URL the app can connect with works here too: one
+ * whose server is in the query (`postgresql://postgres@/shop?host=/var/run/postgresql`, a
+ * Unix socket) as well as `postgres://user@host:port/shop`.
+ */
+function splitUrl(url: string): { server: ClientConfig; name: string } {
+  const config = parseIntoClientConfig(url);
+  return { server: { ...config, database: 'postgres' }, name: config.database ?? '' };
 }
 
 function quoteIdent(name: string): string {
@@ -17,7 +22,7 @@ function quoteIdent(name: string): string {
 /** Creates the configured database when the server does not have it yet. */
 export async function ensureDatabase(config: DatabaseConfig): Promise<boolean> {
   const { server, name } = splitUrl(config.url);
-  const client = new Client({ connectionString: server });
+  const client = new Client(server);
   await client.connect();
   try {
     const found = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
@@ -35,7 +40,7 @@ export async function ensureDatabase(config: DatabaseConfig): Promise<boolean> {
 
 export async function dropDatabase(config: DatabaseConfig): Promise<void> {
   const { server, name } = splitUrl(config.url);
-  const client = new Client({ connectionString: server });
+  const client = new Client(server);
   await client.connect();
   try {
     await client.query(`DROP DATABASE IF EXISTS ${quoteIdent(name)} WITH (FORCE)`);
