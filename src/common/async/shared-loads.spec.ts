@@ -55,6 +55,25 @@ describe('SharedLoads', () => {
     await expect(again).resolves.toBe('a again');
   });
 
+  it('with gatherTurn, starts a load at the end of the turn for all its callers, and the next after it', async () => {
+    const { started, loader } = controlledLoads();
+    const loads = new SharedLoads<string>({ gatherTurn: true });
+    const turn = [loads.load('a', loader('a')), loads.load('a', loader('a'))];
+    expect(started).toHaveLength(0); // not before the turn's input has asked
+    await tick(); // the turn's end, asked for after this tick's
+    await tick();
+    expect(started.map((s) => s.key)).toEqual(['a']);
+    const later = loads.load('a', loader('a'));
+    await tick();
+    expect(started).toHaveLength(1); // it waits for the load on the wire
+    started[0].answer('first');
+    await expect(Promise.all(turn)).resolves.toEqual(['first', 'first']);
+    await tick();
+    expect(started).toHaveLength(2);
+    started[1].answer('second');
+    await expect(later).resolves.toBe('second');
+  });
+
   it('gives a failed load its error, and still starts the next one', async () => {
     const { started, loader } = controlledLoads();
     const loads = new SharedLoads<string>();

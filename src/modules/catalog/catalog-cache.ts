@@ -12,12 +12,6 @@ const MAX_ENTRIES = 2000;
 const VERSION_TIMEOUT_MS = 250;
 const NO_ANSWER = `Redis did not answer within ${VERSION_TIMEOUT_MS} ms`;
 
-/**
- * Resolves once the event loop has run the I/O callbacks of its current turn (`setImmediate`
- * runs after them): every request that arrived in this turn has asked by then.
- */
-const afterThisTurnsInput = () => new Promise<void>((resolve) => setImmediate(resolve));
-
 interface Entry {
   version: string;
   expiresAt: number;
@@ -35,9 +29,9 @@ interface Entry {
  * - entries also expire after CATALOG_CACHE_TTL_MS, which bounds how long stock (changed by
  *   orders and adjustments, which do not invalidate) may lag. Checkout reads stock itself.
  *
- * The version reads of concurrent requests are coalesced: a GET is sent at the end of the
- * event loop's turn (after its I/O callbacks), for every request that asked in that turn, and
- * while one GET is on the wire the requests arriving meanwhile wait for the next one, sent at
+ * The version reads of concurrent requests are coalesced (SharedLoads with `gatherTurn`): a
+ * GET is sent at the end of the event loop's turn (after its I/O callbacks), for every request
+ * that asked in that turn, and while one GET is on the wire the requests arriving meanwhile wait for the next one, sent at
  * the end of the turn in which the first one answers. A request so never uses a version read
  * sent before it arrived, which keeps the guarantee above, and an instance under load sends
  * about one GET per Redis round trip instead of one per request (13 requests per GET in the
@@ -69,9 +63,8 @@ export class CatalogCache {
   /** A write's version bump failed: do it before trusting the cache again. */
   private bumpOwed = false;
   private bypassing = false;
-  /** The version GET on the wire, and the one that requests arriving meanwhile will share. */
-  private versionInFlight: Promise<string | undefined> | null = null;
-  private versionNext: Promise<string | undefined> | null = null;
+  /** The version GETs: one per turn's requests, the next after the one on the wire. */
+  private readonly versionReads = new SharedLoads<string | undefined>({ gatherTurn: true });
   /** The loads of concurrent reads of one key, shared (see the class comment). */
   private readonly loads = new SharedLoads<Entry>();
 
@@ -194,21 +187,7 @@ export class CatalogCache {
    * GET sent after this call (coalesced with the calls around it, see the class comment).
    */
   private currentVersion(): Promise<string | undefined> {
-    this.versionNext ??= (this.versionInFlight ?? Promise.resolve())
-      .then(afterThisTurnsInput)
-      .then(() => {
-        this.versionNext = null;
-        return this.sendVersionRead();
-      });
-    return this.versionNext;
-  }
-
-  private sendVersionRead(): Promise<string | undefined> {
-    const read = this.readVersion().finally(() => {
-      if (this.versionInFlight === read) this.versionInFlight = null;
-    });
-    this.versionInFlight = read;
-    return read;
+    return this.versionReads.load(VERSION_KEY, () => this.readVersion());
   }
 
   private async readVersion(): Promise<string | undefined> {
