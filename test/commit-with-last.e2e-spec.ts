@@ -1,10 +1,15 @@
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
-import { queryAndCommit, transactionEndingInWork } from '../src/database/commit-with-last';
+import {
+  queryAndCommit,
+  transactionEndingInWork,
+  transactionStartingWith,
+} from '../src/database/commit-with-last';
 import { OutboxService } from '../src/modules/queues/outbox.service';
 import { JobMessage, jobMessages } from '../src/modules/queues/queue-names';
 import { countRoundTrips } from './support/round-trips';
+import { plainStatement } from './support/statements';
 import { createTestApp } from './support/test-app';
 
 describe('a transaction that commits with its last statement', () => {
@@ -36,7 +41,9 @@ describe('a transaction that commits with its last statement', () => {
     const before = trips.count();
     const { rows, stillActive } = await transactionEndingInWork(db, async (tx) => {
       await outbox.add(tx, batch);
-      const rows = await queryAndCommit<{ n: number }>(tx, 'SELECT 41 + 1 AS n');
+      const [rows] = await queryAndCommit(tx, [
+        plainStatement<{ n: number }>('SELECT 41 + 1 AS n'),
+      ]);
       return { rows, stillActive: tx.queryRunner!.isTransactionActive };
     });
     // BEGIN, the outbox rows, the statement with the COMMIT: no COMMIT of its own after it.
@@ -52,7 +59,7 @@ describe('a transaction that commits with its last statement', () => {
     await expect(
       transactionEndingInWork(db, async (tx) => {
         await outbox.add(tx, batch);
-        await queryAndCommit(tx, 'SELECT 1 / 0');
+        await queryAndCommit(tx, [plainStatement('SELECT 1 / 0')]);
       }),
     ).rejects.toMatchObject({ code: '22012' }); // division_by_zero
     expect(await rowsOf(batch)).toEqual([]);
@@ -71,10 +78,75 @@ describe('a transaction that commits with its last statement', () => {
     expect(await rowsOf([kept, dropped])).toEqual([{ job_id: kept.jobId }]);
   });
 
-  it('refuses to end what is not an outermost transaction', async () => {
-    await expect(queryAndCommit(db.manager, 'SELECT 1')).rejects.toThrow(/outermost transaction/);
+  it('sends the BEGIN with the first statement: a transaction of two statements in two round trips', async () => {
+    const batch = [jobMessages.invoice(randomUUID())];
+    const trips = countRoundTrips(app);
+    const before = trips.count();
+    const [first, last] = await transactionStartingWith(
+      db,
+      plainStatement<{ n: number }>('SELECT 20 + 1 AS n'),
+      async (tx, rows) => {
+        expect(tx.queryRunner!.isTransactionActive).toBe(true);
+        await outbox.add(tx, batch); // through TypeORM, inside the transaction
+        const [last] = await queryAndCommit(tx, [
+          plainStatement<{ n: number }>('SELECT 2 * 21 AS n'),
+        ]);
+        return [rows, last];
+      },
+    );
+    // BEGIN with the first statement, the outbox rows, the last statement with the COMMIT.
+    expect(trips.count() - before).toBe(3);
+    expect([first, last]).toEqual([[{ n: 21 }], [{ n: 42 }]]);
+    expect(await rowsOf(batch)).toHaveLength(1);
+    expect(await openTransactions()).toBe(0);
+  });
+
+  it('rolls back when the first statement fails, and when the work fails after it', async () => {
     await expect(
-      db.transaction((tx) => tx.transaction((inner) => queryAndCommit(inner, 'SELECT 1'))),
+      transactionStartingWith(db, plainStatement('SELECT 1 / 0'), () => Promise.resolve('never')),
+    ).rejects.toMatchObject({ code: '22012' });
+    const dropped = [jobMessages.invoice(randomUUID())];
+    await expect(
+      transactionStartingWith(db, plainStatement('SELECT 1'), async (tx) => {
+        await outbox.add(tx, dropped);
+        throw new Error('checkout failed');
+      }),
+    ).rejects.toThrow('checkout failed');
+    expect(await rowsOf(dropped)).toEqual([]);
+    expect(await openTransactions()).toBe(0);
+  });
+
+  it('runs the statements sent with the COMMIT in order and keeps none when one fails; its owner names the failure', async () => {
+    const batch = [jobMessages.invoice(randomUUID())];
+    const refused = {
+      ...plainStatement('SELECT 1 / 0'),
+      refusal: (error: unknown) =>
+        (error as { code?: string }).code === '22012' ? new Error('refused') : undefined,
+    };
+    await expect(
+      transactionEndingInWork(db, async (tx) => {
+        await queryAndCommit(tx, [
+          plainStatement({
+            text: `INSERT INTO outbox (queue, name, job_id, payload)
+                   VALUES ('invoices', 'generate', $1, '{}') RETURNING job_id`,
+            values: [batch[0].jobId],
+          }),
+          refused,
+        ]);
+      }),
+    ).rejects.toThrow('refused');
+    expect(await rowsOf(batch)).toEqual([]);
+    expect(await openTransactions()).toBe(0);
+  });
+
+  it('refuses to end what is not an outermost transaction', async () => {
+    await expect(queryAndCommit(db.manager, [plainStatement('SELECT 1')])).rejects.toThrow(
+      /outermost transaction/,
+    );
+    await expect(
+      db.transaction((tx) =>
+        tx.transaction((inner) => queryAndCommit(inner, [plainStatement('SELECT 1')])),
+      ),
     ).rejects.toThrow(/outermost transaction/);
     expect(await openTransactions()).toBe(0);
   });

@@ -10,6 +10,7 @@ import { OutboxRelay } from '../src/modules/queues/outbox-relay';
 import { OutboxService } from '../src/modules/queues/outbox.service';
 import { JobMessage, jobMessages } from '../src/modules/queues/queue-names';
 import { eventually, outboxRows, queueConfigWith, queueOf, startContext } from './support/jobs';
+import { plainStatement } from './support/statements';
 import { TcpProxy } from './support/tcp-proxy';
 
 /** Jobs whose payloads point at nothing: no processor runs in these contexts. */
@@ -111,7 +112,7 @@ describe('the outbox relay', () => {
       const batch = messages(1);
       await transactionEndingInWork(db, async (tx) => {
         await relay.get(OutboxService).add(tx, batch);
-        await queryAndCommit(tx, 'SELECT 1');
+        await queryAndCommit(tx, [plainStatement('SELECT 1')]);
       });
       // The poll is a minute away: only the commit's wake-up relays the row in time.
       await allRelayed(db, batch);

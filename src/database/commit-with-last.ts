@@ -1,19 +1,55 @@
-import type { PoolClient, QueryResult } from 'pg';
+import type { PoolClient } from 'pg';
 import { DataSource, EntityManager, QueryRunner } from 'typeorm';
+import { Outgoing, sendAll, Statement } from './pipeline';
+
+const BEGIN: Statement = { text: 'BEGIN' };
+const COMMIT: Statement = { text: 'COMMIT' };
 
 /**
  * Runs `work` in a transaction, as `DataSource.transaction` does, except that `work` may end it
- * itself with its last statement (`queryAndCommit`): then no COMMIT follows. Rolled back when
+ * itself with its last statements (`queryAndCommit`): then no COMMIT follows. Rolled back when
  * `work` fails before that.
  */
-export async function transactionEndingInWork<T>(
+export function transactionEndingInWork<T>(
   db: DataSource,
   work: (tx: EntityManager) => Promise<T>,
 ): Promise<T> {
+  return inTransaction(db, (runner) => runner.startTransaction(), work);
+}
+
+/**
+ * `transactionEndingInWork` whose first statement is `first`, sent in one message with the
+ * `BEGIN`: one round trip fewer. `work` gets what `first` read.
+ */
+export function transactionStartingWith<F, T>(
+  db: DataSource,
+  first: Outgoing<F>,
+  work: (tx: EntityManager, first: F) => Promise<T>,
+): Promise<T> {
+  return inTransaction(
+    db,
+    async (runner) => {
+      const client = (await runner.connect()) as PoolClient;
+      await runner.broadcaster.broadcast('BeforeTransactionStart');
+      // Open from here on: a failure of either statement is rolled back.
+      setState(runner, { isTransactionActive: true, transactionDepth: 1 });
+      const [read] = await sendAll<[F]>(client, [first], { before: [BEGIN] });
+      await runner.broadcaster.broadcast('AfterTransactionStart');
+      return read;
+    },
+    work,
+  );
+}
+
+async function inTransaction<S, T>(
+  db: DataSource,
+  start: (runner: QueryRunner) => Promise<S>,
+  work: (tx: EntityManager, started: S) => Promise<T>,
+): Promise<T> {
   const runner = db.createQueryRunner();
   try {
-    await runner.startTransaction();
-    const result = await work(runner.manager);
+    const started = await start(runner);
+    const result = await work(runner.manager, started);
     if (runner.isTransactionActive) await runner.commitTransaction();
     return result;
   } catch (error) {
@@ -26,31 +62,34 @@ export async function transactionEndingInWork<T>(
 }
 
 /**
- * Sends `sql` (one statement without parameters) and the transaction's COMMIT in one message:
- * one round trip fewer, and the rows the statement locks are released as soon as it is done,
- * not a round trip to the app later. When the statement fails, the COMMIT is not run and the
- * transaction stays open, aborted, for `transactionEndingInWork` to roll back. Answers the
- * statement's rows. Only in a transaction of `transactionEndingInWork`, not in a nested one.
+ * Sends `outgoing` (each read back by its owner) and the transaction's COMMIT in one message:
+ * one round trip fewer, and the rows they lock are released as soon as they are done, not a
+ * round trip to the app later. When one fails, the rest and the COMMIT do not run and the
+ * transaction stays open, aborted, for `transactionEndingInWork` to roll back (the failure is
+ * its owner's error for it: `Outgoing.refusal`). Only in a transaction of
+ * `transactionEndingInWork`, not in a nested one.
  */
-export async function queryAndCommit<T>(tx: EntityManager, sql: string): Promise<T[]> {
+export async function queryAndCommit<T extends unknown[]>(
+  tx: EntityManager,
+  outgoing: { [K in keyof T]: Outgoing<T[K]> },
+): Promise<T> {
   const runner = tx.queryRunner;
   if (!runner?.isTransactionActive || depthOf(runner) !== 1) {
     throw new Error('queryAndCommit ends an outermost transaction');
   }
   await runner.broadcaster.broadcast('BeforeTransactionCommit');
   const client = (await runner.connect()) as PoolClient;
-  // A string of two statements is sent as one simple-protocol message: PostgreSQL runs them in
-  // order and stops at the first that fails.
-  const results = (await client.query(`${sql};\nCOMMIT`)) as unknown as QueryResult[];
-  markCommitted(runner);
+  const results = await sendAll<T>(client, outgoing, { after: [COMMIT] });
+  setState(runner, { isTransactionActive: false, transactionDepth: 0 });
   // What TypeORM's own commit announces (the outbox wakes its relays on it).
   await runner.broadcaster.broadcast('AfterTransactionCommit');
-  return results[0].rows as T[];
+  return results;
 }
 
 /**
  * TypeORM keeps a transaction's state on its query runner and changes it only in its own
- * `commitTransaction`; the COMMIT sent here ends it as that would (typeorm 0.3, pinned).
+ * `startTransaction` and `commitTransaction`; the BEGIN and COMMIT sent here change it as those
+ * would (typeorm 0.3, pinned).
  */
 interface TransactionState {
   isTransactionActive: boolean;
@@ -61,8 +100,6 @@ function depthOf(runner: QueryRunner): number {
   return (runner as unknown as TransactionState).transactionDepth;
 }
 
-function markCommitted(runner: QueryRunner): void {
-  const state = runner as unknown as TransactionState;
-  state.isTransactionActive = false;
-  state.transactionDepth = 0;
+function setState(runner: QueryRunner, state: TransactionState): void {
+  Object.assign(runner as unknown as TransactionState, state);
 }

@@ -3,6 +3,7 @@ import { escapeLiteral, type Pool, type PoolClient } from 'pg';
 import { DataSource, EntityManager } from 'typeorm';
 import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
 import { isUuidText } from '../common/text/uuid';
+import type { Outgoing } from './pipeline';
 
 /**
  * Values written into a statement's text instead of passed as parameters, checked first and
@@ -53,17 +54,14 @@ export interface StatementPart {
 }
 
 /**
- * Runs statements of several owners as the parts of one statement (`WITH p0 AS (…), p1 AS (…)
- * SELECT …`), a named one (`preparedQuery`): one round trip instead of one each, all or nothing. Every part sees the database
- * as the statement found it, so no part may depend on another's writes, and two parts must not
- * change the same row. Each part needs a `RETURNING` list; its rows come back as JSON values
- * (a bigint id as a number), one array per part, in order.
+ * Statements of several owners as the parts of one statement (`WITH p0 AS (…), p1 AS (…)
+ * SELECT …`), a named one (prepared: `preparedQuery`): one round trip instead of one each, all
+ * or nothing. Every part sees the database as the statement found it, so no part may depend on
+ * another's writes, and two parts must not change the same row. Each part needs a `RETURNING`
+ * list; its rows come back as JSON values (a bigint id as a number), one array per part, in
+ * order. Run by `runTogether`, or sent with other statements (`sendAll`).
  */
-export async function runTogether(
-  runner: DataSource | EntityManager,
-  parts: StatementPart[],
-): Promise<Record<string, unknown>[][]> {
-  if (parts.length === 0) return [];
+export function together(parts: StatementPart[]): Outgoing<Record<string, unknown>[][]> {
   const params: unknown[] = [];
   const named = parts.map((part, i) => {
     const sql = shiftParams(part, params.length);
@@ -73,12 +71,20 @@ export async function runTogether(
   const results = parts.map(
     (_, i) => `(SELECT coalesce(json_agg(p${i}), '[]') FROM p${i}) AS p${i}`,
   );
-  const [row] = await preparedQuery<Record<string, Record<string, unknown>[]>>(
-    runner,
-    `WITH ${named.join(',\n')}\nSELECT ${results.join(', ')}`,
-    params,
-  );
-  return parts.map((_, i) => row[`p${i}`]);
+  const text = `WITH ${named.join(',\n')}\nSELECT ${results.join(', ')}`;
+  return {
+    statement: { text, values: params, name: statementName(text) },
+    read: ([row]) => parts.map((_, i) => row[`p${i}`] as Record<string, unknown>[]),
+  };
+}
+
+/** Runs `together(parts)`. */
+export async function runTogether(
+  runner: DataSource | EntityManager,
+  parts: StatementPart[],
+): Promise<Record<string, unknown>[][]> {
+  if (parts.length === 0) return [];
+  return run(runner, together(parts));
 }
 
 /**
@@ -90,17 +96,48 @@ export interface StatementParts<T> {
   read(rows: Record<string, unknown>[][]): T;
 }
 
-/** `runTogether` over several owners' parts, each reading back its own rows. */
-export async function runAllTogether<T extends unknown[]>(
+/** `together` over several owners' parts, each reading back its own rows. */
+export function allTogether<T extends unknown[]>(owners: {
+  [K in keyof T]: StatementParts<T[K]>;
+}): Outgoing<T> {
+  const all = owners as StatementParts<unknown>[];
+  const statement = together(all.flatMap((o) => o.parts));
+  return {
+    statement: statement.statement,
+    read: (rows) => {
+      const partRows = statement.read(rows);
+      let next = 0;
+      return all.map((o) => o.read(partRows.slice(next, (next += o.parts.length)))) as T;
+    },
+  };
+}
+
+/** Runs `allTogether(owners)`. */
+export function runAllTogether<T extends unknown[]>(
   runner: DataSource | EntityManager,
   owners: { [K in keyof T]: StatementParts<T[K]> },
 ): Promise<T> {
-  const rows = await runTogether(
-    runner,
-    owners.flatMap((o) => o.parts),
-  );
-  let next = 0;
-  return owners.map((o) => o.read(rows.slice(next, (next += o.parts.length)))) as T;
+  return run(runner, allTogether<T>(owners));
+}
+
+/**
+ * Runs one statement to send (`Outgoing`) on its own, a named one as `preparedQuery`; a failure
+ * is its owner's error for it, else PostgreSQL's.
+ */
+export async function run<T>(
+  runner: DataSource | EntityManager,
+  outgoing: Outgoing<T>,
+): Promise<T> {
+  const { text, values = [], name } = outgoing.statement;
+  let rows: Record<string, unknown>[];
+  try {
+    rows = name
+      ? await preparedQuery<Record<string, unknown>>(runner, text, [...values])
+      : (await (await connectionOf(runner)).query<Record<string, unknown>>(text, [...values])).rows;
+  } catch (error) {
+    throw outgoing.refusal?.(error) ?? error;
+  }
+  return outgoing.read(rows);
 }
 
 /** A part's SQL for a statement where it follows `offset` parameters of others: `$1` is `$offset+1`. */
@@ -140,13 +177,19 @@ export async function preparedQuery<T>(
   text: string,
   values: unknown[],
 ): Promise<T[]> {
+  const name = statementName(text);
+  const result = await (await connectionOf(runner)).query({ name, text, values });
+  return result.rows as T[];
+}
+
+/** The name `text` is prepared under, the same in every process. */
+function statementName(text: string): string {
   let name = statementNames.get(text);
   if (!name) {
     name = `q_${createHash('sha1').update(text).digest('hex').slice(0, 24)}`;
     statementNames.set(text, name);
   }
-  const result = await (await connectionOf(runner)).query({ name, text, values });
-  return result.rows as T[];
+  return name;
 }
 
 /** The transaction's own connection for a transaction's manager, else the pool. */

@@ -5,9 +5,9 @@ import { DataSource, EntityManager } from 'typeorm';
 import type { Actor } from '../../common/decorators/current-user.decorator';
 import { ConflictError, UnprocessableError } from '../../common/errors/domain-errors';
 import { storeConfig, StoreConfig } from '../../config';
-import { transactionEndingInWork } from '../../database/commit-with-last';
+import { queryAndCommit, transactionStartingWith } from '../../database/commit-with-last';
 import { retryConcurrencyFailures } from '../../database/concurrency-retry';
-import { runAllTogether, runTogether } from '../../database/sql';
+import { allTogether, together } from '../../database/sql';
 import { CartService } from '../cart/cart.service';
 import { CheckoutLine, VariantsRepository } from '../catalog/variants.repository';
 import { InventoryService } from '../inventory/inventory.service';
@@ -38,14 +38,14 @@ export interface UnavailableLine {
 const PRUNE_EVERY = 100;
 
 /**
- * Turns the signed-in user's cart into an order in one transaction of three statements: the
- * Idempotency-Key is claimed (duplicates wait on it, then replay the first order) with the
- * variants' snapshot (catalog) and the order's number; the order, its lines and its first
- * status (orders) are written with its payment (pending; the invoice comes with the payment);
- * stock is taken last through the inventory, in one message with the COMMIT (locked in id
- * order: no oversell, no deadlock, and a hot variant stays locked only for that statement and
- * the commit). The buyer's name, e-mail and address are the ones the request's sign-in check
- * read. The cart is emptied of what was ordered after the commit.
+ * Turns the signed-in user's cart into an order in one transaction of three statements sent in
+ * two messages: the BEGIN with the Idempotency-Key's claim (duplicates wait on it, then replay
+ * the first order), the variants' snapshot (catalog) and the order's number; then the order,
+ * its lines and its first status (orders) with its payment (pending; the invoice comes with the
+ * payment), the stock taken through the inventory (locked in id order: no oversell, no
+ * deadlock) and the COMMIT, so that a hot variant stays locked only for that statement and the
+ * commit. The buyer's name, e-mail and address are the ones the request's sign-in check read.
+ * The cart is emptied of what was ordered after the commit.
  */
 @Injectable()
 export class CheckoutService {
@@ -83,31 +83,39 @@ export class CheckoutService {
 
     // Run again if PostgreSQL fails it as a deadlock's victim (a new order id, the key claimed
     // again: nothing of the failed run was kept).
-    const result = await retryConcurrencyFailures(() =>
-      transactionEndingInWork(this.db, async (tx): Promise<Placed> => {
-        const orderId = randomUUID();
-        // The key's claim, the cart's snapshot and the order's number: one statement. The
-        // snapshot is as of that statement's start; on a replay neither it nor the number is used.
-        const [claimed, snapshot, number] = await runTogether(tx, [
-          this.requests.claimPart({
-            userId: actor.id,
-            key,
-            hash,
-            orderId,
-            ttlHours: IDEMPOTENCY_KEY_TTL_HOURS,
-          }),
-          this.variants.checkoutLinesPart(cartLines),
-          this.orders.numberPart(),
-        ]);
-        if (!claimed.length) return (await this.replay(tx, actor.id, key, hash))!;
-        const placed = {
-          id: orderId,
-          number: this.orders.numberOf(number),
-          lines: this.variants.checkoutLinesOf(snapshot),
-        };
-        return { ...(await this.placeOrder(tx, actor, placed, input, provider)), replayed: false };
-      }),
-    );
+    const result = await retryConcurrencyFailures(() => {
+      const orderId = randomUUID();
+      // The key's claim, the cart's snapshot and the order's number: one statement, sent with
+      // the BEGIN. The snapshot is as of that statement's start; on a replay neither it nor the
+      // number is used.
+      const first = together([
+        this.requests.claimPart({
+          userId: actor.id,
+          key,
+          hash,
+          orderId,
+          ttlHours: IDEMPOTENCY_KEY_TTL_HOURS,
+        }),
+        this.variants.checkoutLinesPart(cartLines),
+        this.orders.numberPart(),
+      ]);
+      return transactionStartingWith(
+        this.db,
+        first,
+        async (tx, [claimed, snapshot, number]): Promise<Placed> => {
+          if (!claimed.length) return (await this.replay(tx, actor.id, key, hash))!;
+          const placed = {
+            id: orderId,
+            number: this.orders.numberOf(number),
+            lines: this.variants.checkoutLinesOf(snapshot),
+          };
+          return {
+            ...(await this.placeOrder(tx, actor, placed, input, provider)),
+            replayed: false,
+          };
+        },
+      );
+    });
     if (result.replayed) return this.withPayment(result);
 
     this.pruneExpiredKeysNow();
@@ -176,54 +184,56 @@ export class CheckoutService {
     }
 
     // The order, its lines and first status, its payment (pending) and the "how to pay"
-    // e-mail (no invoice: that comes with payment): one statement.
-    const [order, start] = await runAllTogether(tx, [
-      this.orders.placing({
-        id: orderId,
-        number,
-        userId: actor.id,
-        currency: this.store.currency,
-        subtotal: totals.subtotal,
-        tax: totals.tax,
-        taxRateBps: this.store.taxRateBps,
-        shipping: totals.shipping,
-        total: totals.total,
-        buyerName: actor.name,
-        buyerEmail: actor.email,
-        shippingAddress: address,
-        note: input.note || null,
-        lines: lines.map((l) => ({
+    // e-mail (no invoice: that comes with payment): one statement. Then the stock, taken last
+    // so that the variants stay locked the shortest time, and the COMMIT: all three in one
+    // message. A refusal of the stock (InsufficientStockError: 409, shortLines) skips the
+    // COMMIT, and everything rolls back with it.
+    const [[order, start]] = await queryAndCommit(tx, [
+      allTogether([
+        this.orders.placing({
+          id: orderId,
+          number,
+          userId: actor.id,
+          currency: this.store.currency,
+          subtotal: totals.subtotal,
+          tax: totals.tax,
+          taxRateBps: this.store.taxRateBps,
+          shipping: totals.shipping,
+          total: totals.total,
+          buyerName: actor.name,
+          buyerEmail: actor.email,
+          shippingAddress: address,
+          note: input.note || null,
+          lines: lines.map((l) => ({
+            variantId: l.variantId,
+            productId: l.productId!,
+            shopId: l.shopId!,
+            sku: l.sku!,
+            title: l.title!,
+            options: l.options ?? {},
+            unitPrice: l.price!,
+            quantity: l.quantity,
+          })),
+        }),
+        this.payments.createParts(tx, provider, {
+          id: orderId,
+          number,
+          total: totals.total,
+          currency: this.store.currency,
+          buyerEmail: actor.email,
+        }),
+      ]),
+      this.inventory.changing(
+        tx,
+        lines.map((l) => ({
           variantId: l.variantId,
-          productId: l.productId!,
-          shopId: l.shopId!,
-          sku: l.sku!,
-          title: l.title!,
-          options: l.options ?? {},
-          unitPrice: l.price!,
-          quantity: l.quantity,
+          delta: -l.quantity,
+          reason: 'order' as const,
+          actorId: actor.id,
+          orderId,
         })),
-      }),
-      this.payments.createParts(tx, provider, {
-        id: orderId,
-        number,
-        total: totals.total,
-        currency: this.store.currency,
-        buyerEmail: actor.email,
-      }),
+      ),
     ]);
-    // Stock last, with the COMMIT in the same message, so that the variants stay locked for the
-    // shortest time. Throws InsufficientStockError (409, shortLines): everything above rolls
-    // back with it.
-    await this.inventory.applyAndCommit(
-      tx,
-      lines.map((l) => ({
-        variantId: l.variantId,
-        delta: -l.quantity,
-        reason: 'order' as const,
-        actorId: actor.id,
-        orderId,
-      })),
-    );
     return { order, start };
   }
 

@@ -9,7 +9,8 @@ import {
   StockChangeRow,
   VariantsRepository,
 } from '../catalog/variants.repository';
-import { queryAndCommit } from '../../database/commit-with-last';
+import type { Outgoing } from '../../database/pipeline';
+import { run } from '../../database/sql';
 import { OutboxService } from '../queues/outbox.service';
 import { jobMessageRows } from '../queues/queue-names';
 import { InsufficientStockError } from './insufficient-stock.error';
@@ -39,8 +40,9 @@ export interface StockLevel {
  * check and change in one statement, one round trip (the catalog's VariantsRepository, which
  * owns both tables). A change that takes a variant from above its low-stock threshold to at or
  * below it writes the merchant's low-stock notice to the outbox in the same statement: it
- * commits with the stock change or not at all. `applyAndCommit()` sends the transaction's
- * COMMIT with the statement (checkout: a hot variant stays locked one round trip less).
+ * commits with the stock change or not at all. `changing()` is the same change as a statement
+ * to send with others (checkout: with the order and the COMMIT, so that a hot variant stays
+ * locked the shortest time).
  */
 @Injectable()
 export class InventoryService {
@@ -50,24 +52,19 @@ export class InventoryService {
     private readonly outbox: OutboxService,
   ) {}
 
-  apply(manager: EntityManager, changes: StockChange[]): Promise<StockLevel[]> {
-    return this.change(manager, changes, (sql) => manager.query(sql));
+  async apply(manager: EntityManager, changes: StockChange[]): Promise<StockLevel[]> {
+    if (changes.length === 0) return [];
+    return run(manager, this.changing(manager, changes));
   }
 
   /**
-   * `apply`, as the last statement of a transaction of `transactionEndingInWork`: the stock
-   * change and the COMMIT in one message (`queryAndCommit`).
+   * `apply` as a statement to send with others in the caller's transaction (checkout: with the
+   * order's statement and the COMMIT, `queryAndCommit`). Its refusal is `InsufficientStockError`
+   * (or 404 for a missing variant); a list that is not a stock change (empty, a zero or
+   * fractional delta) is refused before anything is sent.
    */
-  applyAndCommit(manager: EntityManager, changes: StockChange[]): Promise<StockLevel[]> {
-    return this.change(manager, changes, (sql) => queryAndCommit(manager, sql));
-  }
-
-  private async change(
-    manager: EntityManager,
-    changes: StockChange[],
-    run: (sql: string) => Promise<StockChangeRow[]>,
-  ): Promise<StockLevel[]> {
-    if (changes.length === 0) return [];
+  changing(manager: EntityManager, changes: StockChange[]): Outgoing<StockLevel[]> {
+    if (changes.length === 0) throw new BadRequestError('A stock change needs at least one line.');
     for (const c of changes) {
       if (!Number.isInteger(c.delta) || c.delta === 0) {
         throw new BadRequestError('A stock change must be a non-zero whole number.');
@@ -77,7 +74,7 @@ export class InventoryService {
     const ordered = [...changes].sort((a, b) => (a.variantId < b.variantId ? -1 : 1));
     const net = new Map<string, number>();
     for (const c of ordered) net.set(c.variantId, (net.get(c.variantId) ?? 0) + c.delta);
-    const sql = this.variants.changeStockStatement(
+    const text = this.variants.changeStockStatement(
       net,
       ordered.map((c) => ({
         variantId: c.variantId,
@@ -89,24 +86,25 @@ export class InventoryService {
       })),
       (crossings) => this.outbox.inserting(manager, jobMessageRows.lowStock(crossings)),
     );
-    let rows: StockChangeRow[];
-    try {
-      rows = await run(sql);
-    } catch (error) {
-      throw refusalOf(error) ?? error;
-    }
-    // Cannot happen under the row lock; kept as the rule's second line of defence.
-    const unwritten = rows.filter((r) => r.after === null);
-    if (unwritten.length) {
-      throw new InsufficientStockError(
-        unwritten.map((r) => ({
-          variantId: r.id,
-          requested: -net.get(r.id)!,
-          available: r.before,
-        })),
-      );
-    }
-    return rows.map((r) => ({ variantId: r.id, stock: r.after! }));
+    return {
+      statement: { text },
+      read: (answered) => {
+        const rows = answered as unknown as StockChangeRow[];
+        // Cannot happen under the row lock; kept as the rule's second line of defence.
+        const unwritten = rows.filter((r) => r.after === null);
+        if (unwritten.length) {
+          throw new InsufficientStockError(
+            unwritten.map((r) => ({
+              variantId: r.id,
+              requested: -net.get(r.id)!,
+              available: r.before,
+            })),
+          );
+        }
+        return rows.map((r) => ({ variantId: r.id, stock: r.after! }));
+      },
+      refusal: refusalOf,
+    };
   }
 
   /** A manual adjustment by the variant's owner or an admin, in its own transaction. */
