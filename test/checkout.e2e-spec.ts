@@ -433,6 +433,74 @@ describe('checkout', () => {
     }
   });
 
+  // A checkout queued on a popular variant must not lock its row before its turn: its order
+  // lines' reference to the variant is checked at COMMIT, when it holds the row anyway. Checked
+  // at the INSERT, each queued checkout added a KEY SHARE lock to the row (the row's xmax then
+  // names a multixact of all of them, which every stock UPDATE of the row copied).
+  it('takes no lock on a variant row before its stock change: the row shows only its holder while a checkout waits', async () => {
+    const who = await buyer();
+    const item = await variant(500, 5, 'Queued item');
+    await fill(who, [[item, 1]]);
+    const holder = db.createQueryRunner();
+    await holder.connect();
+    try {
+      await holder.startTransaction();
+      const [{ pid, xid }] = await holder.query(
+        `SELECT pg_backend_pid() AS pid, pg_current_xact_id()::text::bigint % 4294967296 AS xid`,
+      );
+      await holder.query(`SELECT 1 FROM product_variants WHERE id = $1 FOR NO KEY UPDATE`, [item]);
+      const answer = checkout(who);
+      // The checkout has written its order and waits for the variant.
+      await untilWaitingForLock(db, { otherThan: pid });
+      const [row] = await db.query(
+        `SELECT xmax::text::bigint AS xmax FROM product_variants WHERE id = $1`,
+        [item],
+      );
+      expect(Number(row.xmax)).toBe(Number(xid));
+      await holder.rollbackTransaction();
+      expect((await answer).statusCode).toBe(201);
+      expect(await stockOf(item)).toBe(4);
+    } finally {
+      if (holder.isTransactionActive) await holder.rollbackTransaction();
+      await holder.release();
+    }
+  });
+
+  it('still never commits an order line naming a variant that does not exist', async () => {
+    const who = await buyer();
+    const item = await variant(500, 5, 'Line item');
+    await fill(who, [[item, 1]]);
+    const placed = await checkout(who);
+    expect(placed.statusCode).toBe(201);
+    const orderId = placed.json().id as string;
+    const addLine = (tx: { query: DataSource['query'] }) =>
+      tx.query(
+        `INSERT INTO order_items (order_id, position, variant_id, product_id, shop_id, sku, title,
+                                  options, unit_price, quantity, line_total)
+         SELECT order_id, position + 1, $2, product_id, shop_id, sku, title, options, unit_price,
+                quantity, line_total
+           FROM order_items WHERE order_id = $1`,
+        [orderId, randomUUID()],
+      );
+    let inserted = false;
+    const failure = await db
+      .transaction(async (tx) => {
+        await addLine(tx);
+        inserted = true; // accepted here: the reference is checked at COMMIT
+      })
+      .then(
+        () => null,
+        (error: { code?: string }) => error.code,
+      );
+    expect(inserted).toBe(true);
+    expect(failure).toBe('23503'); // foreign_key_violation, at COMMIT
+    const [{ n }] = await db.query(
+      `SELECT count(*)::int AS n FROM order_items WHERE order_id = $1`,
+      [orderId],
+    );
+    expect(n).toBe(1);
+  });
+
   it('places one order for 20 concurrent checkouts with one key, every answer the same order', async () => {
     const who = await buyer();
     const v = await variant(300, 100);
