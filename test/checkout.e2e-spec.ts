@@ -1,6 +1,6 @@
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { randomUUID } from 'node:crypto';
-import { DataSource } from 'typeorm';
+import { DataSource, QueryRunner } from 'typeorm';
 import { storeConfig, StoreConfig } from '../src/config';
 import { jobMessages } from '../src/modules/queues/queue-names';
 import { REDIS, Redis } from '../src/redis/redis.module';
@@ -55,6 +55,29 @@ describe('checkout', () => {
       headers: { ...who.auth, ...(key === null ? {} : { 'idempotency-key': key }) },
       payload: body,
     });
+  /**
+   * Runs `body` while a transaction of the test's own (`holder`: its backend `pid`, its
+   * transaction id `xid`) holds `item`'s row FOR NO KEY UPDATE, as a checkout taking its stock
+   * would; rolled back and released afterwards if `body` did not.
+   */
+  const holdingVariant = async (
+    item: string,
+    body: (holder: QueryRunner, me: { pid: number; xid: number }) => Promise<void>,
+  ) => {
+    const holder = db.createQueryRunner();
+    await holder.connect();
+    try {
+      await holder.startTransaction();
+      const [me] = (await holder.query(
+        `SELECT pg_backend_pid() AS pid, pg_current_xact_id()::text::bigint % 4294967296 AS xid`,
+      )) as { pid: number; xid: string }[];
+      await holder.query(`SELECT 1 FROM product_variants WHERE id = $1 FOR NO KEY UPDATE`, [item]);
+      await body(holder, { pid: me.pid, xid: Number(me.xid) });
+    } finally {
+      if (holder.isTransactionActive) await holder.rollbackTransaction();
+      await holder.release();
+    }
+  };
   const stockOf = async (variantId: string): Promise<number> =>
     (await db.query(`SELECT stock FROM product_variants WHERE id = $1`, [variantId]))[0].stock;
   const ordersOf = async (userId: string): Promise<number> =>
@@ -400,16 +423,11 @@ describe('checkout', () => {
     const item = await variant(500, 5, 'Deadlock item');
     await fill(who, [[item, 1]]);
     const key = randomUUID();
-    const blocker = db.createQueryRunner();
-    await blocker.connect();
-    try {
-      await blocker.startTransaction();
-      const [{ pid }] = await blocker.query(`SELECT pg_backend_pid() AS pid`);
-      await blocker.query(`SELECT 1 FROM product_variants WHERE id = $1 FOR NO KEY UPDATE`, [item]);
+    await holdingVariant(item, async (holder, { pid }) => {
       const answer = checkout(who, {}, key);
       // The checkout has claimed the key and waits for the variant.
       await untilWaitingForLock(db, { otherThan: pid });
-      const inserted = await blocker
+      const inserted = await holder
         .query(
           `INSERT INTO checkout_requests (user_id, key, request_hash, expires_at)
            VALUES ($1, $2, 'test', now() + interval '1 hour')`,
@@ -421,16 +439,13 @@ describe('checkout', () => {
         );
       // Had the test's transaction been the victim, this would be its error.
       expect(inserted).toBeNull();
-      await blocker.rollbackTransaction();
+      await holder.rollbackTransaction();
 
       const res = await answer;
       expect(res.statusCode).toBe(201);
       expect(await ordersOf(who.id)).toBe(1);
       expect(await stockOf(item)).toBe(4);
-    } finally {
-      if (blocker.isTransactionActive) await blocker.rollbackTransaction();
-      await blocker.release();
-    }
+    });
   });
 
   // A checkout queued on a popular variant must not lock its row before its turn: its order
@@ -441,14 +456,7 @@ describe('checkout', () => {
     const who = await buyer();
     const item = await variant(500, 5, 'Queued item');
     await fill(who, [[item, 1]]);
-    const holder = db.createQueryRunner();
-    await holder.connect();
-    try {
-      await holder.startTransaction();
-      const [{ pid, xid }] = await holder.query(
-        `SELECT pg_backend_pid() AS pid, pg_current_xact_id()::text::bigint % 4294967296 AS xid`,
-      );
-      await holder.query(`SELECT 1 FROM product_variants WHERE id = $1 FOR NO KEY UPDATE`, [item]);
+    await holdingVariant(item, async (holder, { pid, xid }) => {
       const answer = checkout(who);
       // The checkout has written its order and waits for the variant.
       await untilWaitingForLock(db, { otherThan: pid });
@@ -456,14 +464,11 @@ describe('checkout', () => {
         `SELECT xmax::text::bigint AS xmax FROM product_variants WHERE id = $1`,
         [item],
       );
-      expect(Number(row.xmax)).toBe(Number(xid));
+      expect(Number(row.xmax)).toBe(xid);
       await holder.rollbackTransaction();
       expect((await answer).statusCode).toBe(201);
       expect(await stockOf(item)).toBe(4);
-    } finally {
-      if (holder.isTransactionActive) await holder.rollbackTransaction();
-      await holder.release();
-    }
+    });
   });
 
   it('still never commits an order line naming a variant that does not exist', async () => {

@@ -35,13 +35,13 @@ export async function sendAll<T extends unknown[]>(
   try {
     results = await sendTogether(client, [...before, ...all.map((o) => o.statement), ...after]);
   } catch (error) {
-    throw refusalOf(all, error) ?? error;
+    throw firstClaim(all, error) ?? error;
   }
   return all.map((o, i) => o.read(results[before.length + i].rows)) as T;
 }
 
 /** The first owner's error for a failure among `outgoing`, if any owner claims it. */
-export function refusalOf(outgoing: Outgoing<unknown>[], error: unknown): Error | undefined {
+function firstClaim(outgoing: Outgoing<unknown>[], error: unknown): Error | undefined {
   for (const o of outgoing) {
     const refusal = o.refusal?.(error);
     if (refusal) return refusal;
@@ -123,7 +123,8 @@ class Pipeline extends Query {
     private readonly statements: Statement[],
     done: Done,
   ) {
-    super({ text: statements.map((s) => s.text).join(';\n') });
+    // No text of its own to build: `name` and `text` are the answered statement's (below).
+    super({ text: '' });
     (this as unknown as { callback: Done }).callback = done;
     const answered = () =>
       this.parsing.has(this.answering) ? this.statements[this.answering] : undefined;
@@ -134,27 +135,23 @@ class Pipeline extends Query {
 
   /** Writes every statement and the Sync as one write; an Error (nothing sent) if one cannot go. */
   private send(wire: Wire): Error | null {
-    let values: (Buffer | string | null | undefined)[][];
+    const values: (Buffer | string | null | undefined)[][] = [];
     try {
-      values = this.statements.map((s) => (s.values ?? []).map((v) => prepareValue(v)));
+      for (const s of this.statements) {
+        const known = s.name && knownText(wire, s.name);
+        if (known && known !== s.text) {
+          return new Error(`Prepared statements must be unique: '${s.name}' names another text`);
+        }
+        values.push((s.values ?? []).map((v) => prepareValue(v)));
+      }
     } catch (error) {
       return error as Error;
-    }
-    for (const s of this.statements) {
-      const previous =
-        s.name && (wire.parsedStatements[s.name] ?? wire.submittedNamedStatements[s.name]);
-      if (previous && previous !== s.text) {
-        return new Error(`Prepared statements must be unique: '${s.name}' names another text`);
-      }
     }
     wire.stream.cork();
     try {
       this.statements.forEach((s, i) => {
         const name = s.name ?? '';
-        const parsed =
-          name &&
-          (wire.parsedStatements[name] ?? wire.submittedNamedStatements[name]) !== undefined;
-        if (!parsed) {
+        if (!name || knownText(wire, name) === undefined) {
           wire.parse({ text: s.text, name });
           if (name) {
             wire.submittedNamedStatements[name] = s.text;
@@ -190,4 +187,9 @@ class Pipeline extends Query {
     }
     (Query.prototype as unknown as QueryHandlers).handleError.call(this, error, connection);
   }
+}
+
+/** The text a named statement has on this connection: parsed, or its Parse on the wire (as pg). */
+function knownText(wire: Wire, name: string): string | undefined {
+  return wire.parsedStatements[name] ?? wire.submittedNamedStatements[name];
 }
