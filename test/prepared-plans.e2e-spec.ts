@@ -302,7 +302,8 @@ describe('named statements keep index plans when PostgreSQL plans them generical
   /**
    * A DataSource as the app's (its connection settings: statements planned generically) on one
    * connection with `schema`'s tables first on the search path; auto_explain reports the plan
-   * of each statement as run, with its actual rows, to `plans`.
+   * of each statement as run, a function's own statements included, with its actual rows, to
+   * `plans`.
    */
   async function runAsTheApp(schema: string): Promise<{ source: DataSource; plans: PlanNode[] }> {
     const options = db.options as PostgresConnectionOptions;
@@ -325,6 +326,8 @@ describe('named statements keep index plans when PostgreSQL plans them generical
         'log_analyze = on',
         'log_format = json',
         'log_level = notice',
+        // The statements of functions too (the stock change's, in change_stock).
+        'log_nested_statements = on',
       ]) {
         await client.query(`SET auto_explain.${setting}`);
       }
@@ -404,10 +407,16 @@ describe('named statements keep index plans when PostgreSQL plans them generical
           expect(rows.map((r) => r.after)).toEqual([99 - run, 99 - run]);
           read = Math.max(read, ...plans.map((plan) => rowsRead(plan, 'product_variants')));
         }
+        // One statement, prepared once on the connection and bound for every change.
+        const preparedHere = await source.query(
+          `SELECT count(*)::int AS n FROM pg_prepared_statements WHERE statement ~ 'change_stock'`,
+        );
+        expect(preparedHere).toEqual([{ n: 1 }]);
         const notes = await source.query(`SELECT DISTINCT note FROM stock_movements`);
         expect(notes).toEqual([{ note: movements[0].note }]);
-        // Two variants locked and updated: a few rows, never the catalog (the generic plan
-        // forced on the app's connections read the 720 variants twice, before).
+        // Each statement reads a few rows (change_stock's lock and update of one variant),
+        // never the catalog (the generic plan forced on the app's connections read the 720
+        // variants twice, in session 18).
         expect(read).toBeGreaterThanOrEqual(2);
         expect(read).toBeLessThanOrEqual(10);
       } finally {

@@ -3,30 +3,19 @@ import { escapeLiteral, type Pool, type PoolClient } from 'pg';
 import { DataSource, EntityManager } from 'typeorm';
 import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
 import { isUuidText } from '../common/text/uuid';
-import type { Outgoing } from './pipeline';
+import type { Outgoing, Statement } from './pipeline';
 
 /**
  * Values written into a statement's text instead of passed as parameters, checked first and
  * quoted by pg's `escapeLiteral`: the app's connections plan every statement with parameters
  * generically, unnamed ones included (`typeorm-options.ts`), so a statement whose best plan
- * depends on its values must carry them in its text to be planned for them. For values that
- * vary little or that come from the app itself (ids, whole numbers, its own JSON).
+ * depends on its values must carry them in its text to be planned for them (the merchant's
+ * order list names its shop so).
  */
 export const literal = {
   uuid(value: string): string {
     if (!isUuidText(value)) throw new Error(`Not a UUID: ${JSON.stringify(value)}`);
     return `${escapeLiteral(value)}::uuid`;
-  },
-  uuids(values: string[]): string {
-    values.forEach(literal.uuid);
-    return `${escapeLiteral(`{${values.join(',')}}`)}::uuid[]`;
-  },
-  ints(values: number[]): string {
-    if (!values.every(Number.isInteger)) throw new Error('Not whole numbers.');
-    return `'{${values.join(',')}}'::int[]`;
-  },
-  jsonb(value: unknown): string {
-    return `${escapeLiteral(JSON.stringify(value))}::jsonb`;
   },
 };
 
@@ -180,6 +169,11 @@ export async function preparedQuery<T>(
   const name = statementName(text);
   const result = await (await connectionOf(runner)).query({ name, text, values });
   return result.rows as T[];
+}
+
+/** `text` with its values as a named statement (see `preparedQuery`), to `run` or send with others. */
+export function prepared(text: string, values: unknown[]): Statement {
+  return { text, values, name: statementName(text) };
 }
 
 /** The name `text` is prepared under, the same in every process. */

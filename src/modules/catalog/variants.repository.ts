@@ -3,7 +3,8 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { CoalescedBatch } from '../../common/async/coalesced-batch';
 import { isUuidText } from '../../common/text/uuid';
-import { literal, preparedQuery, StatementPart } from '../../database/sql';
+import { prepared, preparedQuery, run, StatementPart } from '../../database/sql';
+import type { Statement } from '../../database/pipeline';
 import type { StockReason } from './catalog-types';
 
 /** A cart line as the catalog prices it: the variant and product now (nulls: deleted). */
@@ -253,79 +254,58 @@ export class VariantsRepository {
 
   /**
    * A stock change in one statement (one round trip, the variants locked the shortest time):
-   * locks the variants in id order, NO KEY UPDATE (what the UPDATE takes anyway: serializes
-   * stock changes, yet does not wait for, nor deadlock with, the KEY SHARE locks that foreign
-   * keys to the variant take, e.g. a checkout inserting its order lines before it takes
-   * stock). Unless every variant exists and no net change takes one below 0, the statement
-   * fails (`refuse_stock_change`, read by `refusedStockLines`) having written nothing;
-   * otherwise it applies the guarded UPDATE of each variant by its net change and writes a
-   * movement row per line, in the order given, each with the stock it leaves (the locked stock
-   * plus the running sum of that variant's deltas), and, with `notices`, a low-stock notice
-   * per variant taken from above its threshold to at or below it, named after its last
-   * movement. Answers every variant: its stock before and after.
+   * `change_stock` (migration ChangeStockFunction) locks the variants in id order, NO KEY
+   * UPDATE (what the UPDATE takes anyway: serializes stock changes, yet does not wait for, nor
+   * deadlock with, the KEY SHARE locks that foreign keys to the variant take). Unless every
+   * variant exists and no net change takes one below 0, the statement fails
+   * (`refuse_stock_change`, read by `refusedStockLines`) having written nothing; otherwise it
+   * applies each variant's net change, and the statement writes a movement row per line, in
+   * the order given, each with the stock it leaves (the locked stock plus the running sum of
+   * that variant's deltas), and, with `notices`, a low-stock notice per variant taken from above
+   * its threshold to at or below it, named after its last movement. Answers every variant: its
+   * stock before and after.
    *
-   * The text holds every value (validated, quoted) and no parameter: PostgreSQL plans it for
-   * its own values (the app's connections plan every statement with parameters generically,
-   * and the generic plan of this one guessed 10 lines and scanned the variants of a small
-   * catalog twice with the hot variant locked), and the text can be sent in one message with
-   * the transaction's COMMIT (`queryAndCommit`).
+   * Its text is the same for every change (the values are parameters), so it is prepared once
+   * per connection (`name`) and can be sent in one message with the transaction's COMMIT
+   * (`queryAndCommit`). Its generic plan reads no catalog table: the function finds each
+   * variant by key.
    */
   changeStockStatement(
     net: Map<string, number>,
     movements: StockMovementInput[],
     notices?: CrossingNotices,
-  ): string {
-    const ids = literal.uuids([...net.keys()]);
-    const lines = literal.jsonb(movements.map((m, ord) => ({ ord, ...m })));
+  ): Statement {
     const noticed = notices
       ? `, crossed AS (
-         SELECT k.id AS variant_id, u.stock, k.low_stock_threshold AS threshold,
-                (SELECT max(m.id) FROM moved m WHERE m.variant_id = k.id) AS movement_id
-           FROM locked k JOIN updated u ON u.id = k.id
-          WHERE k.stock > k.low_stock_threshold AND u.stock <= k.low_stock_threshold
+         SELECT c.id AS variant_id, c.after AS stock, c.threshold,
+                (SELECT max(m.id) FROM moved m WHERE m.variant_id = c.id) AS movement_id
+           FROM changed c
+          WHERE c.before > c.threshold AND c.after <= c.threshold
        ), noticed AS (${notices('crossed')})`
       : '';
-    return `WITH locked AS MATERIALIZED (
-         SELECT v.id, v.stock, v.low_stock_threshold FROM product_variants v
-          WHERE v.id = ANY(${ids})
-          ORDER BY v.id
-          FOR NO KEY UPDATE OF v
-       ), net AS (
-         SELECT * FROM unnest(${ids}, ${literal.ints([...net.values()])}) AS n(id, delta)
-       ), fits AS MATERIALIZED (
-         -- CASE, not OR: the refusal is evaluated only when the change does not fit.
-         SELECT CASE
-                  WHEN count(l.id) = count(*) AND coalesce(bool_and(l.stock + n.delta >= 0), false)
-                  THEN true
-                  ELSE refuse_stock_change(
-                    jsonb_agg(jsonb_build_object('id', n.id, 'stock', l.stock, 'delta', n.delta)
-                              ORDER BY n.id))
-                END AS ok
-           FROM net n LEFT JOIN locked l ON l.id = n.id
-       ), updated AS (
-         -- unnest (not JSON) so that the planner knows the row count and probes the primary
-         -- key instead of scanning the table.
-         UPDATE product_variants v SET stock = v.stock + n.delta, updated_at = now()
-           FROM net n, fits
-          WHERE fits.ok AND v.id = n.id AND v.stock + n.delta >= 0
-         RETURNING v.id, v.stock
+    return prepared(
+      `WITH changed AS MATERIALIZED (
+         SELECT * FROM change_stock($1::uuid[], $2::int[])
        ), lines AS (
-         SELECT * FROM jsonb_to_recordset(${lines}) AS l(
+         SELECT * FROM jsonb_to_recordset($3::jsonb) AS l(
            ord int, "variantId" uuid, delta int, reason text, "actorId" uuid, "orderId" uuid,
            note text)
        ), moved AS (
          INSERT INTO stock_movements (variant_id, delta, reason, actor_id, order_id, note,
                                       resulting_stock)
          SELECT l."variantId", l.delta, l.reason, l."actorId", l."orderId", l.note,
-                k.stock + sum(l.delta) OVER (PARTITION BY l."variantId" ORDER BY l.ord)
-           FROM lines l JOIN locked k ON k.id = l."variantId", fits
-          WHERE fits.ok
+                c.before + sum(l.delta) OVER (PARTITION BY l."variantId" ORDER BY l.ord)
+           FROM lines l JOIN changed c ON c.id = l."variantId"
           ORDER BY l.ord
          RETURNING id, variant_id
        )${noticed}
-       SELECT k.id, k.stock AS before, u.stock AS after
-         FROM locked k LEFT JOIN updated u ON u.id = k.id
-        ORDER BY k.id`;
+       SELECT c.id, c.before, c.after FROM changed c ORDER BY c.id`,
+      [
+        [...net.keys()],
+        [...net.values()],
+        JSON.stringify(movements.map((m, ord) => ({ ord, ...m }))),
+      ],
+    );
   }
 
   /** Runs `changeStockStatement` in the caller's transaction; the rows it answered. */
@@ -335,6 +315,9 @@ export class VariantsRepository {
     movements: StockMovementInput[],
     notices?: CrossingNotices,
   ): Promise<StockChangeRow[]> {
-    return tx.query(this.changeStockStatement(net, movements, notices));
+    return run(tx, {
+      statement: this.changeStockStatement(net, movements, notices),
+      read: (rows) => rows as unknown as StockChangeRow[],
+    });
   }
 }

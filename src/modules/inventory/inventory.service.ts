@@ -74,7 +74,7 @@ export class InventoryService {
     const ordered = [...changes].sort((a, b) => (a.variantId < b.variantId ? -1 : 1));
     const net = new Map<string, number>();
     for (const c of ordered) net.set(c.variantId, (net.get(c.variantId) ?? 0) + c.delta);
-    const text = this.variants.changeStockStatement(
+    const statement = this.variants.changeStockStatement(
       net,
       ordered.map((c) => ({
         variantId: c.variantId,
@@ -87,7 +87,7 @@ export class InventoryService {
       (crossings) => this.outbox.inserting(manager, jobMessageRows.lowStock(crossings)),
     );
     return {
-      statement: { text },
+      statement,
       read: (answered) => {
         const rows = answered as unknown as StockChangeRow[];
         // Cannot happen under the row lock; kept as the rule's second line of defence.
