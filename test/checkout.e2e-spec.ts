@@ -413,6 +413,40 @@ describe('checkout', () => {
     expect(await outboxFor(placed)).toHaveLength(10);
   });
 
+  it('places concurrent checkouts of different carts each with its own lines, in title order, and its own number', async () => {
+    // Read together (one statement for the checkouts of the moment): no line of one cart may
+    // end up in another's order, and no two orders share a number.
+    const items = [
+      await variant(300, 50, 'Zebra mug'),
+      await variant(200, 50, 'Alpaca mug'),
+      await variant(100, 50, 'Mole mug'),
+    ];
+    const buyers = await createBuyers(app, 8, { address: ADDRESS });
+    const carts = buyers.map((_, i) => [
+      [items[i % 3], 1 + (i % 4)] as [string, number],
+      [items[(i + 1) % 3], 2 + i] as [string, number],
+    ]);
+    await Promise.all(buyers.map((b, i) => fill(b, carts[i])));
+    const answers = await Promise.all(buyers.map((b) => checkout(b)));
+    expect(answers.map((a) => a.statusCode)).toEqual(buyers.map(() => 201));
+    const titleOf = new Map([
+      [items[0], 'Zebra mug'],
+      [items[1], 'Alpaca mug'],
+      [items[2], 'Mole mug'],
+    ]);
+    answers.forEach((answer, i) => {
+      const placed = answer
+        .json()
+        .items.map((it: { variantId: string; quantity: number }) => [it.variantId, it.quantity]);
+      const expected = [...carts[i]].sort((a, b) =>
+        titleOf.get(a[0])!.localeCompare(titleOf.get(b[0])!),
+      );
+      expect(placed).toEqual(expected);
+    });
+    const numbers = new Set(answers.map((a) => a.json().number));
+    expect(numbers.size).toBe(buyers.length);
+  });
+
   // PostgreSQL ends a deadlock by failing one of its transactions (40P01); when that is a
   // checkout's, the checkout runs again instead of answering 500. The test's own transaction
   // makes the cycle: it holds the variant the checkout must take stock of, then inserts the

@@ -4,8 +4,9 @@ import { DataSource } from 'typeorm';
 import {
   queryAndCommit,
   transactionEndingInWork,
-  transactionStartingWith,
+  transactionInOneMessage,
 } from '../src/database/commit-with-last';
+import { together } from '../src/database/sql';
 import { OutboxService } from '../src/modules/queues/outbox.service';
 import { JobMessage, jobMessages } from '../src/modules/queues/queue-names';
 import { countRoundTrips } from './support/round-trips';
@@ -78,40 +79,38 @@ describe('a transaction that commits with its last statement', () => {
     expect(await rowsOf([kept, dropped])).toEqual([{ job_id: kept.jobId }]);
   });
 
-  it('sends the BEGIN with the first statement: a transaction of two statements in two round trips', async () => {
+  it('sends a whole transaction in one message: one round trip, rows answered, writes kept, connection idle', async () => {
     const batch = [jobMessages.invoice(randomUUID())];
     const trips = countRoundTrips(app);
     const before = trips.count();
-    const [first, last] = await transactionStartingWith(
-      db,
-      plainStatement<{ n: number }>('SELECT 20 + 1 AS n'),
-      async (tx, rows) => {
-        expect(tx.queryRunner!.isTransactionActive).toBe(true);
-        await outbox.add(tx, batch); // through TypeORM, inside the transaction
-        const [last] = await queryAndCommit(tx, [
-          plainStatement<{ n: number }>('SELECT 2 * 21 AS n'),
-        ]);
-        return [rows, last];
-      },
-    );
-    // BEGIN with the first statement, the outbox rows, the last statement with the COMMIT.
-    expect(trips.count() - before).toBe(3);
+    const [first, [written], last] = await transactionInOneMessage(db, (tx) => {
+      expect(tx.queryRunner!.isTransactionActive).toBe(true);
+      return [
+        plainStatement<{ n: number }>('SELECT 20 + 1 AS n'),
+        together([outbox.part(tx, batch)!]),
+        plainStatement<{ n: number }>('SELECT 2 * 21 AS n'),
+      ];
+    });
+    expect(trips.count() - before).toBe(1);
     expect([first, last]).toEqual([[{ n: 21 }], [{ n: 42 }]]);
+    expect(written).toHaveLength(1);
     expect(await rowsOf(batch)).toHaveLength(1);
     expect(await openTransactions()).toBe(0);
   });
 
-  it('rolls back when the first statement fails, and when the work fails after it', async () => {
-    await expect(
-      transactionStartingWith(db, plainStatement('SELECT 1 / 0'), () => Promise.resolve('never')),
-    ).rejects.toMatchObject({ code: '22012' });
+  it('rolls a transaction sent in one message back when a statement fails, or when its statements cannot be made', async () => {
     const dropped = [jobMessages.invoice(randomUUID())];
     await expect(
-      transactionStartingWith(db, plainStatement('SELECT 1'), async (tx) => {
-        await outbox.add(tx, dropped);
-        throw new Error('checkout failed');
+      transactionInOneMessage(db, (tx) => [
+        together([outbox.part(tx, dropped)!]),
+        plainStatement('SELECT 1 / 0'),
+      ]),
+    ).rejects.toMatchObject({ code: '22012' });
+    await expect(
+      transactionInOneMessage(db, () => {
+        throw new Error('no statements');
       }),
-    ).rejects.toThrow('checkout failed');
+    ).rejects.toThrow('no statements');
     expect(await rowsOf(dropped)).toEqual([]);
     expect(await openTransactions()).toBe(0);
   });

@@ -18,26 +18,26 @@ export function transactionEndingInWork<T>(
 }
 
 /**
- * `transactionEndingInWork` whose first statement is `first`, sent in one message with the
- * `BEGIN`: one round trip fewer. `work` gets what `first` read.
+ * A whole transaction in one message: the BEGIN, the statements `build` makes for it (each read
+ * back by its owner) and the COMMIT. One round trip, and the rows it locks are released as soon
+ * as it is done. When one statement fails, the rest and the COMMIT do not run, and the
+ * transaction is rolled back (the failure is its owner's error for it: `Outgoing.refusal`).
+ * `build` gets the transaction's manager, for owners that mark it (the outbox).
  */
-export function transactionStartingWith<F, T>(
+export function transactionInOneMessage<T extends unknown[]>(
   db: DataSource,
-  first: Outgoing<F>,
-  work: (tx: EntityManager, first: F) => Promise<T>,
+  build: (tx: EntityManager) => { [K in keyof T]: Outgoing<T[K]> },
 ): Promise<T> {
   return inTransaction(
     db,
     async (runner) => {
-      const client = (await runner.connect()) as PoolClient;
+      await runner.connect();
       await runner.broadcaster.broadcast('BeforeTransactionStart');
-      // Open from here on: a failure of either statement is rolled back.
+      // Open from here on: a failure of any statement is rolled back.
       setState(runner, { isTransactionActive: true, transactionDepth: 1 });
-      const [read] = await sendAll<[F]>(client, [first], { before: [BEGIN] });
       await runner.broadcaster.broadcast('AfterTransactionStart');
-      return read;
     },
-    work,
+    (tx) => sendAndCommit<T>(tx, build(tx), [BEGIN]),
   );
 }
 
@@ -69,9 +69,18 @@ async function inTransaction<S, T>(
  * its owner's error for it: `Outgoing.refusal`). Only in a transaction of
  * `transactionEndingInWork`, not in a nested one.
  */
-export async function queryAndCommit<T extends unknown[]>(
+export function queryAndCommit<T extends unknown[]>(
   tx: EntityManager,
   outgoing: { [K in keyof T]: Outgoing<T[K]> },
+): Promise<T> {
+  return sendAndCommit(tx, outgoing);
+}
+
+/** `queryAndCommit` after the statements `before` (the transaction's BEGIN). */
+async function sendAndCommit<T extends unknown[]>(
+  tx: EntityManager,
+  outgoing: { [K in keyof T]: Outgoing<T[K]> },
+  before: Statement[] = [],
 ): Promise<T> {
   const runner = tx.queryRunner;
   if (!runner?.isTransactionActive || depthOf(runner) !== 1) {
@@ -79,7 +88,7 @@ export async function queryAndCommit<T extends unknown[]>(
   }
   await runner.broadcaster.broadcast('BeforeTransactionCommit');
   const client = (await runner.connect()) as PoolClient;
-  const results = await sendAll<T>(client, outgoing, { after: [COMMIT] });
+  const results = await sendAll<T>(client, outgoing, { before, after: [COMMIT] });
   setState(runner, { isTransactionActive: false, transactionDepth: 0 });
   // What TypeORM's own commit announces (the outbox wakes its relays on it).
   await runner.broadcaster.broadcast('AfterTransactionCommit');

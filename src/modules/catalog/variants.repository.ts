@@ -115,20 +115,18 @@ const VARIANT_OF_C = `LEFT JOIN LATERAL (
      WHERE v.id = c.variant_id
      LIMIT 1) v ON true`;
 
-/** Cart lines ($1 variant ids, $2 quantities) as `c`, each with its variant as `v`. */
-const LINES_WITH_VARIANTS = `unnest($1::uuid[], $2::int[]) AS c(variant_id, quantity)
-  ${VARIANT_OF_C}`;
-
 /**
  * Variants ($1 ids) as carts show them, each with its `place` among them in the order cart
  * lines are listed and placed (title, SKU, variant id; a variant that is gone last): the
  * order of any of them follows from their places, in PostgreSQL's collation.
  */
+const PLACE = `row_number() OVER (ORDER BY v.title NULLS LAST, v.sku, c.variant_id)::int AS place`;
+/** Variants $1 as `c`, each with its variant as `v`. */
+const FROM_VARIANTS = `FROM unnest($1::uuid[]) AS c(variant_id) ${VARIANT_OF_C}`;
+
 const CURRENT_VARIANTS = `SELECT c.variant_id, v.id, v.archived, v.status, v.product_id, v.title, v.sku,
-         v.options, v.price, v.stock,
-         row_number() OVER (ORDER BY v.title NULLS LAST, v.sku, c.variant_id)::int AS place
-    FROM unnest($1::uuid[]) AS c(variant_id)
-    ${VARIANT_OF_C}`;
+         v.options, v.price, v.stock, ${PLACE}
+    ${FROM_VARIANTS}`;
 
 /** A variant as `CURRENT_VARIANTS` reads it: as a cart line shows it, or all null (gone). */
 type CurrentVariant = { variant_id: string; place: number } & (SellableVariant | Gone);
@@ -147,10 +145,18 @@ const MISSING: Gone & { place: number } = {
   place: Number.MAX_SAFE_INTEGER,
 };
 
-const linesParams = (lines: { variantId: string; quantity: number }[]) => [
-  lines.map((l) => l.variantId),
-  lines.map((l) => l.quantity),
-];
+const GONE_LINE: Omit<CheckoutLine, 'quantity' | 'variantId'> & { place: number } = {
+  exists: false,
+  archived: null,
+  status: null,
+  productId: null,
+  shopId: null,
+  title: null,
+  sku: null,
+  options: null,
+  price: null,
+  place: Number.MAX_SAFE_INTEGER,
+};
 
 /**
  * The catalog's variant reads other modules need (cart prices, checkout snapshots, the
@@ -210,22 +216,45 @@ export class VariantsRepository {
   }
 
   /**
-   * The cart's variants with their products, in the order lines are placed (by title, SKU): a
-   * read to run with the checkout's claim of its key (`runTogether`); rows as `CheckoutLine`s.
+   * The variants of checkouts' carts with their products as they are now, each with its
+   * `place` among them in the order an order's lines are placed (title, SKU, variant id; a
+   * variant that is gone last): a read for the checkouts of the moment together, with their
+   * order numbers (`CheckoutService`). Rows for `checkoutLinesOf`.
    */
-  checkoutLinesPart(lines: { variantId: string; quantity: number }[]): StatementPart {
+  checkoutVariantsPart(variantIds: string[]): StatementPart {
     return {
-      sql: `SELECT c.variant_id AS "variantId", c.quantity, v.id IS NOT NULL AS exists,
-                   v.archived, v.status, v.product_id AS "productId", v.shop_id AS "shopId",
-                   v.title, v.sku, v.options, v.price
-              FROM ${LINES_WITH_VARIANTS}
-             ORDER BY v.title, v.sku, c.variant_id`,
-      params: linesParams(lines),
+      sql: `SELECT c.variant_id AS "variantId", v.id IS NOT NULL AS exists, v.archived, v.status,
+                   v.product_id AS "productId", v.shop_id AS "shopId", v.title, v.sku, v.options,
+                   v.price, ${PLACE}
+              ${FROM_VARIANTS}`,
+      params: [variantIds],
     };
   }
-  /** The rows a `checkoutLinesPart` returned (JSON values: every column is a JSON type). */
-  checkoutLinesOf(rows: Record<string, unknown>[]): CheckoutLine[] {
-    return rows as unknown as CheckoutLine[];
+
+  /**
+   * A cart's lines as an order places them, from the rows of a `checkoutVariantsPart` that
+   * read their variants (JSON values: every column is a JSON type), in their places' order; a
+   * variant it did not read is one that does not exist.
+   */
+  checkoutLinesOf(
+    lines: { variantId: string; quantity: number }[],
+    rows: Record<string, unknown>[],
+  ): CheckoutLine[] {
+    const read = new Map(
+      (rows as unknown as (Omit<CheckoutLine, 'quantity'> & { place: number })[]).map((row) => [
+        row.variantId,
+        row,
+      ]),
+    );
+    const placed = lines.map((line) => {
+      // Not read (not a uuid): no such variant.
+      const { place, ...variant } = read.get(line.variantId) ?? {
+        ...GONE_LINE,
+        variantId: line.variantId,
+      };
+      return { place, line: { ...variant, quantity: line.quantity } };
+    });
+    return placed.sort((a, b) => a.place - b.place).map(({ line }) => line);
   }
 
   /** The merchant (shop owner) of a variant; undefined when the variant does not exist. */

@@ -1,7 +1,19 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
-import { StatementPart } from '../../database/sql';
+import type { Outgoing } from '../../database/pipeline';
+import { prepared } from '../../database/sql';
+
+const UNIQUE_VIOLATION = '23505';
+/** The key of `checkout_requests`: (user_id, key). */
+const KEY_CONSTRAINT = 'checkout_requests_pkey';
+
+/** The Idempotency-Key is live: a checkout with it committed (replay it). */
+export class KeyTakenError extends Error {
+  constructor() {
+    super('The Idempotency-Key is taken');
+  }
+}
 
 /**
  * Every statement on `checkout_requests` (the Idempotency-Keys of checkouts): claim, replay
@@ -12,30 +24,45 @@ export class CheckoutRequestsRepository {
   constructor(@InjectDataSource() private readonly db: DataSource) {}
 
   /**
-   * Claims (user, key) for this request and the order it is about to place, as a statement part
-   * (`runTogether`) that returns a row when it claimed it and none when the key is taken. A
-   * concurrent holder makes this wait until it commits (or rolls back, and then the claim
-   * succeeds). An expired key is taken over. The order id is checked against
-   * `orders` at commit (a deferred foreign key): the order is inserted later in the same
-   * transaction.
+   * Claims (user, key) for this request and the order it is about to place: two statements to
+   * send in the order's transaction, before the order. The first deletes the key if it has
+   * expired (an expired key is taken over); the second inserts the claim, and fails with
+   * `KeyTakenError` when the key is live. A concurrent holder makes the insert wait until it
+   * commits (then the key is taken) or rolls back (then the claim succeeds). The order id is
+   * checked against `orders` at commit (a deferred foreign key).
    */
-  claimPart(claim: {
+  claiming(claim: {
     userId: string;
     key: string;
     hash: string;
     orderId: string;
     ttlHours: number;
-  }): StatementPart {
-    return {
-      sql: `INSERT INTO checkout_requests (user_id, key, request_hash, order_id, expires_at)
-            VALUES ($1, $2, $3, $4, now() + make_interval(hours => $5))
-            ON CONFLICT (user_id, key) DO UPDATE
-              SET request_hash = EXCLUDED.request_hash, order_id = EXCLUDED.order_id,
-                  created_at = now(), expires_at = EXCLUDED.expires_at
-              WHERE checkout_requests.expires_at <= now()
-            RETURNING 1 AS claimed`,
-      params: [claim.userId, claim.key, claim.hash, claim.orderId, claim.ttlHours],
-    };
+  }): [Outgoing<void>, Outgoing<void>] {
+    const done = () => undefined;
+    return [
+      {
+        statement: prepared(
+          `DELETE FROM checkout_requests
+            WHERE user_id = $1 AND key = $2 AND expires_at <= now()`,
+          [claim.userId, claim.key],
+        ),
+        read: done,
+      },
+      {
+        statement: prepared(
+          `INSERT INTO checkout_requests (user_id, key, request_hash, order_id, expires_at)
+           VALUES ($1, $2, $3, $4, now() + make_interval(hours => $5))`,
+          [claim.userId, claim.key, claim.hash, claim.orderId, claim.ttlHours],
+        ),
+        read: done,
+        refusal: (error) => {
+          const { code, constraint } = (error ?? {}) as { code?: unknown; constraint?: unknown };
+          return code === UNIQUE_VIOLATION && constraint === KEY_CONSTRAINT
+            ? new KeyTakenError()
+            : undefined;
+        },
+      },
+    ];
   }
 
   /** The live key's request hash and order (null once that order is deleted). */

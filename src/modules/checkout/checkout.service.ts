@@ -5,21 +5,23 @@ import { DataSource, EntityManager } from 'typeorm';
 import type { Actor } from '../../common/decorators/current-user.decorator';
 import { ConflictError, UnprocessableError } from '../../common/errors/domain-errors';
 import { storeConfig, StoreConfig } from '../../config';
-import { queryAndCommit, transactionStartingWith } from '../../database/commit-with-last';
+import { CoalescedBatch } from '../../common/async/coalesced-batch';
+import { transactionInOneMessage } from '../../database/commit-with-last';
 import { retryConcurrencyFailures } from '../../database/concurrency-retry';
-import { allTogether, together } from '../../database/sql';
-import { CartService } from '../cart/cart.service';
+import { allTogether, run, together } from '../../database/sql';
+import { CartLine, CartService } from '../cart/cart.service';
 import { CheckoutLine, VariantsRepository } from '../catalog/variants.repository';
 import { InventoryService } from '../inventory/inventory.service';
 import type { OrderView } from '../orders/order-view';
-import { OrdersRepository } from '../orders/orders.repository';
+import { NewOrder, OrdersRepository } from '../orders/orders.repository';
 import { OrdersService } from '../orders/orders.service';
 import { PaymentProvider } from '../payments/payment-provider';
 import { PaymentsService, PendingStart } from '../payments/payments.service';
-import { CheckoutRequestsRepository } from './checkout-requests.repository';
+import { CheckoutRequestsRepository, KeyTakenError } from './checkout-requests.repository';
 import { CheckoutDto } from './dto/checkout.dto';
 import { IDEMPOTENCY_KEY_TTL_HOURS, parseIdempotencyKey, requestHash } from './idempotency';
 import { priceOrder } from '../../common/money/pricing';
+import { isUuidText } from '../../common/text/uuid';
 
 export interface CheckoutResult {
   order: OrderView;
@@ -29,6 +31,9 @@ export interface CheckoutResult {
 
 type Placed = CheckoutResult & { start?: PendingStart };
 
+/** An order checked and priced, under its number, to place under a new id. */
+type OrderToPlace = Omit<NewOrder, 'id'> & { number: string };
+
 export interface UnavailableLine {
   variantId: string;
   reason: 'deleted' | 'archived' | 'unpublished';
@@ -36,21 +41,47 @@ export interface UnavailableLine {
 
 /** One checkout in a hundred also deletes a batch of expired idempotency keys. */
 const PRUNE_EVERY = 100;
+/** Claims of a key that was live, then gone (expired) when its order was looked up. */
+const KEY_ATTEMPTS = 3;
 
 /**
- * Turns the signed-in user's cart into an order in one transaction of three statements sent in
- * two messages: the BEGIN with the Idempotency-Key's claim (duplicates wait on it, then replay
- * the first order), the variants' snapshot (catalog) and the order's number; then the order,
- * its lines and its first status (orders) with its payment (pending; the invoice comes with the
- * payment), the stock taken through the inventory (locked in id order: no oversell, no
- * deadlock) and the COMMIT, so that a hot variant stays locked only for that statement and the
- * commit. The buyer's name, e-mail and address are the ones the request's sign-in check read.
- * The cart is emptied of what was ordered after the commit.
+ * Turns the signed-in user's cart into an order. First the cart's variants as they are now
+ * (catalog) and the order's number are read, with those of the other checkouts of the moment
+ * (one statement: `snapshots`); the order is checked and priced from them. Then the whole
+ * transaction goes in one message: the claim of the Idempotency-Key (a live key fails it, and
+ * the first order is replayed), the order, its lines and its first status (orders) with its
+ * payment (pending; the invoice comes with the payment), the stock taken through the
+ * inventory (locked in id order: no oversell, no deadlock), and the COMMIT, so that a hot
+ * variant stays locked only for that statement and the commit. The buyer's name, e-mail and
+ * address are the ones the request's sign-in check read. The cart is emptied of what was
+ * ordered after the commit.
  */
 @Injectable()
 export class CheckoutService {
   private readonly logger = new Logger(CheckoutService.name);
   private checkouts = 0;
+  /**
+   * The variants of the carts of the checkouts of the moment as they are now, and an order
+   * number for each: one statement for all (CoalescedBatch; each read after it was asked).
+   */
+  private readonly snapshots = new CoalescedBatch<
+    CartLine[],
+    { lines: CheckoutLine[]; number: string }
+  >(async (carts) => {
+    const ids = [...new Set(carts.flatMap((cart) => cart.map((l) => l.variantId)))];
+    const [variants, numbers] = await run(
+      this.db,
+      together([
+        this.variants.checkoutVariantsPart(ids.filter(isUuidText)),
+        this.orders.numbersPart(carts.length),
+      ]),
+    );
+    const taken = this.orders.numbersOf(numbers);
+    return carts.map((cart, i) => ({
+      lines: this.variants.checkoutLinesOf(cart, variants),
+      number: taken[i],
+    }));
+  });
 
   constructor(
     @InjectDataSource() private readonly db: DataSource,
@@ -81,41 +112,18 @@ export class CheckoutService {
       throw new UnprocessableError('Your cart is empty.');
     }
 
-    // Run again if PostgreSQL fails it as a deadlock's victim (a new order id, the key claimed
-    // again: nothing of the failed run was kept).
-    const result = await retryConcurrencyFailures(() => {
-      const orderId = randomUUID();
-      // The key's claim, the cart's snapshot and the order's number: one statement, sent with
-      // the BEGIN. The snapshot is as of that statement's start; on a replay neither it nor the
-      // number is used.
-      const first = together([
-        this.requests.claimPart({
-          userId: actor.id,
-          key,
-          hash,
-          orderId,
-          ttlHours: IDEMPOTENCY_KEY_TTL_HOURS,
-        }),
-        this.variants.checkoutLinesPart(cartLines),
-        this.orders.numberPart(),
-      ]);
-      return transactionStartingWith(
-        this.db,
-        first,
-        async (tx, [claimed, snapshot, number]): Promise<Placed> => {
-          if (!claimed.length) return (await this.replay(tx, actor.id, key, hash))!;
-          const placed = {
-            id: orderId,
-            number: this.orders.numberOf(number),
-            lines: this.variants.checkoutLinesOf(snapshot),
-          };
-          return {
-            ...(await this.placeOrder(tx, actor, placed, input, provider)),
-            replayed: false,
-          };
-        },
-      );
-    });
+    const { lines, number } = await this.snapshots.load(cartLines);
+    let toPlace: OrderToPlace;
+    try {
+      toPlace = { ...this.orderOf(actor, lines, input), number };
+    } catch (error) {
+      // A key already used answers with its first order, whatever the cart holds now.
+      const replay = await this.replay(this.db.manager, actor.id, key, hash);
+      if (replay) return this.withPayment(replay);
+      throw error;
+    }
+
+    const result = await this.place(toPlace, key, hash, provider);
     if (result.replayed) return this.withPayment(result);
 
     this.pruneExpiredKeysNow();
@@ -145,14 +153,8 @@ export class CheckoutService {
     return { order: withPayment, replayed: true };
   }
 
-  private async placeOrder(
-    tx: EntityManager,
-    actor: Actor,
-    placed: { id: string; number: string; lines: CheckoutLine[] },
-    input: CheckoutDto,
-    provider: PaymentProvider,
-  ): Promise<{ order: OrderView; start: PendingStart }> {
-    const { id: orderId, number, lines } = placed;
+  /** The order of these lines for the actor: refused (409, 422) when it cannot be placed. */
+  private orderOf(actor: Actor, lines: CheckoutLine[], input: CheckoutDto): Omit<NewOrder, 'id'> {
     const unavailable = lines.flatMap((l): UnavailableLine[] => {
       if (!l.exists) return [{ variantId: l.variantId, reason: 'deleted' }];
       if (l.archived) return [{ variantId: l.variantId, reason: 'archived' }];
@@ -182,59 +184,96 @@ export class CheckoutService {
       if (error instanceof RangeError) throw new UnprocessableError(error.message);
       throw error;
     }
+    return {
+      userId: actor.id,
+      currency: this.store.currency,
+      subtotal: totals.subtotal,
+      tax: totals.tax,
+      taxRateBps: this.store.taxRateBps,
+      shipping: totals.shipping,
+      total: totals.total,
+      buyerName: actor.name,
+      buyerEmail: actor.email,
+      shippingAddress: address,
+      note: input.note || null,
+      lines: lines.map((l) => ({
+        variantId: l.variantId,
+        productId: l.productId!,
+        shopId: l.shopId!,
+        sku: l.sku!,
+        title: l.title!,
+        options: l.options ?? {},
+        unitPrice: l.price!,
+        quantity: l.quantity,
+      })),
+    };
+  }
 
-    // The order, its lines and first status, its payment (pending) and the "how to pay"
-    // e-mail (no invoice: that comes with payment): one statement. Then the stock, taken last
-    // so that the variants stay locked the shortest time, and the COMMIT: all three in one
-    // message. A refusal of the stock (InsufficientStockError: 409, shortLines) skips the
-    // COMMIT, and everything rolls back with it.
-    const [[order, start]] = await queryAndCommit(tx, [
+  /**
+   * Places `order` in one message (the key's claim, the order with its payment, the stock and
+   * the COMMIT), run again with a new order id if PostgreSQL fails it as a deadlock's victim.
+   * A live key replays its first order instead.
+   */
+  private async place(
+    order: OrderToPlace,
+    key: string,
+    hash: string,
+    provider: PaymentProvider,
+  ): Promise<Placed> {
+    for (let attempt = 1; attempt <= KEY_ATTEMPTS; attempt++) {
+      try {
+        return await retryConcurrencyFailures(() => this.placeOnce(order, key, hash, provider));
+      } catch (error) {
+        if (!(error instanceof KeyTakenError)) throw error;
+      }
+      const replay = await this.replay(this.db.manager, order.userId, key, hash);
+      // A key that expired meanwhile is taken over at the next try.
+      if (replay) return replay;
+    }
+    throw new ConflictError('This Idempotency-Key is in use; retry with the same key.');
+  }
+
+  private async placeOnce(
+    placing: OrderToPlace,
+    key: string,
+    hash: string,
+    provider: PaymentProvider,
+  ): Promise<Placed> {
+    const order = { ...placing, id: randomUUID() };
+    const [, , [view, start]] = await transactionInOneMessage(this.db, (tx) => [
+      ...this.requests.claiming({
+        userId: order.userId,
+        key,
+        hash,
+        orderId: order.id,
+        ttlHours: IDEMPOTENCY_KEY_TTL_HOURS,
+      }),
+      // The order, its lines and first status, its payment (pending) and the "how to pay"
+      // e-mail (no invoice: that comes with payment): one statement. Then the stock, taken
+      // last so that the variants stay locked the shortest time. A refusal of the stock
+      // (InsufficientStockError: 409, shortLines) skips the COMMIT, and everything rolls back.
       allTogether([
-        this.orders.placing({
-          id: orderId,
-          number,
-          userId: actor.id,
-          currency: this.store.currency,
-          subtotal: totals.subtotal,
-          tax: totals.tax,
-          taxRateBps: this.store.taxRateBps,
-          shipping: totals.shipping,
-          total: totals.total,
-          buyerName: actor.name,
-          buyerEmail: actor.email,
-          shippingAddress: address,
-          note: input.note || null,
-          lines: lines.map((l) => ({
-            variantId: l.variantId,
-            productId: l.productId!,
-            shopId: l.shopId!,
-            sku: l.sku!,
-            title: l.title!,
-            options: l.options ?? {},
-            unitPrice: l.price!,
-            quantity: l.quantity,
-          })),
-        }),
+        this.orders.placing(order),
         this.payments.createParts(tx, provider, {
-          id: orderId,
-          number,
-          total: totals.total,
-          currency: this.store.currency,
-          buyerEmail: actor.email,
+          id: order.id,
+          number: order.number,
+          total: order.total,
+          currency: order.currency,
+          buyerEmail: order.buyerEmail,
         }),
       ]),
       this.inventory.changing(
         tx,
-        lines.map((l) => ({
+        order.lines.map((l) => ({
           variantId: l.variantId,
           delta: -l.quantity,
           reason: 'order' as const,
-          actorId: actor.id,
-          orderId,
+          actorId: order.userId,
+          orderId: order.id,
         })),
       ),
     ]);
-    return { order, start };
+    return { order: view, start, replayed: false };
   }
 
   /** The first order of a live key used with the same body; 409 with another body. */

@@ -108,26 +108,27 @@ export class OrdersRepository {
   constructor(@InjectDataSource() private readonly db: DataSource) {}
 
   /**
-   * The next order number, as a part of the checkout's first statement (`runTogether`; read it
-   * with `numberOf`). Numbers come from a sequence: one taken by a checkout that then replays
-   * or rolls back is never used again (gaps, never duplicates).
+   * `count` new order numbers, as a part of the statement that reads the checkouts of the
+   * moment together (`together`; read them with `numbersOf`). Numbers come from a sequence: one
+   * taken by a checkout that then fails or replays is never used again (gaps, never
+   * duplicates).
    */
-  numberPart(): StatementPart {
+  numbersPart(count: number): StatementPart {
     return {
       sql: `SELECT 'SO-' || extract(year FROM now())::int || '-'
                    || lpad(s.n::text, greatest(6, length(s.n::text)), '0') AS number
-              FROM (SELECT nextval('order_number_seq') AS n) s`,
-      params: [],
+              FROM (SELECT nextval('order_number_seq') AS n FROM generate_series(1, $1::int)) s`,
+      params: [count],
     };
   }
 
-  /** The number a `numberPart` took. */
-  numberOf(rows: Record<string, unknown>[]): string {
-    return rows[0].number as string;
+  /** The numbers a `numbersPart` took. */
+  numbersOf(rows: Record<string, unknown>[]): string[] {
+    return rows.map((row) => row.number as string);
   }
 
   /**
-   * The order (under the number `numberPart` took), all its lines and its first status, as
+   * The order (under a number `numbersPart` took), all its lines and its first status, as
    * parts of the caller's statement in its transaction (`runAllTogether`); reads back the
    * order in its API shape from what they inserted.
    */
