@@ -7,20 +7,29 @@ import { RedisFactory } from '../../src/redis/redis.factory';
 /**
  * Counts the app's round trips to PostgreSQL: every query, simple or extended (prepared), ends
  * with one ReadyForQuery message from the server, which pg's connection emits as an event.
+ * `inTransaction` counts those that left a transaction open (status `T`): the round trips a
+ * transaction took besides its last.
  */
-export function countRoundTrips(app: NestFastifyApplication): { count: () => number } {
+export function countRoundTrips(app: NestFastifyApplication): {
+  count: () => number;
+  inTransaction: () => number;
+} {
   const pool = (app.get(DataSource).driver as unknown as { master: Pool }).master;
   let n = 0;
+  let open = 0;
   const counted = new WeakSet<object>();
   const watch = (client: PoolClient) => {
     const connection = (client as unknown as { connection: NodeJS.EventEmitter }).connection;
     if (counted.has(connection)) return;
     counted.add(connection);
-    connection.on('readyForQuery', () => n++);
+    connection.on('readyForQuery', (message: { status: string }) => {
+      n++;
+      if (message.status === 'T') open++;
+    });
   };
   for (const client of (pool as unknown as { _clients: PoolClient[] })._clients) watch(client);
   pool.on('connect', watch);
-  return { count: () => n };
+  return { count: () => n, inTransaction: () => open };
 }
 
 /**
