@@ -115,15 +115,16 @@ const VARIANT_OF_C = `LEFT JOIN LATERAL (
      WHERE v.id = c.variant_id
      LIMIT 1) v ON true`;
 
-/**
- * Variants ($1 ids) as carts show them, each with its `place` among them in the order cart
- * lines are listed and placed (title, SKU, variant id; a variant that is gone last): the
- * order of any of them follows from their places, in PostgreSQL's collation.
- */
-const PLACE = `row_number() OVER (ORDER BY v.title NULLS LAST, v.sku, c.variant_id)::int AS place`;
 /** Variants $1 as `c`, each with its variant as `v`. */
 const FROM_VARIANTS = `FROM unnest($1::uuid[]) AS c(variant_id) ${VARIANT_OF_C}`;
+/**
+ * A variant's place among those read in the order cart lines are listed and an order's lines
+ * placed (title, SKU, variant id; a variant that is gone last): the order of any of them
+ * follows from their places, in PostgreSQL's collation.
+ */
+const PLACE = `row_number() OVER (ORDER BY v.title NULLS LAST, v.sku, c.variant_id)::int AS place`;
 
+/** Variants ($1 ids) as carts show them, each with its `place` among them. */
 const CURRENT_VARIANTS = `SELECT c.variant_id, v.id, v.archived, v.status, v.product_id, v.title, v.sku,
          v.options, v.price, v.stock, ${PLACE}
     ${FROM_VARIANTS}`;

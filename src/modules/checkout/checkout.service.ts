@@ -2,10 +2,11 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
 import { DataSource, EntityManager } from 'typeorm';
+import { CoalescedBatch } from '../../common/async/coalesced-batch';
 import type { Actor } from '../../common/decorators/current-user.decorator';
 import { ConflictError, UnprocessableError } from '../../common/errors/domain-errors';
+import { isUuidText } from '../../common/text/uuid';
 import { storeConfig, StoreConfig } from '../../config';
-import { CoalescedBatch } from '../../common/async/coalesced-batch';
 import { transactionInOneMessage } from '../../database/commit-with-last';
 import { retryConcurrencyFailures } from '../../database/concurrency-retry';
 import { allTogether, run, together } from '../../database/sql';
@@ -21,7 +22,6 @@ import { CheckoutRequestsRepository, KeyTakenError } from './checkout-requests.r
 import { CheckoutDto } from './dto/checkout.dto';
 import { IDEMPOTENCY_KEY_TTL_HOURS, parseIdempotencyKey, requestHash } from './idempotency';
 import { priceOrder } from '../../common/money/pricing';
-import { isUuidText } from '../../common/text/uuid';
 
 export interface CheckoutResult {
   order: OrderView;
