@@ -28,8 +28,9 @@ export class CheckoutController {
   @ApiOperation({
     summary: 'Place an order from the cart',
     description:
-      'One transaction: stock is taken (never below 0), prices and titles are snapshotted, ' +
-      'totals computed, the invoice job queued; then the ordered items leave the cart. ' +
+      'Prices and titles are snapshotted and totals computed; then one transaction takes ' +
+      'the stock (never below 0) and writes the order awaiting payment, its payment and the ' +
+      'how-to-pay e-mail job; then the ordered items leave the cart and the payment starts. ' +
       'A repeated `Idempotency-Key` with the same body answers the first order (200, ' +
       '`Idempotent-Replayed: true`) for 24 hours.',
   })
@@ -52,8 +53,8 @@ export class CheckoutController {
   @ApiUnauthorizedResponse()
   @ApiConflictResponse({
     description:
-      'Not enough stock (`shortLines`), an item no longer for sale (`unavailableLines`), or the ' +
-      'key used with another body; nothing was changed',
+      'Not enough stock (`shortLines`), an item no longer for sale (`unavailableLines`), the ' +
+      'key used with another body, or the key still in use (retry with it); nothing was changed',
   })
   @ApiUnprocessableEntityResponse({ description: 'The cart is empty, or no shipping address' })
   @ApiServiceUnavailableResponse({
