@@ -598,6 +598,49 @@ describe('checkout', () => {
     expect(await ordersOf(one.id)).toBe(2);
   });
 
+  it('takes over a key whose holder it waited for committed it already expired', async () => {
+    // The claim waits on the holder's row, then fails on the committed key; the key has no
+    // live order to replay, so the claim is made again and takes the expired key over.
+    const v = await variant(100, 10);
+    const who = await buyer();
+    const key = randomUUID();
+    await fill(who, [[v, 1]]);
+    const holder = db.createQueryRunner();
+    await holder.connect();
+    try {
+      await holder.startTransaction();
+      await holder.query(
+        `INSERT INTO checkout_requests (user_id, key, request_hash, expires_at)
+         VALUES ($1, $2, repeat('0', 64), now() - interval '1 second')`,
+        [who.id, key],
+      );
+      const answer = checkout(who, {}, key);
+      let waited = false;
+      for (let i = 0; i < 200 && !waited; i++) {
+        const [waiting] = await db.query(
+          `SELECT count(*)::int AS n FROM pg_stat_activity
+            WHERE wait_event_type = 'Lock' AND query LIKE '%INSERT INTO checkout_requests%'`,
+        );
+        waited = waiting.n > 0;
+        if (!waited) await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+      expect(waited).toBe(true);
+      await holder.commitTransaction();
+      const placed = await answer;
+      expect(placed.statusCode).toBe(201);
+      const [request] = await db.query(
+        `SELECT order_id, expires_at > now() AS live FROM checkout_requests
+          WHERE user_id = $1 AND key = $2`,
+        [who.id, key],
+      );
+      expect(request).toEqual({ order_id: placed.json().id, live: true });
+      expect(await ordersOf(who.id)).toBe(1);
+    } finally {
+      if (holder.isTransactionActive) await holder.rollbackTransaction();
+      await holder.release();
+    }
+  });
+
   it('prunes expired idempotency keys in batches and keeps the live ones', async () => {
     const [who] = await createBuyers(app, 1, { address: ADDRESS });
     await db.query(

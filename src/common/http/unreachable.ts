@@ -34,6 +34,8 @@ const DRIVER_MESSAGES = [
 
 interface ErrorLike {
   code?: unknown;
+  /** A constraint violation's constraint (pg's DatabaseError). */
+  constraint?: unknown;
   name?: unknown;
   message?: unknown;
   cause?: unknown;
@@ -60,9 +62,19 @@ export function isUnreachableError(error: unknown, depth = 0): boolean {
 const PG_CONCURRENCY_FAILURES = new Set(['40P01', '40001']);
 
 export function isConcurrencyFailure(error: unknown): boolean {
-  if (!error || typeof error !== 'object') return false;
-  const e = error as ErrorLike;
-  // TypeORM's QueryFailedError carries the driver's fields, and the driver's error itself.
-  const code = typeof e.code === 'string' ? e.code : (e.driverError as ErrorLike | undefined)?.code;
+  const code = driverErrorOf(error)?.code;
   return typeof code === 'string' && PG_CONCURRENCY_FAILURES.has(code);
+}
+
+/** PostgreSQL refused a write that would duplicate a unique key (23505): of `constraint`, if named. */
+export function isUniqueViolation(error: unknown, constraint?: string): boolean {
+  const e = driverErrorOf(error);
+  return e?.code === '23505' && (constraint === undefined || e.constraint === constraint);
+}
+
+/** The driver's error: itself, or the one TypeORM's QueryFailedError carries. */
+function driverErrorOf(error: unknown): ErrorLike | undefined {
+  if (!error || typeof error !== 'object') return undefined;
+  const e = error as ErrorLike;
+  return typeof e.code === 'string' ? e : (e.driverError as ErrorLike | undefined);
 }

@@ -7,6 +7,7 @@ import {
   UnauthorizedError,
 } from '../../common/errors/domain-errors';
 import type { Actor } from '../../common/decorators/current-user.decorator';
+import { isUniqueViolation } from '../../common/http/unreachable';
 import { PasswordHasher } from '../users/password-hasher';
 import { assertAcceptablePassword } from '../users/password-policy';
 import { toUserResponse } from '../users/dto/user.response';
@@ -18,7 +19,6 @@ import { RegisterDto, ResetPasswordDto, SessionResponse, TokenPairResponse } fro
 import { TokenService } from './token.service';
 import { UserTokenService } from './user-token.service';
 
-const UNIQUE_VIOLATION = '23505';
 /** The user id of the reset job for an e-mail without an account: the worker finds no one. */
 const NO_ACCOUNT = '00000000-0000-0000-0000-000000000000';
 /** The one answer to wrong credentials, whatever was wrong. */
@@ -61,7 +61,7 @@ export class AuthService {
         return created;
       });
     } catch (error) {
-      if ((error as { code?: string }).code === UNIQUE_VIOLATION) {
+      if (isUniqueViolation(error)) {
         throw new ConflictError('An account with this e-mail already exists.');
       }
       throw error;

@@ -11,6 +11,7 @@ import {
 } from '../../common/errors/domain-errors';
 import { Page, toPage } from '../../common/pagination/cursor';
 import { PublicAnswer } from '../../common/http/public-answer';
+import { isUniqueViolation } from '../../common/http/unreachable';
 import { parseIdOrSlug, slugCandidates } from '../../common/text/slug';
 import { ImageStorage, thumbnailName } from '../../common/uploads/image-storage.service';
 import { CatalogCache } from './catalog-cache';
@@ -342,7 +343,7 @@ export class ProductsService {
       })
       .catch((error: unknown) => {
         // Two renames to the same SKU at once: the unique index decides.
-        if ((error as { code?: string }).code === '23505') {
+        if (isUniqueViolation(error)) {
           throw new ConflictError(`The SKU ${input.sku} is taken.`);
         }
         throw error;

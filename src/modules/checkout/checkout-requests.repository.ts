@@ -1,10 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
+import { isUniqueViolation } from '../../common/http/unreachable';
 import type { Outgoing } from '../../database/pipeline';
 import { prepared } from '../../database/sql';
 
-const UNIQUE_VIOLATION = '23505';
 /** The key of `checkout_requests`: (user_id, key). */
 const KEY_CONSTRAINT = 'checkout_requests_pkey';
 
@@ -55,12 +55,8 @@ export class CheckoutRequestsRepository {
           [claim.userId, claim.key, claim.hash, claim.orderId, claim.ttlHours],
         ),
         read: done,
-        refusal: (error) => {
-          const { code, constraint } = (error ?? {}) as { code?: unknown; constraint?: unknown };
-          return code === UNIQUE_VIOLATION && constraint === KEY_CONSTRAINT
-            ? new KeyTakenError()
-            : undefined;
-        },
+        refusal: (error) =>
+          isUniqueViolation(error, KEY_CONSTRAINT) ? new KeyTakenError() : undefined,
       },
     ];
   }
