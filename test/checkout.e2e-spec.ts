@@ -447,6 +447,39 @@ describe('checkout', () => {
     expect(numbers.size).toBe(buyers.length);
   });
 
+  it('keys orders, their lines and their payments by time-ordered UUIDs (version 7)', async () => {
+    // Random keys (version 4) put every insert on a random page of each index keyed by them.
+    const item = await variant(500, 50, 'Ordered mug');
+    const orders: { id: string; createdAt: string }[] = [];
+    for (const who of await createBuyers(app, 3, { address: ADDRESS })) {
+      await fill(who, [[item, 1]]);
+      const res = await checkout(who);
+      expect(res.statusCode).toBe(201);
+      orders.push(res.json());
+      await new Promise((resolve) => setTimeout(resolve, 2));
+    }
+    const v7 = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+    // The first 48 bits are the Unix time in milliseconds: the key sorts as the orders came.
+    const millisOf = (id: string) => parseInt(id.replace(/-/g, '').slice(0, 12), 16);
+    for (const order of orders) {
+      expect(order.id).toMatch(v7);
+      expect(Math.abs(millisOf(order.id) - Date.parse(order.createdAt))).toBeLessThan(5_000);
+    }
+    const ids = orders.map((o) => o.id);
+    expect([...ids].sort()).toEqual(ids);
+    const keys = await db.query<{ line: string; payment: string }[]>(
+      `SELECT i.id AS line, p.id AS payment
+         FROM order_items i JOIN payments p ON p.order_id = i.order_id
+        WHERE i.order_id = ANY($1::uuid[])`,
+      [ids],
+    );
+    expect(keys).toHaveLength(orders.length);
+    for (const { line, payment } of keys) {
+      expect(line).toMatch(v7);
+      expect(payment).toMatch(v7);
+    }
+  });
+
   // PostgreSQL ends a deadlock by failing one of its transactions (40P01); when that is a
   // checkout's, the checkout runs again instead of answering 500. The test's own transaction
   // makes the cycle: it holds the variant the checkout must take stock of, then inserts the
