@@ -2,6 +2,7 @@ import autocannon from 'autocannon';
 import { ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import Redis from 'ioredis';
 import { Client } from 'pg';
 
 export const ROOT = join(__dirname, '..');
@@ -214,40 +215,89 @@ export function processCpuMs(pid: number): number {
   }
 }
 
-/** CPU time (ms) of the API process and of each PostgreSQL backend serving the bench database. */
+/**
+ * What the API process, each PostgreSQL backend serving the bench database and the Redis server
+ * have used so far: CPU time (ms) and, for Redis, the commands it has run.
+ */
 export interface CpuSnapshot {
   apiMs: number;
   postgresMs: Map<number, number>;
+  redis: RedisUsage;
 }
 
-export async function cpuSnapshot(databaseUrl: string, apiPid: number): Promise<CpuSnapshot> {
+/** The Redis server's CPU time (user + system, ms) and the commands it has processed. */
+export interface RedisUsage {
+  cpuMs: number;
+  commands: number;
+}
+
+/**
+ * Reads `RedisUsage` from the text of `INFO stats cpu`. Throws when a field is missing, so that
+ * a figure is never reported from a reply that does not carry it.
+ */
+export function redisUsageOf(info: string): RedisUsage {
+  const field = (name: string): number => {
+    const value = new RegExp(`^${name}:([0-9.]+)\\r?$`, 'm').exec(info)?.[1];
+    if (value === undefined) throw new Error(`INFO gave no ${name}`);
+    return Number(value);
+  };
+  return {
+    cpuMs: (field('used_cpu_user') + field('used_cpu_sys')) * 1000,
+    commands: field('total_commands_processed'),
+  };
+}
+
+export async function cpuSnapshot(
+  databaseUrl: string,
+  apiPid: number,
+  redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
+): Promise<CpuSnapshot> {
   const db = new Client({ connectionString: databaseUrl });
+  const redis = new Redis(redisUrl, {
+    lazyConnect: true,
+    enableReadyCheck: false,
+    maxRetriesPerRequest: 1,
+  });
   await db.connect();
   try {
     const { rows } = await db.query<{ pid: number }>(
       `SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()`,
     );
+    const info = (await redis.call('INFO', 'stats', 'cpu')) as string;
     return {
       apiMs: processCpuMs(apiPid),
       postgresMs: new Map(rows.map((r) => [r.pid, processCpuMs(r.pid)])),
+      redis: redisUsageOf(info),
     };
   } finally {
     await db.end();
+    redis.disconnect();
   }
 }
 
 /**
- * CPU used between two snapshots, in ms: the API's, and the PostgreSQL backends' (the API's
- * pool plus the scenario's own connections; a backend that ended in between is not counted).
- * Divided by the requests served, the per-request cost the capacity model in README.md uses.
+ * What was used between two snapshots: the API's CPU (ms), the PostgreSQL backends' (the API's
+ * pool plus the scenario's own connections; a backend that ended in between is not counted), and
+ * the Redis server's CPU and commands (the one `INFO` of the first snapshot not counted; every
+ * client of the server is, so run the bench on a Redis of its own). Divided by the requests
+ * served, the per-request costs the capacity model in bench/README.md uses.
  */
-export function cpuUsed(
-  before: CpuSnapshot,
-  after: CpuSnapshot,
-): { apiMs: number; postgresMs: number } {
+export function cpuUsed(before: CpuSnapshot, after: CpuSnapshot): ResourcesUsed {
   let postgresMs = 0;
   for (const [pid, ms] of after.postgresMs) postgresMs += ms - (before.postgresMs.get(pid) ?? 0);
-  return { apiMs: after.apiMs - before.apiMs, postgresMs };
+  return {
+    apiMs: after.apiMs - before.apiMs,
+    postgresMs,
+    redisMs: after.redis.cpuMs - before.redis.cpuMs,
+    redisCommands: after.redis.commands - before.redis.commands - 1,
+  };
+}
+
+export interface ResourcesUsed {
+  apiMs: number;
+  postgresMs: number;
+  redisMs: number;
+  redisCommands: number;
 }
 
 /** Requests the results served in their timed runs (the divisor of `cpuPerRequest`). */
@@ -255,15 +305,16 @@ export function requestsServed(results: BenchResult[]): number {
   return results.reduce((sum, r) => sum + r.requestsPerSecond * (r.durationSeconds || 0), 0);
 }
 
-/** `<who> CPU x ms/request, PostgreSQL CPU y ms/request (n requests)`: one report line's end. */
-export function cpuPerRequest(
-  who: string,
-  cpu: { apiMs: number; postgresMs: number },
-  served: number,
-): string {
+/**
+ * `<who> CPU x ms/request, PostgreSQL CPU y ms/request, Redis CPU z ms/request and c
+ * commands/request (n requests)`: one report line's end.
+ */
+export function cpuPerRequest(who: string, used: ResourcesUsed, served: number): string {
   const perRequest = (ms: number) => (ms / served).toFixed(3);
   return (
-    `${who} CPU ${perRequest(cpu.apiMs)} ms/request, ` +
-    `PostgreSQL CPU ${perRequest(cpu.postgresMs)} ms/request (${Math.round(served)} requests)`
+    `${who} CPU ${perRequest(used.apiMs)} ms/request, ` +
+    `PostgreSQL CPU ${perRequest(used.postgresMs)} ms/request, ` +
+    `Redis CPU ${perRequest(used.redisMs)} ms/request and ` +
+    `${(used.redisCommands / served).toFixed(2)} commands/request (${Math.round(served)} requests)`
   );
 }

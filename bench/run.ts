@@ -370,8 +370,9 @@ async function main(): Promise<void> {
         continue;
       }
       results.push(...[result].flat());
-      // Per request: the API's CPU and the CPU of the PostgreSQL backends of the bench database
-      // (the API's pool, plus what the scenario's own connections did while preparing data).
+      // Per request: the API's CPU, the CPU of the PostgreSQL backends of the bench database
+      // (the API's pool, plus what the scenario's own connections did while preparing data),
+      // and the Redis server's CPU and commands (the API's, and the scenario's own).
       const cpu = cpuUsed(cpuBefore, await cpuSnapshot(env.DATABASE_URL, api.process.pid!));
       const served = requestsServed([result].flat());
       if (served > 0) {
