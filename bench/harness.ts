@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Redis from 'ioredis';
 import { Client } from 'pg';
+import { loadRedisConfig } from '../src/config/redis.config';
 
 export const ROOT = join(__dirname, '..');
 
@@ -250,7 +251,7 @@ export function redisUsageOf(info: string): RedisUsage {
 export async function cpuSnapshot(
   databaseUrl: string,
   apiPid: number,
-  redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
+  redisUrl = loadRedisConfig().url,
 ): Promise<CpuSnapshot> {
   const db = new Client({ connectionString: databaseUrl });
   const redis = new Redis(redisUrl, {
@@ -275,6 +276,13 @@ export async function cpuSnapshot(
   }
 }
 
+export interface ResourcesUsed {
+  apiMs: number;
+  postgresMs: number;
+  redisMs: number;
+  redisCommands: number;
+}
+
 /**
  * What was used between two snapshots: the API's CPU (ms), the PostgreSQL backends' (the API's
  * pool plus the scenario's own connections; a backend that ended in between is not counted), and
@@ -291,13 +299,6 @@ export function cpuUsed(before: CpuSnapshot, after: CpuSnapshot): ResourcesUsed 
     redisMs: after.redis.cpuMs - before.redis.cpuMs,
     redisCommands: after.redis.commands - before.redis.commands - 1,
   };
-}
-
-export interface ResourcesUsed {
-  apiMs: number;
-  postgresMs: number;
-  redisMs: number;
-  redisCommands: number;
 }
 
 /** Requests the results served in their timed runs (the divisor of `cpuPerRequest`). */

@@ -7,6 +7,7 @@ import { Client } from 'pg';
 import type { TDocumentDefinitions } from 'pdfmake/interfaces';
 import { loadStoreConfig } from '../src/config/store.config';
 import { loadQueueConfig } from '../src/config/queue.config';
+import { loadRedisConfig } from '../src/config/redis.config';
 import {
   buildInvoiceDocument,
   InvoiceDocumentInput,
@@ -149,7 +150,7 @@ async function workerRate(env: Record<string, string>, n: number): Promise<Bench
   await db.connect();
   const queue = new Bull(QUEUES.invoices, {
     prefix: `${prefix}:bull`,
-    redis: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
+    redis: loadRedisConfig().url,
   });
   let worker: ChildProcess | undefined;
   try {

@@ -2,6 +2,7 @@ import Bull from 'bull';
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
+import { loadRedisConfig } from '../src/config/redis.config';
 import { jobMessages } from '../src/modules/queues/queue-names';
 import { SinkMessage, SmtpSink } from '../test/support/smtp-sink';
 import { BenchResult, latencyPercentiles, markOutboxSettled, ROOT } from './harness';
@@ -49,7 +50,7 @@ export async function mailScenario(
   });
   const queue = new Bull('mail', {
     prefix: `${env.REDIS_PREFIX}:bull`,
-    redis: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
+    redis: loadRedisConfig().url,
   });
   const send = async (count: number) => {
     const added = new Map<string, number>();

@@ -8,6 +8,7 @@ import { multipartFile } from '../test/support/multipart';
 import { StripeTestServer } from '../test/support/stripe-server';
 import { randomBytes } from 'node:crypto';
 import { loadDatabaseConfig } from '../src/config/database.config';
+import { loadRedisConfig } from '../src/config/redis.config';
 import { ensureDatabase, runMigrations } from '../src/database/ensure-database';
 import { DEMO_ACCOUNTS } from '../src/modules/users/demo-accounts';
 import {
@@ -354,7 +355,7 @@ async function main(): Promise<void> {
         result = await SCENARIOS[name](api.baseUrl, {
           baseUrl: api.baseUrl,
           databaseUrl: env.DATABASE_URL,
-          redisUrl: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
+          redisUrl: loadRedisConfig().url,
           redisPrefix: env.REDIS_PREFIX,
           jwtSecret: env.JWT_ACCESS_SECRET,
           env,
